@@ -1,0 +1,58 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "stird",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "stird", targets: ["stird"]),
+        .executable(name: "stirctl", targets: ["stirctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries, each behind one shim header.
+        .systemLibrary(name: "COSIP2", pkgConfig: "libosip2", providers: [.apt(["libosip2-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // Generic INI reader with file:line errors.
+        .target(name: "INIConfig"),
+        // Swift face of libosip2.
+        .target(name: "SIPCore", dependencies: ["COSIP2"]),
+        // Swift face of OpenSSL: ES256 keys, raw R||S.
+        .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        // PASSporT, Identity header, TN canonicalization, AS/VS logic. No sockets.
+        .target(name: "STIRCore", dependencies: ["Crypto"]),
+        // X.509, TNAuthList, chain validation, x5u fetch + cache, revocation.
+        .target(name: "Certificates", dependencies: ["Crypto", "COpenSSL", .product(name: "Logging", package: "swift-log")]),
+        // Dispatch transports, transactions, proxy core, processor chain. Knows no STIR.
+        .target(name: "SIPProxy", dependencies: ["SIPCore", "INIConfig", .product(name: "Logging", package: "swift-log")]),
+        // Glue: processors from config, signals, reload, metrics.
+        .target(name: "StirDaemon", dependencies: [
+            "SIPProxy", "SIPCore", "INIConfig", "STIRCore", "Certificates",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
+        .executableTarget(name: "stird", dependencies: [
+            "StirDaemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "stirctl", dependencies: [
+            "STIRCore", "Crypto", "Certificates",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "INIConfigTests", dependencies: ["INIConfig"]),
+        .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "STIRCoreTests", dependencies: ["STIRCore", "Crypto"]),
+        .testTarget(name: "CertificatesTests", dependencies: ["Certificates", "Crypto"]),
+        .testTarget(name: "SIPProxyTests", dependencies: ["SIPProxy", "SIPCore"]),
+        .testTarget(name: "StirDaemonTests", dependencies: ["StirDaemon", "SIPProxy", "SIPCore", "INIConfig"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// Certificates module. See docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// INIConfig module. See docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// SIPProxy module. See docs/ARCHITECTURE.md.

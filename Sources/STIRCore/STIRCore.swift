@@ -1,0 +1,1 @@
+// STIRCore module. See docs/ARCHITECTURE.md.

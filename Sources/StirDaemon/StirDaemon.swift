@@ -1,0 +1,1 @@
+// StirDaemon module. See docs/ARCHITECTURE.md.
