@@ -79,9 +79,7 @@ public struct INIDocument: Equatable {
             }
             count += n
         }
-        guard count <= maxFileBytes else {
-            throw failure("file is larger than \(maxFileBytes) bytes")
-        }
+        // One byte over the limit is kept so the parser rejects the file.
         bytes.removeSubrange(count...)
         return bytes
     }

@@ -117,8 +117,9 @@ public struct INISectionReader {
         }
     }
 
-    /// Optional sign then ASCII digits only; `Int.init` alone would accept the
-    /// same, but checking here keeps syntax errors apart from range errors.
+    /// Optional sign then ASCII digits only. `Int.init` returns nil both for
+    /// bad syntax and for overflow; checking syntax first lets the error say
+    /// which one it was.
     static func isDecimal(_ text: String) -> Bool {
         var scalars = Substring(text).unicodeScalars[...]
         if let first = scalars.first, first == "+" || first == "-" { scalars = scalars.dropFirst() }
