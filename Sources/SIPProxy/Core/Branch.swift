@@ -1,0 +1,60 @@
+import SIPCore
+
+/// Via branch values for requests we forward (RFC 3261 §16.6 step 8).
+///
+/// Layout: `z9hG4bK` magic cookie, `sd`, 16 hex digits of a loop hash over
+/// the fields §16.3 step 4 names, `.`, a per-process unique part. A request
+/// arriving with one of our Vias whose loop hash equals the hash of the
+/// request as it arrives now has looped (482); a different hash is a spiral.
+enum Branch {
+    static let prefix = "z9hG4bKsd"
+
+    static func loopHash(of request: SIPMessage) -> String {
+        var h = FNV1a()
+        h.add(request.requestURI ?? "")
+        h.add(request.from?.tag ?? "")
+        h.add(request.to?.tag ?? "")
+        h.add(request.callID ?? "")
+        h.add(String(request.cseq?.number ?? 0))
+        for v in request.headers(named: "Proxy-Require") { h.add(v) }
+        return h.hex
+    }
+
+    static func make(loopHash: String, unique: UInt64) -> String {
+        "\(prefix)\(loopHash).\(String(unique, radix: 36))"
+    }
+
+    /// Deterministic branch for stateless forwarding (RFC 3261 §16.11):
+    /// the same incoming request always gets the same branch.
+    static func stateless(for request: SIPMessage, loopHash: String) -> String {
+        var h = FNV1a()
+        h.add(request.vias.first?.branch ?? "")
+        h.add(request.method ?? "")
+        h.add(request.callID ?? "")
+        return "\(prefix)\(loopHash).s\(h.hex)"
+    }
+
+    static func loopHashPart(ofBranch branch: String) -> String? {
+        guard branch.hasPrefix(prefix) else { return nil }
+        let rest = branch.dropFirst(prefix.count)
+        guard let dot = rest.firstIndex(of: ".") else { return nil }
+        return String(rest[..<dot])
+    }
+}
+
+/// 64-bit FNV-1a: cheap, deterministic across runs.
+struct FNV1a {
+    private var state: UInt64 = 0xcbf2_9ce4_8422_2325
+    mutating func add(_ s: String) {
+        for b in s.utf8 {
+            state ^= UInt64(b)
+            state = state &* 0x0000_0100_0000_01b3
+        }
+        state ^= 0xff
+        state = state &* 0x0000_0100_0000_01b3
+    }
+    var hex: String {
+        let s = String(state, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+}

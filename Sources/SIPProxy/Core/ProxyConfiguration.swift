@@ -1,0 +1,18 @@
+/// Proxy-core settings (`[proxy]` and `[transaction]` INI sections).
+public struct ProxyConfiguration: Equatable, Sendable {
+    public var timers = TransactionTimers()
+    /// Send 100 Trying for INVITE when the TU has not answered within this time (RFC 3261 §17.2.1); nil disables.
+    public var autoTrying: Duration? = .milliseconds(200)
+    /// Insert Record-Route so in-dialog requests come back through us (RFC 3261 §16.6 step 4).
+    public var recordRoute = true
+    /// Max-Forwards put on requests that arrive without one (RFC 3261 §16.6 step 3).
+    public var defaultMaxForwards = 70
+    /// A suspended request is answered 500 after this long.
+    public var processorTimeout: Duration = .seconds(10)
+    /// Host names that mean "this proxy" in Route and Request-URI, besides our bound addresses.
+    public var localNames: [String] = []
+    /// Option tags this proxy supports in Proxy-Require (RFC 3261 §16.3 step 5).
+    public var supportedExtensions: Set<String> = []
+    public var routes = RouteTable()
+    public init() {}
+}

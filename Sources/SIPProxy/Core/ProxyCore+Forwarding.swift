@@ -1,0 +1,193 @@
+import Dispatch
+import SIPCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a request goes next.
+struct NextHop {
+    var host: String
+    var port: Int
+    var transport: TransportProtocol
+}
+
+extension ProxyCore {
+    // MARK: processors
+
+    func runProcessors(_ ctx: ServerContext, from start: Int) {
+        var index = start
+        while index < processors.count {
+            let current = index
+            let context = RequestContext(source: ctx.upstream.address, local: ctx.upstream.local,
+                                         transport: ctx.upstream.transport, callID: ctx.callID,
+                                         method: ctx.method, logger: logger)
+            let resumption = ProcessorResumption(queue: queue) { [weak self, weak ctx] work in
+                guard let self, let ctx else { return }
+                self.resume(ctx, processor: current, work: work)
+            }
+            switch processors[index].process(ctx.request, context: context, resumption: resumption) {
+            case .proceed:
+                index += 1
+            case let .respond(status, reason, headers):
+                decision(ctx.callID, ctx.method, "\(processors[index].name): \(status) \(reason)")
+                respond(ctx, status: status, reason: reason, headers: headers)
+                return
+            case .suspend:
+                ctx.phase = .suspended(processor: index)
+                stats.suspended += 1
+                decision(ctx.callID, ctx.method, "\(processors[index].name): suspended")
+                ctx.processorTimer = scheduler.schedule(after: config.processorTimeout) { [weak self, weak ctx] in
+                    guard let self, let ctx, ctx.phase == .suspended(processor: current) else { return }
+                    ctx.processorTimer = nil
+                    self.decision(ctx.callID, ctx.method, "processor timeout: 500")
+                    self.respond(ctx, status: 500, reason: "Server Internal Error (processing timed out)")
+                }
+                return
+            }
+        }
+        route(ctx)
+    }
+
+    private func resume(_ ctx: ServerContext, processor index: Int, work: (SIPMessage) -> ProcessorDecision) {
+        guard ctx.phase == .suspended(processor: index), !ctx.cancelled, servers[ctx.key] === ctx else { return }
+        if let t = ctx.processorTimer { scheduler.cancel(t) }
+        ctx.processorTimer = nil
+        ctx.phase = .processing
+        switch work(ctx.request) {
+        case .proceed:
+            runProcessors(ctx, from: index + 1)
+        case let .respond(status, reason, headers):
+            decision(ctx.callID, ctx.method, "\(processors[index].name) resumed: \(status) \(reason)")
+            respond(ctx, status: status, reason: reason, headers: headers)
+        case .suspend:
+            respond(ctx, status: 500, reason: "Server Internal Error (processor suspended twice)")
+        }
+    }
+
+    // MARK: routing (RFC 3261 §16.4–16.6)
+
+    /// Pops a Route naming us (§16.4) and picks the next hop: Route, then the
+    /// static table, then the Request-URI host when it is not us.
+    func nextHop(for request: SIPMessage) -> NextHop? {
+        if let first = request.routes.first?.parsedURI, isLocal(host: first.host, port: first.port ?? 5060) {
+            request.removeFirstRoute()
+        }
+        if let first = request.routes.first?.parsedURI, let host = first.host {
+            return NextHop(host: host, port: first.port ?? 5060, transport: transportParameter(of: first))
+        }
+        let ruri = request.requestURI.flatMap { SIPURI($0) }
+        if let r = config.routes.lookup(user: ruri?.user, host: ruri?.host) {
+            return NextHop(host: r.nextHop.host, port: r.nextHop.port, transport: r.transport)
+        }
+        if let ruri, ruri.scheme != "tel", let host = ruri.host, !isLocal(host: host, port: ruri.port ?? 5060) {
+            return NextHop(host: host, port: ruri.port ?? 5060, transport: transportParameter(of: ruri))
+        }
+        return nil
+    }
+
+    private func transportParameter(of uri: SIPURI) -> TransportProtocol {
+        if case let .some(.some(t)) = uri.parameter("transport"), t.lowercased() == "tcp" { return .tcp }
+        return .udp
+    }
+
+    func route(_ ctx: ServerContext) {
+        guard let hop = nextHop(for: ctx.request) else {
+            decision(ctx.callID, ctx.method, "404 no route")
+            respond(ctx, status: 404, reason: "Not Found")
+            return
+        }
+        resolve(hop) { [weak self, weak ctx] address in
+            guard let self, let ctx, servers[ctx.key] === ctx, !ctx.cancelled else { return }
+            guard let address else {
+                self.decision(ctx.callID, ctx.method, "503 cannot resolve \(hop.host)")
+                self.respond(ctx, status: 503, reason: "Service Unavailable (next hop unresolvable)")
+                return
+            }
+            self.forward(ctx, to: address, transport: hop.transport)
+        }
+    }
+
+    /// Numeric hosts resolve at once; names resolve off the loop (never block it).
+    func resolve(_ hop: NextHop, _ done: @escaping (SocketAddress?) -> Void) {
+        if let a = SocketAddress(host: hop.host, port: hop.port) {
+            done(a)
+            return
+        }
+        let queue = self.queue
+        DispatchQueue.global().async {
+            let a = ProxyCore.lookup(host: hop.host, port: hop.port)
+            queue.async { done(a) }
+        }
+    }
+
+    static func lookup(host: String, port: Int) -> SocketAddress? {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &result) == 0, let first = result else { return nil }
+        defer { freeaddrinfo(result) }
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { dst in
+            dst.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
+        }
+        return SocketAddress(storage: storage)
+    }
+
+    /// §16.6: copy is the working request; decrement Max-Forwards, add
+    /// Record-Route and our Via, start a client transaction (+ Timer C for INVITE).
+    func forward(_ ctx: ServerContext, to destination: SocketAddress, transport: TransportProtocol) {
+        let request = ctx.request
+        guard let local = sender.localAddress(transport: transport, family: destination.family) else {
+            decision(ctx.callID, ctx.method, "503 no local \(transport.rawValue) socket for \(destination)")
+            respond(ctx, status: 503, reason: "Service Unavailable (no transport)")
+            return
+        }
+        request.maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
+        let loop = Branch.loopHash(of: request)
+        if config.recordRoute, request.to?.tag == nil, ["INVITE", "SUBSCRIBE", "REFER", "NOTIFY"].contains(ctx.method) {
+            let t = transport == .tcp ? ";transport=tcp" : ""
+            request.prependRecordRoute("<sip:\(local.hostForURI):\(local.port)\(t);lr>")
+        }
+        let branch = Branch.make(loopHash: loop, unique: makeUnique())
+        request.prependVia("SIP/2.0/\(transport.rawValue) \(local.hostForURI):\(local.port);branch=\(branch);rport")
+        let reliable = transport.isReliable
+        let machine: ClientContext.Machine = ctx.method == "INVITE"
+            ? .invite(InviteClientTransaction(reliable: reliable, timers: config.timers))
+            : .nonInvite(NonInviteClientTransaction(reliable: reliable, timers: config.timers))
+        let client = ClientContext(branch: branch, method: ctx.method, machine: machine, request: request,
+                                   bytes: request.serialize(), destination: destination, transport: transport, server: ctx)
+        clients[client.key] = client
+        ctx.client = client
+        ctx.phase = .forwarded
+        stats.requestsForwarded += 1
+        decision(ctx.callID, ctx.method, "forward to \(transport.rawValue) \(destination)")
+        startClient(client)
+        if ctx.method == "INVITE" { armTimerC(client) }
+    }
+
+    /// §16.11: forward without state (ACK for 2xx, CANCEL without context).
+    func forwardStatelessly(_ request: SIPMessage, _ rx: ReceivedMessage) {
+        if let mf = request.maxForwards, mf <= 0 { return }
+        guard let hop = nextHop(for: request) else {
+            decision(request.callID ?? "-", request.method ?? "", "stateless: no route, dropped")
+            return
+        }
+        resolve(hop) { [weak self] address in
+            guard let self, let address,
+                  let local = self.sender.localAddress(transport: hop.transport, family: address.family) else { return }
+            request.maxForwards = request.maxForwards.map { $0 - 1 } ?? self.config.defaultMaxForwards
+            let branch = Branch.stateless(for: request, loopHash: Branch.loopHash(of: request))
+            request.prependVia("SIP/2.0/\(hop.transport.rawValue) \(local.hostForURI):\(local.port);branch=\(branch);rport")
+            self.sender.send(request.serialize(), to: address, transport: hop.transport, connectionID: nil)
+            self.stats.requestsForwarded += 1
+            self.decision(request.callID ?? "-", request.method ?? "", "stateless forward to \(address)")
+        }
+    }
+
+    func responseAddress(for request: SIPMessage, _ rx: ReceivedMessage) -> SocketAddress {
+        guard rx.transport == .udp, let via = request.vias.first else { return rx.source }
+        if via.rport != nil { return rx.source }
+        // RFC 3261 §18.2.2: to the received address and the sent-by port.
+        return SocketAddress(host: rx.source.host, port: via.port ?? 5060) ?? rx.source
+    }
+}

@@ -1,0 +1,169 @@
+import SIPCore
+
+/// Carries out what the transaction machines ask for. The machines decide;
+/// only this code touches sockets and timers (rule 3 of the house).
+extension ProxyCore {
+    func apply(_ actions: [InviteServerTransaction.Action], to ctx: ServerContext) {
+        for action in actions {
+            switch action {
+            case .passRequestToTU, .absorb, .passAckToTU, .timeout, .transportFailure:
+                break
+            case .sendResponse, .resendLastResponse:
+                if let bytes = ctx.lastResponse { sendUpstream(ctx, bytes) }
+            case .send100Trying:
+                send100(ctx)
+            case let .startTimer(timer, after):
+                armServerTimer(ctx, timer, after)
+            case let .cancelTimer(timer):
+                if let t = ctx.timers.removeValue(forKey: timer) { scheduler.cancel(t) }
+            case .terminated:
+                endServer(ctx)
+            }
+        }
+    }
+
+    func apply(_ actions: [NonInviteServerTransaction.Action], to ctx: ServerContext) {
+        for action in actions {
+            switch action {
+            case .passRequestToTU, .absorb, .timeout, .transportFailure:
+                break
+            case .sendResponse, .resendLastResponse:
+                if let bytes = ctx.lastResponse { sendUpstream(ctx, bytes) }
+            case let .startTimer(timer, after):
+                armServerTimer(ctx, timer, after)
+            case let .cancelTimer(timer):
+                if let t = ctx.timers.removeValue(forKey: timer) { scheduler.cancel(t) }
+            case .terminated:
+                endServer(ctx)
+            }
+        }
+    }
+
+    func apply(_ actions: [InviteClientTransaction.Action], to client: ClientContext) {
+        for action in actions {
+            switch action {
+            case .sendRequest:
+                sender.send(client.bytes, to: client.destination, transport: client.transport, connectionID: nil)
+            case .sendAck:
+                if let response = client.lastResponse {
+                    let ack = client.request.makeAck(for: response)
+                    sender.send(ack.serialize(), to: client.destination, transport: client.transport, connectionID: nil)
+                }
+            case let .passToTU(status):
+                clientPassedResponse(client, status: status)
+            case let .startTimer(timer, after):
+                armClientTimer(client, timer, after)
+            case let .cancelTimer(timer):
+                if let t = client.timers.removeValue(forKey: timer) { scheduler.cancel(t) }
+            case .timeout:
+                clientFailed(client, status: 408, reason: "Request Timeout")
+            case .transportFailure:
+                clientFailed(client, status: 503, reason: "Service Unavailable")
+            case .terminated:
+                endClient(client)
+            }
+        }
+    }
+
+    func apply(_ actions: [NonInviteClientTransaction.Action], to client: ClientContext) {
+        for action in actions {
+            switch action {
+            case .sendRequest:
+                sender.send(client.bytes, to: client.destination, transport: client.transport, connectionID: nil)
+            case let .passToTU(status):
+                clientPassedResponse(client, status: status)
+            case let .startTimer(timer, after):
+                armClientTimer(client, timer, after)
+            case let .cancelTimer(timer):
+                if let t = client.timers.removeValue(forKey: timer) { scheduler.cancel(t) }
+            case .timeout:
+                clientFailed(client, status: 408, reason: "Request Timeout")
+            case .transportFailure:
+                clientFailed(client, status: 503, reason: "Service Unavailable")
+            case .terminated:
+                endClient(client)
+            }
+        }
+    }
+
+    func startClient(_ client: ClientContext) {
+        switch client.machine {
+        case .invite(var m):
+            let actions = m.handle(.start)
+            client.machine = .invite(m)
+            apply(actions, to: client)
+        case .nonInvite(var m):
+            let actions = m.handle(.start)
+            client.machine = .nonInvite(m)
+            apply(actions, to: client)
+        }
+    }
+
+    private func send100(_ ctx: ServerContext) {
+        guard let original = ctx.originalRequest() else { return }
+        if ctx.upstream.viaReceived != nil || ctx.upstream.viaRport != nil {
+            original.setTopViaReceived(ctx.upstream.viaReceived, rport: ctx.upstream.viaRport)
+        }
+        let bytes = original.makeResponse(status: 100, reason: "Trying", toTag: nil).serialize()
+        if ctx.lastResponse == nil { ctx.lastResponse = bytes }
+        sendUpstream(ctx, bytes)
+    }
+
+    /// Client transaction failed: the upstream gets our 408/503 unless it has a final already.
+    private func clientFailed(_ client: ClientContext, status: Int, reason: String) {
+        guard client.method != "CANCEL", client.method != "ACK",
+              let server = client.server, servers[server.key] === server, server.finalStatusSent == nil else { return }
+        decision(server.callID, server.method, "downstream \(status) \(reason)")
+        respond(server, status: status, reason: reason)
+    }
+
+    private func armServerTimer(_ ctx: ServerContext, _ timer: TransactionTimer, _ after: Duration) {
+        if let old = ctx.timers[timer] { scheduler.cancel(old) }
+        ctx.timers[timer] = scheduler.schedule(after: after) { [weak self, weak ctx] in
+            guard let self, let ctx, ctx.timers.removeValue(forKey: timer) != nil else { return }
+            switch ctx.machine {
+            case .invite(var m):
+                let actions = m.handle(.timerFired(timer))
+                ctx.machine = .invite(m)
+                self.apply(actions, to: ctx)
+            case .nonInvite(var m):
+                let actions = m.handle(.timerFired(timer))
+                ctx.machine = .nonInvite(m)
+                self.apply(actions, to: ctx)
+            }
+        }
+    }
+
+    private func armClientTimer(_ client: ClientContext, _ timer: TransactionTimer, _ after: Duration) {
+        if let old = client.timers[timer] { scheduler.cancel(old) }
+        client.timers[timer] = scheduler.schedule(after: after) { [weak self, weak client] in
+            guard let self, let client, client.timers.removeValue(forKey: timer) != nil else { return }
+            switch client.machine {
+            case .invite(var m):
+                let actions = m.handle(.timerFired(timer))
+                client.machine = .invite(m)
+                self.apply(actions, to: client)
+            case .nonInvite(var m):
+                let actions = m.handle(.timerFired(timer))
+                client.machine = .nonInvite(m)
+                self.apply(actions, to: client)
+            }
+        }
+    }
+
+    private func endServer(_ ctx: ServerContext) {
+        for t in ctx.timers.values { scheduler.cancel(t) }
+        ctx.timers.removeAll()
+        if let t = ctx.processorTimer { scheduler.cancel(t) }
+        ctx.processorTimer = nil
+        if servers[ctx.key] === ctx { servers[ctx.key] = nil }
+    }
+
+    private func endClient(_ client: ClientContext) {
+        for t in client.timers.values { scheduler.cancel(t) }
+        client.timers.removeAll()
+        if let t = client.timerC { scheduler.cancel(t) }
+        client.timerC = nil
+        if clients[client.key] === client { clients[client.key] = nil }
+    }
+}

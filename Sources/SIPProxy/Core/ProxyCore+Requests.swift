@@ -1,0 +1,178 @@
+import Logging
+import SIPCore
+
+extension ProxyCore {
+    func receiveRequest(_ request: SIPMessage, _ rx: ReceivedMessage) {
+        stats.requestsReceived += 1
+        let method = request.method ?? ""
+        let callID = request.callID ?? "-"
+        // RFC 3581 §4 / RFC 3261 §18.2.1: record where it really came from.
+        var viaReceived: String?
+        var viaRport: Int?
+        if let via = request.vias.first {
+            viaReceived = (via.host.replacingBrackets().lowercased() == rx.source.host.lowercased()) ? nil : rx.source.host
+            viaRport = (via.rport != nil) ? rx.source.port : nil
+            if viaReceived != nil || viaRport != nil { request.setTopViaReceived(viaReceived, rport: viaRport) }
+        }
+        if let problem = request.validateRequest() {
+            decision(callID, method, "reject \(problem.status) \(problem.reason)")
+            if method != "ACK" { respondStatelessly(to: request, rx, status: problem.status, reason: problem.reason) }
+            return
+        }
+        let upstream = Upstream(address: rx.source, local: rx.local, transport: rx.transport, connectionID: rx.connectionID,
+                                responseAddress: responseAddress(for: request, rx), viaReceived: viaReceived, viaRport: viaRport)
+        switch method {
+        case "ACK": receiveAck(request, rx, upstream)
+        case "CANCEL": receiveCancel(request, rx, upstream)
+        default: receiveNewOrRetransmitted(request, rx, upstream, method: method)
+        }
+    }
+
+    private func receiveAck(_ request: SIPMessage, _ rx: ReceivedMessage, _ upstream: Upstream) {
+        if let key = ServerKey.make(for: request, method: "ACK"), let ctx = servers[key],
+           case .invite(var m) = ctx.machine {
+            let actions = m.handle(.ack)
+            ctx.machine = .invite(m)
+            apply(actions, to: ctx)
+            // RFC 6026 §7.1: an ACK reaching the Accepted state is for the 2xx
+            // and goes on; any other ACK ends here (hop-by-hop, §17.2.1).
+            if !actions.contains(.passAckToTU) {
+                stats.retransmissionsAbsorbed += 1
+                return
+            }
+        }
+        // ACK for a 2xx is its own transaction-less request (RFC 3261 §16.11 / §13.2.2.4).
+        forwardStatelessly(request, rx)
+    }
+
+    private func receiveCancel(_ request: SIPMessage, _ rx: ReceivedMessage, _ upstream: Upstream) {
+        if let key = ServerKey.make(for: request, method: "CANCEL"), let existing = servers[key] {
+            feedRetransmission(existing)
+            return
+        }
+        guard let inviteKey = ServerKey.make(for: request, method: "INVITE"), let invite = servers[inviteKey] else {
+            // §16.10: no response context → forward statelessly.
+            decision(request.callID ?? "-", "CANCEL", "no matching INVITE: forward statelessly")
+            forwardStatelessly(request, rx)
+            return
+        }
+        guard let key = ServerKey.make(for: request, method: "CANCEL") else { return }
+        let ctx = makeServerContext(key: key, request: request, rx: rx, upstream: upstream, method: "CANCEL")
+        startServer(ctx)
+        respond(ctx, status: 200, reason: "OK")
+        decision(ctx.callID, "CANCEL", "200; cancelling INVITE")
+        cancelInvite(invite)
+    }
+
+    /// §16.10: answer 487 if we still hold the INVITE, else CANCEL the branch downstream.
+    func cancelInvite(_ invite: ServerContext) {
+        guard invite.finalStatusSent == nil else { return }
+        invite.cancelled = true
+        switch invite.phase {
+        case .processing, .suspended:
+            if let t = invite.processorTimer { scheduler.cancel(t) }
+            respond(invite, status: 487, reason: "Request Terminated")
+        case .forwarded:
+            if let client = invite.client { sendCancel(for: client) }
+        case .answered:
+            break
+        }
+    }
+
+    private func receiveNewOrRetransmitted(_ request: SIPMessage, _ rx: ReceivedMessage, _ upstream: Upstream, method: String) {
+        guard let key = ServerKey.make(for: request, method: method) else {
+            respondStatelessly(to: request, rx, status: 400, reason: "Missing Via")
+            return
+        }
+        if let existing = servers[key] {
+            feedRetransmission(existing)
+            return
+        }
+        let ctx = makeServerContext(key: key, request: request, rx: rx, upstream: upstream, method: method)
+        startServer(ctx)
+        if draining {
+            respond(ctx, status: 503, reason: "Service Unavailable", headers: [("Retry-After", "5")])
+            decision(ctx.callID, method, "503 draining")
+            return
+        }
+        if let (status, reason, headers) = proxyChecks(request, method: method) {
+            decision(ctx.callID, method, "\(status) \(reason)")
+            respond(ctx, status: status, reason: reason, headers: headers)
+            return
+        }
+        runProcessors(ctx, from: 0)
+    }
+
+    private func feedRetransmission(_ ctx: ServerContext) {
+        stats.retransmissionsAbsorbed += 1
+        switch ctx.machine {
+        case .invite(var m):
+            let actions = m.handle(.retransmittedRequest)
+            ctx.machine = .invite(m)
+            apply(actions, to: ctx)
+        case .nonInvite(var m):
+            let actions = m.handle(.retransmittedRequest)
+            ctx.machine = .nonInvite(m)
+            apply(actions, to: ctx)
+        }
+    }
+
+    private func makeServerContext(key: ServerKey, request: SIPMessage, rx: ReceivedMessage,
+                                   upstream: Upstream, method: String) -> ServerContext {
+        let reliable = rx.transport.isReliable
+        let machine: ServerContext.Machine = method == "INVITE"
+            ? .invite(InviteServerTransaction(reliable: reliable, timers: config.timers, autoTryingAfter: config.autoTrying))
+            : .nonInvite(NonInviteServerTransaction(reliable: reliable, timers: config.timers))
+        let ctx = ServerContext(key: key, machine: machine, method: method, callID: request.callID ?? "-",
+                                receivedBytes: rx.bytes, request: request, upstream: upstream, toTag: makeTag())
+        servers[key] = ctx
+        return ctx
+    }
+
+    private func startServer(_ ctx: ServerContext) {
+        switch ctx.machine {
+        case .invite(var m):
+            let actions = m.handle(.start)
+            ctx.machine = .invite(m)
+            apply(actions, to: ctx)
+        case .nonInvite(var m):
+            let actions = m.handle(.start)
+            ctx.machine = .nonInvite(m)
+            apply(actions, to: ctx)
+        }
+    }
+
+    /// RFC 3261 §16.3 request validation steps 2–5 (step 1 and 6 are in SIPCore's validateRequest).
+    private func proxyChecks(_ request: SIPMessage, method: String) -> (Int, String, [(name: String, value: String)])? {
+        // Step 2: URI scheme.
+        let scheme = request.requestURI.flatMap { SIPURI($0) }?.scheme
+        guard let scheme, ["sip", "sips", "tel"].contains(scheme) else {
+            return (416, "Unsupported URI Scheme", [])
+        }
+        // Step 3: Max-Forwards.
+        if let mf = request.maxForwards, mf <= 0 {
+            return (483, "Too Many Hops", [])
+        }
+        // Step 4: loop detection (optional in the RFC; cheap here).
+        let hash = Branch.loopHash(of: request)
+        for via in request.vias.dropFirst() where isLocal(host: via.host, port: via.port ?? 5060) {
+            if let b = via.branch, Branch.loopHashPart(ofBranch: b) == hash {
+                return (482, "Loop Detected", [])
+            }
+        }
+        // Step 5: Proxy-Require.
+        let required = request.headers(named: "Proxy-Require")
+            .flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharactersInSet() }
+            .filter { !$0.isEmpty }
+        let unsupported = required.filter { !config.supportedExtensions.contains($0) }
+        if !unsupported.isEmpty {
+            return (420, "Bad Extension", [("Unsupported", unsupported.joined(separator: ", "))])
+        }
+        return nil
+    }
+
+    func decision(_ callID: String, _ method: String, _ what: String) {
+        logger.debug("request decision", metadata: ["call-id": "\(callID)", "method": "\(method)", "decision": "\(what)"])
+    }
+}

@@ -1,0 +1,59 @@
+import Dispatch
+import Logging
+import SIPCore
+
+/// What a processor decided about a request (reSIProcate-style chain).
+public enum ProcessorDecision {
+    /// Hand the request to the next processor, then route it.
+    case proceed
+    /// Answer the request with this final response; do not forward it.
+    case respond(status: Int, reason: String, headers: [(name: String, value: String)])
+    /// The processor will call its `ProcessorResumption` later (for example
+    /// after a certificate download). The request waits; the loop does not.
+    case suspend
+}
+
+/// Facts about a request that processors may use. A value: it does not own
+/// the message.
+public struct RequestContext {
+    public var source: SocketAddress
+    public var local: SocketAddress
+    public var transport: TransportProtocol
+    public var callID: String
+    public var method: String
+    public var logger: Logger
+}
+
+/// A step in the request pipeline. `process` runs on the SIP loop and must not
+/// block; long work suspends and resumes through `resumption`.
+public protocol RequestProcessor: AnyObject {
+    var name: String { get }
+    /// May modify `request` (the copy that will be forwarded).
+    func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision
+}
+
+/// Resumes one suspended request. Call `resume` exactly once, from any
+/// thread; `work` then runs on the request's loop with the request to
+/// forward, and returns the decision (`.suspend` is not allowed again and is
+/// answered with 500). Calls after the first, or after the request was
+/// cancelled or timed out, are ignored.
+public final class ProcessorResumption: @unchecked Sendable {
+    private let queue: DispatchQueue
+    private let deliver: (@escaping (SIPMessage) -> ProcessorDecision) -> Void
+    private var used = false
+    private let lock = DispatchQueue(label: "stird.resumption")
+
+    init(queue: DispatchQueue, deliver: @escaping (@escaping (SIPMessage) -> ProcessorDecision) -> Void) {
+        self.queue = queue
+        self.deliver = deliver
+    }
+
+    public func resume(_ work: @escaping (SIPMessage) -> ProcessorDecision) {
+        let first: Bool = lock.sync {
+            defer { used = true }
+            return !used
+        }
+        guard first else { return }
+        queue.async { self.deliver(work) }
+    }
+}

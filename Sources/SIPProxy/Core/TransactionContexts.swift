@@ -1,0 +1,122 @@
+import SIPCore
+
+/// Identifies a server transaction: RFC 3261 §17.2.3 key, or for requests
+/// without the magic cookie (RFC 2543 peers, RFC 4475 inv2543/badbranch) a
+/// key built from the fields §17.2.3 lists for the old matching rules.
+enum ServerKey: Hashable {
+    case rfc3261(TransactionKey)
+    case legacy(String)
+
+    static func make(for request: SIPMessage, method: String) -> ServerKey? {
+        guard let via = request.vias.first else { return nil }
+        let sentBy = "\(via.host.lowercased()):\(via.port ?? 5060)"
+        if let b = via.branch, b.hasPrefix("z9hG4bK"), b.count > 7,
+           let key = TransactionKey.server(branch: b, sentBy: sentBy, method: method) {
+            return .rfc3261(key)
+        }
+        let m = (method == "ACK") ? "INVITE" : method
+        let parts = [request.requestURI ?? "", request.callID ?? "", request.from?.tag ?? "",
+                     String(request.cseq?.number ?? 0), m, sentBy, via.branch ?? ""]
+        return .legacy(parts.joined(separator: "|"))
+    }
+}
+
+/// Where a request came from: responses go back the same way (RFC 3261 §18.2.2, RFC 3581).
+struct Upstream {
+    var address: SocketAddress
+    var local: SocketAddress
+    var transport: TransportProtocol
+    var connectionID: UInt64?
+    /// Where responses go: the source when the Via asked for rport, else
+    /// received/sent-by (RFC 3261 §18.2.2, RFC 3581 §4).
+    var responseAddress: SocketAddress
+    /// What we set on the top Via, re-applied to locally built responses.
+    var viaReceived: String?
+    var viaRport: Int?
+}
+
+/// A server transaction and the proxy state attached to it. Lives on the loop.
+final class ServerContext {
+    enum Machine {
+        case invite(InviteServerTransaction)
+        case nonInvite(NonInviteServerTransaction)
+    }
+    enum Phase: Equatable {
+        case processing
+        case suspended(processor: Int)
+        case forwarded
+        case answered
+    }
+
+    let key: ServerKey
+    var machine: Machine
+    let method: String
+    let callID: String
+    /// Bytes as received: locally generated responses are built from them so
+    /// processor edits of the forwarded copy never leak into responses.
+    let receivedBytes: [UInt8]
+    /// The working copy that processors edit and that is forwarded.
+    let request: SIPMessage
+    let upstream: Upstream
+    var phase: Phase = .processing
+    var lastResponse: [UInt8]?
+    var timers: [TransactionTimer: TimerToken] = [:]
+    var processorTimer: TimerToken?
+    var client: ClientContext?
+    var cancelled = false
+    var finalStatusSent: Int?
+    let toTag: String
+
+    init(key: ServerKey, machine: Machine, method: String, callID: String, receivedBytes: [UInt8],
+         request: SIPMessage, upstream: Upstream, toTag: String) {
+        self.key = key
+        self.machine = machine
+        self.method = method
+        self.callID = callID
+        self.receivedBytes = receivedBytes
+        self.request = request
+        self.upstream = upstream
+        self.toTag = toTag
+    }
+
+    /// A fresh parse of the request as received (cold path only).
+    func originalRequest() -> SIPMessage? { try? SIPMessage.parse(receivedBytes) }
+}
+
+/// A client transaction we started by forwarding, or a CANCEL we sent.
+final class ClientContext {
+    enum Machine {
+        case invite(InviteClientTransaction)
+        case nonInvite(NonInviteClientTransaction)
+    }
+    let key: String
+    let branch: String
+    let method: String
+    var machine: Machine
+    let request: SIPMessage
+    let bytes: [UInt8]
+    let destination: SocketAddress
+    let transport: TransportProtocol
+    weak var server: ServerContext?
+    var timers: [TransactionTimer: TimerToken] = [:]
+    var timerC: TimerToken?
+    var lastResponse: SIPMessage?
+    var receivedProvisional = false
+    var cancelPending = false
+    var cancelSent = false
+
+    init(branch: String, method: String, machine: Machine, request: SIPMessage, bytes: [UInt8],
+         destination: SocketAddress, transport: TransportProtocol, server: ServerContext?) {
+        self.key = ClientContext.key(branch: branch, method: method)
+        self.branch = branch
+        self.method = method
+        self.machine = machine
+        self.request = request
+        self.bytes = bytes
+        self.destination = destination
+        self.transport = transport
+        self.server = server
+    }
+
+    static func key(branch: String, method: String) -> String { "\(branch)|\(method)" }
+}

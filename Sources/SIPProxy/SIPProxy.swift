@@ -1,1 +1,0 @@
-// SIPProxy module. See docs/ARCHITECTURE.md.

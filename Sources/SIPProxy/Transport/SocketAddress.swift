@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An IPv4 or IPv6 socket address. Holds a `sockaddr_storage` so it can be
+/// passed to the socket calls without allocation.
+public struct SocketAddress: Hashable, CustomStringConvertible, Sendable {
+    public enum Family: Sendable { case inet, inet6 }
+    /// Numeric host text (IPv6 without brackets).
+    public let host: String
+    public let port: Int
+    public let family: Family
+
+    /// Parses a numeric IPv4 or IPv6 literal (no DNS). IPv6 may be bracketed.
+    public init?(host rawHost: String, port: Int) {
+        guard (0...65535).contains(port) else { return nil }
+        var h = rawHost
+        if h.hasPrefix("["), h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, h, &v4) == 1 {
+            family = .inet
+        } else if inet_pton(AF_INET6, h, &v6) == 1 {
+            family = .inet6
+        } else {
+            return nil
+        }
+        host = SocketAddress.numericText(family: family, v4: v4, v6: v6)
+        self.port = port
+    }
+
+    /// Parses `host:port`, `[v6]:port`, or a bare host with `defaultPort`.
+    public init?(endpoint: String, defaultPort: Int) {
+        let text = endpoint.trimmingCharactersInSet()
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            let h = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            var port = defaultPort
+            if !rest.isEmpty {
+                guard rest.first == ":", let p = Int(rest.dropFirst()) else { return nil }
+                port = p
+            }
+            self.init(host: h, port: port)
+            return
+        }
+        let colons = text.filter { $0 == ":" }.count
+        if colons == 1, let idx = text.lastIndex(of: ":") {
+            guard let p = Int(text[text.index(after: idx)...]) else { return nil }
+            self.init(host: String(text[..<idx]), port: p)
+        } else {
+            self.init(host: text, port: defaultPort)
+        }
+    }
+
+    init?(storage: sockaddr_storage) {
+        var s = storage
+        switch Int32(s.ss_family) {
+        case AF_INET:
+            let sin = withUnsafePointer(to: &s) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee } }
+            family = .inet
+            host = SocketAddress.numericText(family: .inet, v4: sin.sin_addr, v6: in6_addr())
+            port = Int(UInt16(bigEndian: sin.sin_port))
+        case AF_INET6:
+            let sin6 = withUnsafePointer(to: &s) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee } }
+            family = .inet6
+            host = SocketAddress.numericText(family: .inet6, v4: in_addr(), v6: sin6.sin6_addr)
+            port = Int(UInt16(bigEndian: sin6.sin6_port))
+        default:
+            return nil
+        }
+    }
+
+    /// `host:port`, with brackets around IPv6 hosts (RFC 3261 §25 hostport).
+    public var description: String { "\(hostForURI):\(port)" }
+    /// Host as written in a SIP URI or Via sent-by.
+    public var hostForURI: String { family == .inet6 ? "[\(host)]" : host }
+
+    /// Calls `body` with a sockaddr pointer and its length.
+    func withSockAddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        switch family {
+        case .inet:
+            var sin = sockaddr_in()
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_port = UInt16(port).bigEndian
+            _ = inet_pton(AF_INET, host, &sin.sin_addr)
+            return withUnsafePointer(to: &sin) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        case .inet6:
+            var sin6 = sockaddr_in6()
+            sin6.sin6_family = sa_family_t(AF_INET6)
+            sin6.sin6_port = UInt16(port).bigEndian
+            _ = inet_pton(AF_INET6, host, &sin6.sin6_addr)
+            return withUnsafePointer(to: &sin6) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        }
+    }
+
+    private static func numericText(family: Family, v4: in_addr, v6: in6_addr) -> String {
+        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        var a4 = v4
+        var a6 = v6
+        let ok: UnsafePointer<CChar>?
+        if family == .inet {
+            ok = inet_ntop(AF_INET, &a4, &buf, socklen_t(buf.count))
+        } else {
+            ok = inet_ntop(AF_INET6, &a6, &buf, socklen_t(buf.count))
+        }
+        guard ok != nil else { return "" }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+extension String {
+    /// Trims spaces and tabs (Foundation-free).
+    func trimmingCharactersInSet() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s = s.dropLast() }
+        return String(s)
+    }
+}

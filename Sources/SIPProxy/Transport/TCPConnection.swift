@@ -1,0 +1,175 @@
+import Dispatch
+import SIPCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One TCP connection, accepted or opened by us. Lives on the loop queue.
+/// Framing by Content-Length (RFC 3261 §18.3); a framing error closes this
+/// connection only.
+final class TCPConnection {
+    let id: UInt64
+    let remote: SocketAddress
+    private(set) var local: SocketAddress
+    private let fd: Int32
+    private let queue: DispatchQueue
+    private var readSource: DispatchSourceRead?
+    private var writeSource: DispatchSourceWrite?
+    private var framer: SIPStreamFramer
+    private var pending: [UInt8] = []
+    private var connecting: Bool
+    private(set) var closed = false
+    private(set) var lastActivity: DispatchTime = .now()
+    private let maxPendingBytes: Int
+    private let sources: DescriptorOwner
+    private let onMessage: (TCPConnection, [UInt8]) -> Void
+    private let onClose: (TCPConnection, String) -> Void
+
+    init(id: UInt64, fd: Int32, remote: SocketAddress, connecting: Bool, queue: DispatchQueue,
+         maxMessageSize: Int, onMessage: @escaping (TCPConnection, [UInt8]) -> Void,
+         onClose: @escaping (TCPConnection, String) -> Void) {
+        self.id = id
+        self.fd = fd
+        self.remote = remote
+        self.queue = queue
+        self.connecting = connecting
+        self.framer = SIPStreamFramer(maxMessageSize: maxMessageSize)
+        self.maxPendingBytes = max(4 * maxMessageSize, 1 << 20)
+        self.onMessage = onMessage
+        self.onClose = onClose
+        self.local = UDPSocket.boundAddress(fd) ?? remote
+        self.sources = DescriptorOwner(fd: fd)
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let rs = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        rs.setEventHandler { [weak self] in self?.readable() }
+        sources.retain()
+        let sources = self.sources
+        rs.setCancelHandler { sources.release() }
+        readSource = rs
+        rs.resume()
+        if connecting { armWrite() }
+    }
+
+    /// Opens a non-blocking connection; messages written before it is up are queued.
+    static func connect(id: UInt64, to remote: SocketAddress, queue: DispatchQueue, maxMessageSize: Int,
+                        onMessage: @escaping (TCPConnection, [UInt8]) -> Void,
+                        onClose: @escaping (TCPConnection, String) -> Void) -> TCPConnection? {
+        let domain = remote.family == .inet ? AF_INET : AF_INET6
+        let fd = socket(domain, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        let rc = remote.withSockAddr { Glibc.connect(fd, $0, $1) }
+        if rc != 0 && errno != EINPROGRESS {
+            Glibc.close(fd)
+            return nil
+        }
+        return TCPConnection(id: id, fd: fd, remote: remote, connecting: rc != 0, queue: queue,
+                             maxMessageSize: maxMessageSize, onMessage: onMessage, onClose: onClose)
+    }
+
+    func send(_ bytes: [UInt8]) {
+        guard !closed else { return }
+        lastActivity = .now()
+        if pending.isEmpty && !connecting {
+            let n = writeNow(bytes[...])
+            if n == bytes.count { return }
+            if n < 0 { close(reason: "write: \(errnoText())"); return }
+            pending.append(contentsOf: bytes[n...])
+        } else {
+            pending.append(contentsOf: bytes)
+        }
+        if pending.count > maxPendingBytes {
+            close(reason: "peer not reading: \(pending.count) bytes queued")
+            return
+        }
+        armWrite()
+    }
+
+    func close(reason: String) {
+        guard !closed else { return }
+        closed = true
+        // The fd is closed by the last cancel handler to run: closing it
+        // while a source is still registered is undefined (Dispatch docs).
+        writeSource?.cancel()
+        readSource?.cancel()
+        readSource = nil
+        writeSource = nil
+        onClose(self, reason)
+    }
+
+    private func readable() {
+        var buf = [UInt8](repeating: 0, count: 65_536)
+        for _ in 0..<16 {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n == 0 { close(reason: "closed by peer"); return }
+            if n < 0 {
+                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { break }
+                close(reason: "read: \(errnoText())")
+                return
+            }
+            lastActivity = .now()
+            framer.append(Array(buf[0..<n]))
+            do {
+                while let message = try framer.next() {
+                    onMessage(self, message)
+                    if closed { return }
+                }
+            } catch {
+                close(reason: "framing error: \(error)")
+                return
+            }
+            if n < buf.count { break }
+        }
+    }
+
+    private func armWrite() {
+        guard writeSource == nil, !closed else { return }
+        let ws = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+        ws.setEventHandler { [weak self] in self?.writable() }
+        sources.retain()
+        let sources = self.sources
+        ws.setCancelHandler { sources.release() }
+        writeSource = ws
+        ws.resume()
+    }
+
+    private func writable() {
+        if connecting {
+            var err: Int32 = 0
+            var len = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+            if err != 0 { close(reason: "connect: \(String(cString: strerror(err)))"); return }
+            connecting = false
+            local = UDPSocket.boundAddress(fd) ?? local
+        }
+        if !pending.isEmpty {
+            let n = writeNow(pending[...])
+            if n < 0 { close(reason: "write: \(errnoText())"); return }
+            pending.removeFirst(n)
+        }
+        if pending.isEmpty {
+            writeSource?.cancel()
+            writeSource = nil
+        }
+    }
+
+    /// Bytes written, 0 when the socket would block, -1 on error.
+    private func writeNow(_ bytes: ArraySlice<UInt8>) -> Int {
+        let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if n < 0 { return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1 }
+        return n
+    }
+}
+
+/// Closes a descriptor when the last Dispatch source on it has been cancelled.
+final class DescriptorOwner {
+    private let fd: Int32
+    private var users = 0
+    init(fd: Int32) { self.fd = fd }
+    func retain() { users += 1 }
+    func release() {
+        users -= 1
+        if users == 0 { Glibc.close(fd) }
+    }
+}

@@ -1,0 +1,174 @@
+import Dispatch
+import Logging
+
+/// Transport settings from the `[transport]` and `[listen]` INI sections.
+public struct TransportConfiguration: Equatable, Sendable {
+    public var udp: [SocketAddress] = []
+    public var tcp: [SocketAddress] = []
+    /// Larger messages are dropped (UDP) or close the connection (TCP).
+    public var maxMessageSize: Int = 65_535
+    public var tcpIdleTimeout: Duration = .seconds(300)
+    public var tcpMaxConnections: Int = 10_000
+    public var udpReceiveBufferBytes: Int = 4 << 20
+    public init() {}
+}
+
+/// All sockets of one loop: UDP sockets, TCP listeners and connections.
+/// Everything here runs on `queue`; nothing blocks.
+public final class TransportLayer: MessageSender {
+    public let queue: DispatchQueue
+    private let config: TransportConfiguration
+    private let logger: Logger
+    private var udpSockets: [UDPSocket] = []
+    private var listeners: [TCPListener] = []
+    private var connections: [UInt64: TCPConnection] = [:]
+    private var connectionByRemote: [SocketAddress: UInt64] = [:]
+    private var nextConnectionID: UInt64 = 1
+    private var sweepTimer: DispatchSourceTimer?
+    /// Receives every message; set before `start()`. Called on `queue`.
+    public var onMessage: ((ReceivedMessage) -> Void)?
+
+    public init(config: TransportConfiguration, queue: DispatchQueue, logger: Logger) {
+        self.config = config
+        self.queue = queue
+        self.logger = logger
+    }
+
+    /// Binds every configured address; throws on the first that fails.
+    public func start() throws {
+        dispatchPrecondition(condition: .onQueue(queue))
+        for address in config.udp {
+            let sock = try UDPSocket(bind: address, queue: queue, receiveBufferBytes: config.udpReceiveBufferBytes) { [weak self] bytes, from in
+                self?.receivedDatagram(bytes, from: from)
+            }
+            udpSockets.append(sock)
+            logger.info("listening", metadata: ["transport": "udp", "address": "\(sock.local)"])
+        }
+        for address in config.tcp {
+            let listener = try TCPListener(bind: address, queue: queue) { [weak self] fd, remote in
+                self?.accepted(fd: fd, remote: remote)
+            }
+            listeners.append(listener)
+            logger.info("listening", metadata: ["transport": "tcp", "address": "\(listener.local)"])
+        }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + 1, repeating: 1)
+        timer.setEventHandler { [weak self] in self?.sweepIdleConnections() }
+        timer.resume()
+        sweepTimer = timer
+    }
+
+    /// Stops accepting new connections and datagrams (drain).
+    public func stopListening() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        listeners.forEach { $0.close() }
+        listeners.removeAll()
+    }
+
+    /// Closes everything.
+    public func shutdown() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        stopListening()
+        udpSockets.forEach { $0.close() }
+        udpSockets.removeAll()
+        for c in connections.values { c.close(reason: "shutdown") }
+        sweepTimer?.cancel()
+    }
+
+    /// Bound addresses (useful when port 0 was configured).
+    public var boundUDP: [SocketAddress] { udpSockets.map(\.local) }
+    public var boundTCP: [SocketAddress] { listeners.map(\.local) }
+    public var openConnectionCount: Int { connections.count }
+
+    public func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress? {
+        switch transport {
+        case .udp: return udpSockets.first { $0.local.family == family }?.local ?? udpSockets.first?.local
+        case .tcp: return listeners.first { $0.local.family == family }?.local ?? listeners.first?.local
+        }
+    }
+
+    public func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        switch transport {
+        case .udp:
+            guard let sock = udpSockets.first(where: { $0.local.family == destination.family }) else {
+                logger.warning("no UDP socket for address family", metadata: ["to": "\(destination)"])
+                return
+            }
+            if !sock.send(bytes, to: destination) {
+                logger.debug("UDP send failed", metadata: ["to": "\(destination)", "error": "\(errnoText())"])
+            }
+        case .tcp:
+            if let id = connectionID, let c = connections[id], !c.closed {
+                c.send(bytes)
+            } else if let id = connectionByRemote[destination], let c = connections[id], !c.closed {
+                c.send(bytes)
+            } else if let c = openConnection(to: destination) {
+                c.send(bytes)
+            } else {
+                logger.warning("TCP connect failed", metadata: ["to": "\(destination)"])
+            }
+        }
+    }
+
+    private func receivedDatagram(_ bytes: [UInt8], from: SocketAddress) {
+        // RFC 5626 §3.5.1 keep-alives (CRLF) carry no message.
+        if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { return }
+        guard bytes.count <= config.maxMessageSize else {
+            logger.notice("oversized datagram dropped", metadata: ["from": "\(from)", "bytes": "\(bytes.count)"])
+            return
+        }
+        let local = udpSockets.first { $0.local.family == from.family }?.local ?? from
+        onMessage?(ReceivedMessage(bytes: bytes, source: from, local: local, transport: .udp, connectionID: nil))
+    }
+
+    private func accepted(fd: Int32, remote: SocketAddress) {
+        guard connections.count < config.tcpMaxConnections else {
+            logger.warning("TCP connection limit reached; refusing", metadata: ["from": "\(remote)"])
+            closeDescriptor(fd)
+            return
+        }
+        let c = TCPConnection(id: allocateID(), fd: fd, remote: remote, connecting: false, queue: queue,
+                              maxMessageSize: config.maxMessageSize,
+                              onMessage: { [weak self] conn, bytes in self?.receivedStream(bytes, on: conn) },
+                              onClose: { [weak self] conn, why in self?.closed(conn, why) })
+        register(c)
+    }
+
+    private func openConnection(to remote: SocketAddress) -> TCPConnection? {
+        guard connections.count < config.tcpMaxConnections else { return nil }
+        guard let c = TCPConnection.connect(id: allocateID(), to: remote, queue: queue, maxMessageSize: config.maxMessageSize,
+                                            onMessage: { [weak self] conn, bytes in self?.receivedStream(bytes, on: conn) },
+                                            onClose: { [weak self] conn, why in self?.closed(conn, why) }) else { return nil }
+        register(c)
+        return c
+    }
+
+    private func register(_ c: TCPConnection) {
+        connections[c.id] = c
+        connectionByRemote[c.remote] = c.id
+        logger.debug("TCP connection open", metadata: ["conn": "\(c.id)", "remote": "\(c.remote)"])
+    }
+
+    private func receivedStream(_ bytes: [UInt8], on c: TCPConnection) {
+        onMessage?(ReceivedMessage(bytes: bytes, source: c.remote, local: c.local, transport: .tcp, connectionID: c.id))
+    }
+
+    private func closed(_ c: TCPConnection, _ why: String) {
+        connections[c.id] = nil
+        if connectionByRemote[c.remote] == c.id { connectionByRemote[c.remote] = nil }
+        logger.debug("TCP connection closed", metadata: ["conn": "\(c.id)", "remote": "\(c.remote)", "reason": "\(why)"])
+    }
+
+    private func sweepIdleConnections() {
+        let limit = DispatchTime.now().uptimeNanoseconds &- UInt64(config.tcpIdleTimeout.components.seconds) * 1_000_000_000
+        for c in connections.values where c.lastActivity.uptimeNanoseconds < limit {
+            c.close(reason: "idle timeout")
+        }
+    }
+
+    private func allocateID() -> UInt64 {
+        defer { nextConnectionID += 1 }
+        return nextConnectionID
+    }
+}

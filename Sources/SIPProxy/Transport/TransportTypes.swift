@@ -1,0 +1,48 @@
+/// SIP transports stird speaks (RFC 3261 §18). TLS comes in a later issue.
+public enum TransportProtocol: String, Hashable, Sendable, CaseIterable {
+    case udp = "UDP"
+    case tcp = "TCP"
+
+    /// Lower-case name used in URI `transport=` parameters.
+    public var uriName: String { rawValue.lowercased() }
+    /// Stream transports are reliable: no retransmissions (RFC 3261 §17.1.1.2).
+    public var isReliable: Bool { self != .udp }
+}
+
+/// One message as it came off the wire, before parsing.
+public struct ReceivedMessage {
+    public var bytes: [UInt8]
+    public var source: SocketAddress
+    /// The local address the message arrived on.
+    public var local: SocketAddress
+    public var transport: TransportProtocol
+    /// Set for stream transports: the connection to answer on (RFC 3261 §18.2.2).
+    public var connectionID: UInt64?
+
+    public init(bytes: [UInt8], source: SocketAddress, local: SocketAddress, transport: TransportProtocol, connectionID: UInt64?) {
+        self.bytes = bytes
+        self.source = source
+        self.local = local
+        self.transport = transport
+        self.connectionID = connectionID
+    }
+}
+
+/// What the proxy core needs from the transport layer. Implemented by
+/// `TransportLayer` on real sockets and by a capturing fake in tests.
+public protocol MessageSender: AnyObject {
+    /// Sends one serialized message. Stream transports reuse `connectionID`
+    /// when it is still open, else any open connection to `destination`,
+    /// else connect. Never blocks.
+    func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?)
+    /// The address to put in our Via sent-by / Record-Route for traffic to
+    /// `family` over `transport`, or nil when we do not listen there.
+    func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress?
+}
+
+/// A transport setup error with the address that failed.
+public struct TransportError: Error, Equatable, CustomStringConvertible {
+    public var address: String
+    public var reason: String
+    public var description: String { "\(address): \(reason)" }
+}

@@ -1,0 +1,89 @@
+import Dispatch
+import INIConfig
+import Logging
+import SIPProxy
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wires configuration, transports, the proxy core and signals together.
+public final class Daemon {
+    private let configPath: String?
+    private var config: DaemonConfiguration
+    private let logger: Logger
+    public let queue = DispatchQueue(label: "stird.sip", qos: .userInitiated)
+    private var transport: TransportLayer!
+    private var core: ProxyCore!
+    private var signalSources: [DispatchSourceSignal] = []
+    private var draining = false
+
+    public init(config: DaemonConfiguration, configPath: String?, logger: Logger) {
+        self.config = config
+        self.configPath = configPath
+        self.logger = logger
+    }
+
+    /// Binds sockets and installs signal handlers; call then `dispatchMain()`.
+    public func start() throws {
+        try queue.sync {
+            transport = TransportLayer(config: config.transport, queue: queue, logger: logger)
+            let scheduler = DispatchTimerScheduler(queue: queue)
+            var processors: [RequestProcessor] = []
+            if let d = config.debugSuspend { processors.append(DelayProcessor(delay: d)) }
+            core = ProxyCore(config: config.proxy, sender: transport, scheduler: scheduler, queue: queue,
+                             processors: processors, logger: logger)
+            transport.onMessage = { [core] rx in core!.receive(rx) }
+            try transport.start()
+        }
+        installSignals()
+        logger.info("stird started", metadata: ["config": "\(config.file)", "routes": "\(config.proxy.routes.routes.count)"])
+    }
+
+    private func installSignals() {
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler { [weak self] in
+                if sig == SIGHUP { self?.reload() } else { self?.drain() }
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    /// SIGHUP: re-read the file; only the route table changes, transactions stay.
+    private func reload() {
+        guard let path = configPath else { return }
+        do {
+            let routes = try DaemonConfiguration.readRoutes(INIDocument.load(path: path))
+            _ = try DaemonConfiguration.load(path: path)  // whole file must still be valid
+            core.updateRoutes(routes)
+            logger.notice("routes reloaded", metadata: ["routes": "\(routes.routes.count)", "active-transactions": "\(core.activeTransactionCount)"])
+        } catch {
+            logger.error("reload failed, keeping the old routes: \(error)")
+        }
+    }
+
+    /// SIGTERM/SIGINT: stop accepting, answer new requests 503, wait until
+    /// every transaction has its final response (bounded), then exit.
+    private func drain() {
+        if draining {
+            logger.warning("second signal: exiting now")
+            exit(1)
+        }
+        draining = true
+        core.beginDrain()
+        transport.stopListening()
+        logger.notice("draining", metadata: ["pending": "\(core.pendingTransactionCount)", "timeout": "\(config.drainTimeout)"])
+        let deadline = DispatchTime.now() + .milliseconds(Int(config.drainTimeout.components.seconds * 1000))
+        func check() {
+            if core.pendingTransactionCount == 0 || DispatchTime.now() >= deadline {
+                logger.notice("stopped", metadata: ["pending": "\(core.pendingTransactionCount)"])
+                transport.shutdown()
+                exit(0)
+            }
+            queue.asyncAfter(deadline: .now() + .milliseconds(50)) { check() }
+        }
+        check()
+    }
+}

@@ -1,0 +1,144 @@
+import INIConfig
+import Logging
+import SIPProxy
+
+/// Everything `stird` reads from its INI file, typed and validated at load
+/// (rule 8 of the house). Each key is documented in etc/stird.ini.
+public struct DaemonConfiguration: Equatable, Sendable {
+    public var file: String = "<defaults>"
+    public var logLevel: Logger.Level = .info
+    /// How long SIGTERM/SIGINT waits for transactions without a final response.
+    public var drainTimeout: Duration = .seconds(10)
+    public var transport = TransportConfiguration()
+    public var proxy = ProxyConfiguration()
+    /// Test aid: when set, every request is suspended this long by a processor
+    /// before routing (exercises the suspend/resume seam live).
+    public var debugSuspend: Duration?
+
+    public init() {}
+
+    public static let sectionNames: Set<String> = ["general", "listen", "transport", "transaction", "proxy", "route", "debug"]
+
+    /// Loads and validates a file; errors read `file:line: key: why`.
+    public static func load(path: String) throws -> DaemonConfiguration {
+        try DaemonConfiguration(document: INIDocument.load(path: path))
+    }
+
+    public init(document doc: INIDocument) throws {
+        file = doc.file
+        try doc.rejectUnknownSections(allowed: Self.sectionNames)
+        for name in Self.sectionNames where name != "route" {
+            let all = doc.sections(named: name)
+            if let extra = all.dropFirst().first {
+                throw INIError(file: doc.file, line: extra.line, message: "section [\(name)] appears twice (first at line \(all[0].line))")
+            }
+            if let labeled = all.first(where: { $0.label != nil }) {
+                throw INIError(file: doc.file, line: labeled.line, message: "section [\(name)] takes no label")
+            }
+        }
+        try readGeneral(doc)
+        try readListen(doc)
+        try readTransport(doc)
+        try readTransaction(doc)
+        try readProxy(doc)
+        proxy.routes = try Self.readRoutes(doc)
+        try readDebug(doc)
+    }
+
+    private func reader(_ doc: INIDocument, _ name: String) -> INISectionReader {
+        INISectionReader(doc.section(named: name) ?? INISection(name: name, line: 0), file: doc.file)
+    }
+
+    private mutating func readGeneral(_ doc: INIDocument) throws {
+        var r = reader(doc, "general")
+        let levels: [String: Logger.Level] = ["trace": .trace, "debug": .debug, "info": .info, "notice": .notice,
+                                              "warning": .warning, "error": .error, "critical": .critical]
+        logLevel = try r.choice("log_level", default: .info, levels)
+        drainTimeout = try r.duration("drain_timeout_s", default: 10, range: 0...3600)
+        try r.finish()
+    }
+
+    private mutating func readListen(_ doc: INIDocument) throws {
+        var r = reader(doc, "listen")
+        transport.udp = try Self.addresses(&r, "udp", default: ["127.0.0.1:5060"])
+        transport.tcp = try Self.addresses(&r, "tcp", default: ["127.0.0.1:5060"])
+        if transport.udp.isEmpty && transport.tcp.isEmpty {
+            throw r.error("udp", "no listening address: set udp and/or tcp")
+        }
+        try r.finish()
+    }
+
+    private static func addresses(_ r: inout INISectionReader, _ key: String, default d: [String]) throws -> [SocketAddress] {
+        try r.list(key, default: d).map { item in
+            guard let a = SocketAddress(endpoint: item, defaultPort: 5060) else {
+                throw r.error(key, "'\(item)' is not a numeric IPv4/IPv6 address with optional port (e.g. 127.0.0.1:5060, [::1]:5060)")
+            }
+            return a
+        }
+    }
+
+    private mutating func readTransport(_ doc: INIDocument) throws {
+        var r = reader(doc, "transport")
+        transport.maxMessageSize = try r.int("max_message_size", default: 65_535, range: 1_024...1_048_576)
+        transport.tcpIdleTimeout = try r.duration("tcp_idle_timeout_s", default: 300, range: 1...86_400)
+        transport.tcpMaxConnections = try r.int("tcp_max_connections", default: 10_000, range: 1...1_000_000)
+        transport.udpReceiveBufferBytes = try r.int("udp_receive_buffer_bytes", default: 4 << 20, range: 65_536...(256 << 20))
+        try r.finish()
+    }
+
+    private mutating func readTransaction(_ doc: INIDocument) throws {
+        var r = reader(doc, "transaction")
+        let t1 = try r.duration("t1_ms", default: 500, range: 10...10_000)
+        let t2 = try r.duration("t2_ms", default: 4_000, range: 10...60_000)
+        let t4 = try r.duration("t4_ms", default: 5_000, range: 10...60_000)
+        let c = try r.duration("timer_c_s", default: 180, range: 1...3_600)
+        if t2 < t1 { throw r.error("t2_ms", "must not be smaller than t1_ms") }
+        proxy.timers = TransactionTimers(t1: t1, t2: t2, t4: t4, timerC: c)
+        let trying = try r.int("trying_after_ms", default: 200, range: 0...10_000)
+        proxy.autoTrying = trying == 0 ? nil : .milliseconds(trying)
+        try r.finish()
+    }
+
+    private mutating func readProxy(_ doc: INIDocument) throws {
+        var r = reader(doc, "proxy")
+        proxy.recordRoute = try r.bool("record_route", default: true)
+        proxy.defaultMaxForwards = try r.int("default_max_forwards", default: 70, range: 1...255)
+        proxy.processorTimeout = try r.duration("processor_timeout_ms", default: 10_000, range: 10...600_000)
+        proxy.localNames = try r.list("local_names", default: [])
+        proxy.supportedExtensions = Set(try r.list("supported_extensions", default: []))
+        try r.finish()
+    }
+
+    /// `[route "name"]` sections, in file order.
+    public static func readRoutes(_ doc: INIDocument) throws -> RouteTable {
+        var routes: [StaticRoute] = []
+        for section in doc.sections(named: "route") {
+            var r = INISectionReader(section, file: doc.file)
+            guard let name = section.label else {
+                throw INIError(file: doc.file, line: section.line, message: "route section needs a name: [route \"name\"]")
+            }
+            let prefix = try r.optionalString("user_prefix")
+            if let p = prefix, p.isEmpty || !p.allSatisfy({ $0.isNumber || $0 == "+" || $0 == "*" || $0 == "#" }) {
+                throw r.error("user_prefix", "must be digits (optionally with + * #), got '\(p)'")
+            }
+            let domain = try r.optionalString("domain")
+            guard let hopText = try r.optionalString("next_hop") else {
+                throw r.error("next_hop", "missing: every route needs next_hop = address:port")
+            }
+            guard let hop = SocketAddress(endpoint: hopText, defaultPort: 5060) else {
+                throw r.error("next_hop", "'\(hopText)' is not a numeric IPv4/IPv6 address with optional port")
+            }
+            let transport = try r.choice("transport", default: TransportProtocol.udp, ["udp": .udp, "tcp": .tcp])
+            try r.finish()
+            routes.append(StaticRoute(name: name, userPrefix: prefix, domain: domain, nextHop: hop, transport: transport))
+        }
+        return RouteTable(routes: routes)
+    }
+
+    private mutating func readDebug(_ doc: INIDocument) throws {
+        var r = reader(doc, "debug")
+        let ms = try r.int("suspend_requests_ms", default: 0, range: 0...60_000)
+        debugSuspend = ms == 0 ? nil : .milliseconds(ms)
+        try r.finish()
+    }
+}

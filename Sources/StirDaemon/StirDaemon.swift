@@ -1,1 +1,0 @@
-// StirDaemon module. See docs/ARCHITECTURE.md.
