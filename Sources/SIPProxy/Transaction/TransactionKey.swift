@@ -1,0 +1,87 @@
+/// Key of a transaction in the transaction table: RFC 3261 §17.2.3 for server
+/// transactions, §17.1.3 for client transactions. A pure value built from strings
+/// the owner took from the top Via and the CSeq of a message.
+///
+/// Normalisation:
+/// - The branch is a token, and "tokens are always case-insensitive" (§7.3.1), so
+///   it is compared lowercased, and the magic cookie `z9hG4bK` is recognised in any case.
+/// - The sent-by host is case-insensitive (§19.1.4); sent-by is lowercased and
+///   trimmed but otherwise compared as received (no default-port inference:
+///   retransmissions carry the same Via).
+/// - Method names are case-sensitive (§7.1). ACK takes the key of the INVITE it
+///   acknowledges (§17.2.3: "the method of the request matches the one that created
+///   the transaction, except for ACK, where the method of the request that created
+///   the transaction is INVITE"). CANCEL keeps its own key, so a CANCEL finds its own
+///   server transaction and the owner finds the INVITE by looking up the same branch
+///   and sent-by with method INVITE (§9.2).
+public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
+    /// Client and server keys never compare equal, so one table may hold both.
+    public enum Side: Hashable, Sendable {
+        case client
+        case server
+    }
+
+    /// The RFC 3261 branch prefix, §8.1.1.7.
+    public static let magicCookie = "z9hG4bK"
+
+    public let side: Side
+    /// Lowercased branch.
+    public let branch: String
+    /// Lowercased sent-by of the top Via; nil for client keys.
+    public let sentBy: String?
+    /// Method, with ACK mapped to INVITE.
+    public let method: String
+
+    private init(side: Side, branch: String, sentBy: String?, method: String) {
+        self.side = side
+        self.branch = branch
+        self.sentBy = sentBy
+        self.method = method
+    }
+
+    /// Server-side key (§17.2.3). Returns nil when there is no branch or it lacks the
+    /// magic cookie: the RFC 2543 matching rules (Request-URI, tags, Call-ID, CSeq,
+    /// whole top Via) are out of scope for this daemon, which answers such requests
+    /// statelessly or rejects them.
+    public static func server(branch: String?, sentBy: String, method: String) -> TransactionKey? {
+        guard let branch, hasMagicCookie(branch) else { return nil }
+        return TransactionKey(
+            side: .server,
+            branch: branch.lowercased(),
+            sentBy: sentBy.trimmingSpaces().lowercased(),
+            method: normalised(method)
+        )
+    }
+
+    /// Client-side key (§17.1.3): the branch this element put in its own Via plus the
+    /// CSeq method of the response. The branch is ours, so it always has the cookie.
+    public static func client(branch: String, method: String) -> TransactionKey {
+        TransactionKey(side: .client, branch: branch.lowercased(), sentBy: nil, method: normalised(method))
+    }
+
+    /// Whether `branch` starts with `z9hG4bK` (case-insensitively, §7.3.1) and has
+    /// something after it: a bare cookie cannot be unique (§8.1.1.7).
+    public static func hasMagicCookie(_ branch: String) -> Bool {
+        branch.count > magicCookie.count && branch.lowercased().hasPrefix(magicCookie.lowercased())
+    }
+
+    public var description: String {
+        let side = self.side == .server ? "server" : "client"
+        return "\(side):\(method):\(branch)" + (sentBy.map { "@\($0)" } ?? "")
+    }
+
+    private static func normalised(_ method: String) -> String {
+        let trimmed = method.trimmingSpaces()
+        return trimmed == "ACK" ? "INVITE" : trimmed
+    }
+}
+
+extension String {
+    /// Trims SIP linear white space (SP / HTAB) without Foundation.
+    fileprivate func trimmingSpaces() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !isSpace($0) }),
+              let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[first...last])
+    }
+}
