@@ -1,0 +1,75 @@
+// Thin, internal bridge to libosip2. Nothing here is public: C types never
+// leave this file's callers (see ARCHITECTURE.md, "One owner per C pointer").
+internal import COSIP2
+
+/// libosip2 needs `parser_init()` exactly once per process before any parse
+/// call. A `static let` is initialised lazily and exactly once, thread-safely
+/// (swift_once), so every entry point touches `OSIPLibrary.ready` first.
+enum OSIPLibrary {
+    static let ready: Bool = {
+        stird_osip_disable_trace()
+        return parser_init() == 0
+    }()
+
+    /// Copies a C string owned by osip into Swift.
+    static func string(_ pointer: UnsafePointer<CChar>?) -> String? {
+        guard let pointer else { return nil }
+        return String(cString: pointer)
+    }
+}
+
+/// Owns one `osip_via_t`; freed in deinit.
+final class OSIPVia {
+    private let pointer: UnsafeMutablePointer<osip_via_t>
+
+    /// Parses one via-parm (RFC 3261 §20.42) with `osip_via_parse`.
+    /// Returns nil when osip rejects it or the text holds a NUL.
+    init?(parsing text: String) {
+        guard OSIPLibrary.ready, !text.utf8.contains(0) else { return nil }
+        var raw: UnsafeMutablePointer<osip_via_t>?
+        guard osip_via_init(&raw) == 0, let raw else { return nil }
+        pointer = raw
+        let status = text.withCString { osip_via_parse(raw, $0) }
+        if status != 0 { return nil }
+    }
+
+    deinit { osip_via_free(pointer) }
+
+    var version: String? { OSIPLibrary.string(pointer.pointee.version) }
+    var transport: String? { OSIPLibrary.string(pointer.pointee.protocol) }
+    var host: String? { OSIPLibrary.string(pointer.pointee.host) }
+    var port: String? { OSIPLibrary.string(pointer.pointee.port) }
+
+    var parameters: [(name: String, value: String?)] {
+        var result: [(name: String, value: String?)] = []
+        var position: Int32 = 0
+        while true {
+            var name: UnsafePointer<CChar>?
+            var value: UnsafePointer<CChar>?
+            guard stird_osip_via_param_at(pointer, position, &name, &value) == 0 else { break }
+            if let name { result.append((String(cString: name), OSIPLibrary.string(value))) }
+            position += 1
+        }
+        return result
+    }
+}
+
+/// Owns one `osip_uri_t`; freed in deinit. Used as a second opinion on the
+/// grammar of sip/sips URIs (RFC 3261 §19.1.1).
+final class OSIPURI {
+    private let pointer: UnsafeMutablePointer<osip_uri_t>
+
+    init?(parsing text: String) {
+        guard OSIPLibrary.ready, !text.utf8.contains(0) else { return nil }
+        var raw: UnsafeMutablePointer<osip_uri_t>?
+        guard osip_uri_init(&raw) == 0, let raw else { return nil }
+        pointer = raw
+        let status = text.withCString { osip_uri_parse(raw, $0) }
+        if status != 0 { return nil }
+    }
+
+    deinit { osip_uri_free(pointer) }
+
+    var host: String? { OSIPLibrary.string(pointer.pointee.host) }
+    var port: String? { OSIPLibrary.string(pointer.pointee.port) }
+}

@@ -1,1 +1,0 @@
-// SIPCore module. See docs/ARCHITECTURE.md.

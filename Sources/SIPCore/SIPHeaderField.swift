@@ -1,0 +1,145 @@
+/// One header field line of a message (RFC 3261 §7.3), with the exact bytes
+/// it arrived as so that fields we do not edit are forwarded unchanged
+/// (RFC 4475 §3.1.1.1: a proxy forwards unknown header fields as they are).
+struct SIPHeaderField {
+    /// Field name as written, e.g. "MaX-fOrWaRdS" or "v".
+    var name: String
+    /// Lowercased long form of the name ("v" -> "via"), for lookups.
+    var key: String
+    /// Value with folding replaced by a single SP and outer LWS removed.
+    var value: String
+    /// Bytes as received (folding kept, no final line terminator); nil for
+    /// fields we built or edited.
+    var raw: [UInt8]?
+
+    init(name: String, value: String) {
+        self.name = name
+        self.key = SIPHeaderField.key(for: name)
+        self.value = value
+        self.raw = nil
+    }
+
+    init(name: String, value: String, raw: [UInt8]) {
+        self.init(name: name, value: value)
+        self.raw = raw
+    }
+
+    /// Appends "name: value" (or the received bytes) and CRLF.
+    func serialize(into output: inout [UInt8]) {
+        if let raw {
+            output.append(contentsOf: raw)
+        } else {
+            output.append(contentsOf: Array(name.utf8))
+            output.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+            output.append(contentsOf: Array(value.utf8))
+        }
+        output.append(contentsOf: [0x0D, 0x0A])
+    }
+
+    /// Compact forms (RFC 3261 §7.3.3 and later registrations; y = Identity,
+    /// RFC 8224 §4).
+    static let compactForms: [String: String] = [
+        "a": "accept-contact", "b": "referred-by", "c": "content-type", "d": "request-disposition",
+        "e": "content-encoding", "f": "from", "i": "call-id", "j": "reject-contact", "k": "supported",
+        "l": "content-length", "m": "contact", "o": "event", "r": "refer-to", "s": "subject",
+        "t": "to", "u": "allow-events", "v": "via", "x": "session-expires", "y": "identity",
+    ]
+
+    /// Lowercased long form of a header name; names are case-insensitive
+    /// (RFC 3261 §7.3.1).
+    static func key(for name: String) -> String {
+        let lowered = name.lowercased()
+        return compactForms[lowered] ?? lowered
+    }
+}
+
+/// Splits a header section into fields (RFC 3261 §7.3.1): lines end in CRLF
+/// (a bare LF is tolerated), a line starting with SP/HTAB continues the
+/// previous field, and the name is separated from the value by ":" with
+/// optional whitespace before it ("TO :", RFC 4475 §3.1.1.1).
+enum SIPHeaderParser {
+    /// Lines of `bytes[range]`, without terminators. `end` is the index after
+    /// the empty line that ends the header section, nil when it never came.
+    struct Lines {
+        var lines: [Range<Int>]
+        var end: Int?
+    }
+
+    static func lines(_ bytes: [UInt8], from start: Int, limit: Int) -> Lines {
+        var result: [Range<Int>] = []
+        var lineStart = start
+        var index = start
+        let stop = min(bytes.count, limit)
+        while index < stop {
+            if bytes[index] == 0x0A {
+                var lineEnd = index
+                if lineEnd > lineStart, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                if lineEnd == lineStart { return Lines(lines: result, end: index + 1) }
+                result.append(lineStart..<lineEnd)
+                lineStart = index + 1
+            }
+            index += 1
+        }
+        if lineStart < stop { result.append(lineStart..<stop) }
+        return Lines(lines: result, end: nil)
+    }
+
+    /// Builds fields from header lines (everything after the start line).
+    static func fields(_ bytes: [UInt8], lines: ArraySlice<Range<Int>>) throws -> [SIPHeaderField] {
+        var fields: [SIPHeaderField] = []
+        var groups: [Range<Int>] = []
+        for line in lines {
+            guard let first = line.first.map({ bytes[$0] }) else { continue }
+            if first == 0x20 || first == 0x09 {
+                guard let last = groups.last else { throw SIPParseError(reason: "Bad Header Folding") }
+                groups[groups.count - 1] = last.lowerBound..<line.upperBound
+            } else {
+                groups.append(line)
+            }
+        }
+        fields.reserveCapacity(groups.count)
+        for group in groups {
+            fields.append(try field(bytes, group))
+        }
+        return fields
+    }
+
+    private static func field(_ bytes: [UInt8], _ range: Range<Int>) throws -> SIPHeaderField {
+        guard let colon = bytes[range].firstIndex(of: UInt8(ascii: ":")) else {
+            throw SIPParseError(reason: "Bad Header Field")
+        }
+        var nameEnd = colon
+        while nameEnd > range.lowerBound, bytes[nameEnd - 1] == 0x20 || bytes[nameEnd - 1] == 0x09 { nameEnd -= 1 }
+        let nameBytes = bytes[range.lowerBound..<nameEnd]
+        guard !nameBytes.isEmpty, nameBytes.allSatisfy(SIPSyntax.isTokenByte) else {
+            throw SIPParseError(reason: "Bad Header Field Name")
+        }
+        // Unfold: CR, LF and runs of SP/HTAB after them become one SP.
+        var value: [UInt8] = []
+        value.reserveCapacity(range.upperBound - colon)
+        var index = colon + 1
+        var pendingSpace = false
+        while index < range.upperBound {
+            let byte = bytes[index]
+            if byte == 0x0D || byte == 0x0A || byte == 0x20 || byte == 0x09 {
+                if byte == 0x0D || byte == 0x0A {
+                    pendingSpace = true
+                } else if pendingSpace || value.isEmpty {
+                    pendingSpace = true
+                } else {
+                    value.append(byte)
+                }
+            } else {
+                if pendingSpace, !value.isEmpty { value.append(0x20) }
+                pendingSpace = false
+                value.append(byte)
+            }
+            index += 1
+        }
+        while let last = value.last, last == 0x20 || last == 0x09 { value.removeLast() }
+        return SIPHeaderField(
+            name: String(decoding: nameBytes, as: UTF8.self),
+            value: String(decoding: value, as: UTF8.self),
+            raw: Array(bytes[range]))
+    }
+}

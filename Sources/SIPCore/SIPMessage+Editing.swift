@@ -1,0 +1,119 @@
+/// Edits a proxy makes (RFC 3261 §16.6, §16.7, RFC 3581). Every edit touches
+/// only the fields it names; all others keep their received bytes.
+extension SIPMessage {
+    /// Appends a header field after the existing ones.
+    public func addHeader(name: String, value: String) {
+        fields.append(SIPHeaderField(name: name, value: value))
+    }
+
+    /// Removes every field called `name` (case-insensitive, compact forms
+    /// understood).
+    public func removeHeaders(named name: String) {
+        let key = SIPHeaderField.key(for: name)
+        fields.removeAll { $0.key == key }
+    }
+
+    /// Removes all fields called `name`, then appends one.
+    public func setHeader(name: String, value: String) {
+        removeHeaders(named: name)
+        addHeader(name: name, value: value)
+    }
+
+    /// Replaces the first field with `key` in place (others removed), or
+    /// appends one.
+    func replaceFirst(_ key: String, name: String, value: String) {
+        let key = SIPHeaderField.key(for: key)
+        guard let index = fields.firstIndex(where: { $0.key == key }) else {
+            addHeader(name: name, value: value)
+            return
+        }
+        fields[index] = SIPHeaderField(name: fields[index].name, value: value)
+        var position = fields.count - 1
+        while position > index {
+            if fields[position].key == key { fields.remove(at: position) }
+            position -= 1
+        }
+    }
+
+    /// Inserts `name: value` before the first field with the same name, or
+    /// at the top of the header section.
+    func insertOnTop(name: String, value: String) {
+        let key = SIPHeaderField.key(for: name)
+        let index = fields.firstIndex { $0.key == key } ?? 0
+        fields.insert(SIPHeaderField(name: name, value: value), at: index)
+    }
+
+    /// Removes the first element of the first field called `key`; the rest
+    /// of a comma-separated field is kept (RFC 3261 §7.3.1).
+    func removeFirstElement(_ key: String) {
+        let key = SIPHeaderField.key(for: key)
+        guard let index = fields.firstIndex(where: { $0.key == key }) else { return }
+        let elements = SIPSyntax.split(fields[index].value, at: ",").elements
+        if elements.count <= 1 {
+            fields.remove(at: index)
+        } else {
+            fields[index] = SIPHeaderField(name: fields[index].name, value: elements.dropFirst().joined(separator: ", "))
+        }
+    }
+
+    /// Replaces the first element of the first field called `key`.
+    func replaceFirstElement(_ key: String, with value: String) {
+        let key = SIPHeaderField.key(for: key)
+        guard let index = fields.firstIndex(where: { $0.key == key }) else { return }
+        var elements = SIPSyntax.split(fields[index].value, at: ",").elements
+        elements[0] = value
+        fields[index] = SIPHeaderField(name: fields[index].name, value: elements.joined(separator: ", "))
+    }
+
+    /// Adds a Via value on top (RFC 3261 §16.6 step 8), e.g.
+    /// "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK...".
+    public func prependVia(_ value: String) {
+        insertOnTop(name: "Via", value: value)
+    }
+
+    /// Removes the topmost Via value (RFC 3261 §16.7 step 3).
+    public func removeTopVia() {
+        removeFirstElement("via")
+    }
+
+    /// RFC 3261 §18.2.1 / RFC 3581 §4: sets `received` on the topmost Via
+    /// (nil removes it) and, when `rport` is given, sets the rport value
+    /// (added if the client did not send the flag). Does nothing when the
+    /// topmost Via is malformed.
+    public func setTopViaReceived(_ received: String?, rport: Int?) {
+        guard let text = topViaText, var via = SIPVia(text) else { return }
+        via.received = received
+        if let rport { via.setRport(.some(rport)) }
+        replaceFirstElement("via", with: via.description)
+    }
+
+    /// Sets the To tag (RFC 3261 §8.2.6.2). The To field keeps its text and
+    /// gets ";tag=..." appended when it had none; an existing tag is replaced.
+    public func setToTag(_ tag: String) {
+        guard let index = fields.firstIndex(where: { $0.key == "to" }) else { return }
+        let field = fields[index]
+        guard var to = try? SIPNameAddr.parse(field.value) else { return }
+        if to.tag == nil {
+            fields[index] = SIPHeaderField(name: field.name, value: field.value + ";tag=" + tag)
+        } else {
+            to.tag = tag
+            fields[index] = SIPHeaderField(name: field.name, value: to.description)
+        }
+    }
+
+    /// Removes the first Route value (RFC 3261 §16.4, loose routing).
+    public func removeFirstRoute() {
+        removeFirstElement("route")
+    }
+
+    /// Adds a Record-Route value on top (RFC 3261 §16.6 step 4), e.g.
+    /// "<sip:192.0.2.1:5060;lr>".
+    public func prependRecordRoute(_ value: String) {
+        insertOnTop(name: "Record-Route", value: value)
+    }
+
+    /// Adds a Route value on top (e.g. for a pre-loaded outbound proxy).
+    public func prependRoute(_ value: String) {
+        insertOnTop(name: "Route", value: value)
+    }
+}

@@ -1,0 +1,89 @@
+/// Typed and generic header access (RFC 3261 §7.3, §20).
+extension SIPMessage {
+    /// Values of every header field called `name` (case-insensitive, compact
+    /// forms understood: i m e l c f s k t v y o u r b x a j d), in order.
+    /// Comma-separated values inside one field are not split; the typed
+    /// list accessors (`vias`, `routes`, `recordRoutes`, `contacts`,
+    /// `pAssertedIdentities`) do split them.
+    public func headers(named name: String) -> [String] {
+        let key = SIPHeaderField.key(for: name)
+        return fields.filter { $0.key == key }.map(\.value)
+    }
+
+    /// Names of all header fields in order, as written.
+    public var headerNames: [String] { fields.map(\.name) }
+
+    /// All Identity header values (RFC 8224 §4; compact form `y`), order kept.
+    public var identityHeaders: [String] { headers(named: "Identity") }
+
+    /// Every element of every field called `name`, split at top-level commas
+    /// (RFC 3261 §7.3.1), topmost first.
+    func listElements(_ name: String) -> [String] {
+        let key = SIPHeaderField.key(for: name)
+        var elements: [String] = []
+        for field in fields where field.key == key {
+            elements.append(contentsOf: SIPSyntax.split(field.value, at: ",").elements)
+        }
+        return elements
+    }
+
+    /// All Via values, topmost first, fields and comma-separated values
+    /// flattened (RFC 3261 §20.42). Malformed values are left out: call
+    /// `validateRequest()`/`validateResponse()` first.
+    public var vias: [SIPVia] { listElements("via").compactMap(SIPVia.init) }
+
+    /// The topmost Via value as received (text), nil when there is none.
+    public var topViaText: String? { listElements("via").first }
+
+    public var from: SIPNameAddr? { firstNameAddr("from") }
+    public var to: SIPNameAddr? { firstNameAddr("to") }
+
+    private func firstNameAddr(_ name: String) -> SIPNameAddr? {
+        guard let value = headers(named: name).first else { return nil }
+        return try? SIPNameAddr.parse(value)
+    }
+
+    private func nameAddrList(_ name: String) -> [SIPNameAddr] {
+        listElements(name).compactMap { try? SIPNameAddr.parse($0) }
+    }
+
+    public var routes: [SIPNameAddr] { nameAddrList("route") }
+    public var recordRoutes: [SIPNameAddr] { nameAddrList("record-route") }
+    /// Contact values; a wildcard `*` (RFC 3261 §10.2.2) is left out.
+    public var contacts: [SIPNameAddr] { nameAddrList("contact") }
+    /// RFC 3325 §9.1.
+    public var pAssertedIdentities: [SIPNameAddr] { nameAddrList("p-asserted-identity") }
+
+    public var callID: String? { headers(named: "call-id").first }
+
+    /// CSeq (RFC 3261 §20.16): nil when absent or malformed (number above
+    /// 2^32-1, method not a token).
+    public var cseq: (number: UInt32, method: String)? {
+        guard let value = headers(named: "cseq").first else { return nil }
+        let parts = value.split(whereSeparator: SIPSyntax.isWhitespace)
+        guard parts.count == 2, let number = SIPSyntax.number(parts[0], limit: UInt64(UInt32.max)),
+              SIPSyntax.isToken(parts[1]) else { return nil }
+        return (UInt32(number), String(parts[1]))
+    }
+
+    /// Max-Forwards (RFC 3261 §20.22): nil when absent or not a number in
+    /// 0...255 (RFC 4475 §3.1.2.4 allows treating an overlarge value as absent).
+    /// Setting replaces the first field in place (others removed); nil removes it.
+    public var maxForwards: Int? {
+        get {
+            guard let value = headers(named: "max-forwards").first,
+                  let number = SIPSyntax.number(value, limit: 255) else { return nil }
+            return Int(number)
+        }
+        set {
+            guard let newValue else {
+                removeHeaders(named: "Max-Forwards")
+                return
+            }
+            replaceFirst("max-forwards", name: "Max-Forwards", value: String(newValue))
+        }
+    }
+
+    /// Date (RFC 3261 §20.17), as received.
+    public var date: String? { headers(named: "date").first }
+}

@@ -1,0 +1,199 @@
+/// A SIP request or response (RFC 3261 §7).
+///
+/// The message keeps every header field with the bytes it arrived as, so
+/// that `serialize()` changes only what was edited: unknown header fields
+/// and their odd formatting are forwarded unchanged (RFC 4475 §3.1.1.1).
+/// Typed values (Via, name-addr, URI) are parsed on demand, with libosip2
+/// for the Via and sip/sips URI grammar.
+///
+/// Not thread-safe: use one instance from one thread at a time.
+public final class SIPMessage {
+    enum StartLine {
+        case request(method: String, uri: String, version: String)
+        case response(version: String, code: String, reason: [UInt8])
+    }
+
+    var startLine: StartLine
+    var fields: [SIPHeaderField]
+    var storedBody: [UInt8]
+
+    init(startLine: StartLine, fields: [SIPHeaderField], body: [UInt8]) {
+        self.startLine = startLine
+        self.fields = fields
+        self.storedBody = body
+    }
+
+    /// Parses one message from a datagram (RFC 3261 §18.3): octets past
+    /// Content-Length are ignored; a Content-Length larger than the datagram
+    /// is an error; with no Content-Length the body is the rest of the
+    /// datagram. CRLFs before the start line are skipped (RFC 3261 §7.5).
+    public static func parse(_ bytes: [UInt8]) throws -> SIPMessage {
+        var start = 0
+        while start < bytes.count, bytes[start] == 0x0D || bytes[start] == 0x0A { start += 1 }
+        guard start < bytes.count else { throw SIPParseError(reason: "Empty Message") }
+        let section = SIPHeaderParser.lines(bytes, from: start, limit: bytes.count)
+        guard let first = section.lines.first else { throw SIPParseError(reason: "Empty Message") }
+        let startLine = try parseStartLine(bytes[first])
+        let fields = try SIPHeaderParser.fields(bytes, lines: section.lines.dropFirst())
+        // A datagram that ends right after the last header line (no empty
+        // line, RFC 4475 §3.1.2.15 baddn) is read as having an empty body.
+        let bodyStart = section.end ?? bytes.count
+        let available = bytes.count - bodyStart
+        var body: [UInt8]
+        switch try contentLength(fields) {
+        case .some(let length):
+            guard length <= available else {
+                throw SIPParseError(reason: "Content-Length Larger Than Message")
+            }
+            body = Array(bytes[bodyStart..<(bodyStart + length)])
+        case .none:
+            body = Array(bytes[bodyStart...])
+        }
+        return SIPMessage(startLine: startLine, fields: fields, body: body)
+    }
+
+    /// The single Content-Length value (RFC 3261 §20.14), nil when absent.
+    /// Several fields, a negative or non-numeric value are framing errors
+    /// (RFC 4475 §3.1.2.3, §3.3.9).
+    static func contentLength(_ fields: [SIPHeaderField]) throws -> Int? {
+        var found: Int?
+        for field in fields where field.key == "content-length" {
+            guard found == nil else { throw SIPParseError(reason: "Multiple Content-Length") }
+            guard let value = SIPSyntax.number(field.value, limit: UInt64(Int32.max)) else {
+                throw SIPParseError(reason: "Bad Content-Length")
+            }
+            found = Int(value)
+        }
+        return found
+    }
+
+    /// Request-Line = Method SP Request-URI SP SIP-Version;
+    /// Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.1, §7.2).
+    /// Extra SP between or after the elements is tolerated and dropped
+    /// (RFC 4475 §3.1.2.9, §3.1.2.10); LWS inside the Request-URI is kept so
+    /// that `validateRequest()` can reject it (§3.1.2.8).
+    private static func parseStartLine(_ line: ArraySlice<UInt8>) throws -> StartLine {
+        let text = String(decoding: line, as: UTF8.self)
+        if line.count >= 4, String(decoding: line.prefix(4), as: UTF8.self).uppercased() == "SIP/" {
+            let space = UInt8(ascii: " ")
+            guard let versionEnd = line.firstIndex(of: space) else { throw SIPParseError(reason: "Bad Status-Line") }
+            var codeStart = versionEnd
+            while codeStart < line.endIndex, line[codeStart] == space { codeStart += 1 }
+            let codeEnd = line[codeStart...].firstIndex(of: space) ?? line.endIndex
+            let code = String(decoding: line[codeStart..<codeEnd], as: UTF8.self)
+            guard codeEnd - codeStart <= 18, SIPSyntax.isDigits(code) else {
+                throw SIPParseError(reason: "Bad Status-Line")
+            }
+            let reasonStart = codeEnd < line.endIndex ? codeEnd + 1 : codeEnd
+            return .response(version: String(decoding: line[line.startIndex..<versionEnd], as: UTF8.self),
+                             code: code, reason: Array(line[reasonStart...]))
+        }
+        var trimmedLine = Substring(text)
+        while let last = trimmedLine.last, last == " " || last == "\t" { trimmedLine = trimmedLine.dropLast() }
+        guard let firstSpace = trimmedLine.firstIndex(of: " "),
+              let lastSpace = trimmedLine.lastIndex(where: { $0 == " " || $0 == "\t" }),
+              firstSpace < lastSpace
+        else { throw SIPParseError(reason: "Bad Request-Line") }
+        let method = trimmedLine[..<firstSpace]
+        guard SIPSyntax.isToken(method) else { throw SIPParseError(reason: "Bad Method") }
+        let version = trimmedLine[trimmedLine.index(after: lastSpace)...]
+        let uri = SIPSyntax.trimmed(trimmedLine[firstSpace..<lastSpace])
+        guard !uri.isEmpty, !version.isEmpty else { throw SIPParseError(reason: "Bad Request-Line") }
+        return .request(method: String(method), uri: uri, version: String(version))
+    }
+
+    /// A deep copy; edits to one do not show in the other.
+    public func copy() -> SIPMessage {
+        SIPMessage(startLine: startLine, fields: fields, body: storedBody)
+    }
+
+    /// The message as bytes. Header fields that were not edited are written
+    /// exactly as received; Content-Length always matches the body (it is
+    /// added when missing, RFC 3261 §20.14).
+    public func serialize() -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(storedBody.count + fields.count * 48 + 64)
+        switch startLine {
+        case let .request(method, uri, version):
+            output.append(contentsOf: Array("\(method) \(uri) \(version)".utf8))
+        case let .response(version, code, reason):
+            output.append(contentsOf: Array("\(version) \(code) ".utf8))
+            output.append(contentsOf: reason)
+        }
+        output.append(contentsOf: [0x0D, 0x0A])
+        var wroteLength = false
+        for field in fields {
+            if field.key == "content-length" {
+                if wroteLength { continue }
+                wroteLength = true
+                if SIPSyntax.number(field.value, limit: UInt64(Int32.max)) != UInt64(storedBody.count) {
+                    SIPHeaderField(name: field.name, value: String(storedBody.count)).serialize(into: &output)
+                    continue
+                }
+            }
+            field.serialize(into: &output)
+        }
+        if !wroteLength {
+            SIPHeaderField(name: "Content-Length", value: String(storedBody.count)).serialize(into: &output)
+        }
+        output.append(contentsOf: [0x0D, 0x0A])
+        output.append(contentsOf: storedBody)
+        return output
+    }
+
+    // MARK: - Start line
+
+    public var isRequest: Bool {
+        if case .request = startLine { return true }
+        return false
+    }
+
+    /// Request method exactly as received (methods are case-sensitive, RFC 3261 §7.1).
+    public var method: String? {
+        if case let .request(method, _, _) = startLine { return method }
+        return nil
+    }
+
+    /// Request-URI text; setting it rewrites the Request-Line (requests only).
+    public var requestURI: String? {
+        get {
+            if case let .request(_, uri, _) = startLine { return uri }
+            return nil
+        }
+        set {
+            guard let newValue, case let .request(method, _, version) = startLine else { return }
+            startLine = .request(method: method, uri: newValue, version: version)
+        }
+    }
+
+    /// Status-Code of a response; nil for requests.
+    public var statusCode: Int? {
+        if case let .response(_, code, _) = startLine { return Int(code) }
+        return nil
+    }
+
+    /// Reason-Phrase of a response (UTF-8 decoded, RFC 3261 §25.1 allows UTF-8).
+    public var reasonPhrase: String? {
+        if case let .response(_, _, reason) = startLine { return String(decoding: reason, as: UTF8.self) }
+        return nil
+    }
+
+    /// SIP-Version as received, normally "SIP/2.0".
+    public var sipVersion: String {
+        switch startLine {
+        case let .request(_, _, version): return version
+        case let .response(version, _, _): return version
+        }
+    }
+
+    /// Message body; setting it keeps Content-Length in step.
+    public var body: [UInt8] {
+        get { storedBody }
+        set {
+            storedBody = newValue
+            for index in fields.indices where fields[index].key == "content-length" {
+                fields[index] = SIPHeaderField(name: fields[index].name, value: String(newValue.count))
+            }
+        }
+    }
+}

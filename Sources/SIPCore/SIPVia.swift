@@ -1,0 +1,118 @@
+/// One Via value: `sent-protocol LWS sent-by *( SEMI via-params )`
+/// (RFC 3261 §20.42, §25.1). Parsed with libosip2's `osip_via_parse`.
+public struct SIPVia: Equatable, CustomStringConvertible {
+    /// Transport, uppercased: "UDP", "TCP", "TLS", "SCTP" or any other token.
+    public var transport: String
+    /// sent-by host; IPv6 references without brackets.
+    public var host: String
+    public var port: Int?
+    /// via-branch (RFC 3261 §8.1.1.7).
+    public var branch: String? {
+        get { parameter("branch") ?? nil }
+        set { setParameter("branch", newValue) }
+    }
+    /// via-received (RFC 3261 §18.2.1).
+    public var received: String? {
+        get { parameter("received") ?? nil }
+        set { setParameter("received", newValue) }
+    }
+    /// RFC 3581 rport: nil when absent, `.some(nil)` when present without a
+    /// value, `.some(port)` when it carries one (a non-numeric value reads as
+    /// `.some(nil)`).
+    public var rport: Int?? {
+        guard let value = parameter("rport") else { return nil }
+        guard let value, let port = SIPSyntax.number(value, limit: 65535) else { return .some(nil) }
+        return .some(Int(port))
+    }
+    /// All via-params in order, names as written.
+    public var parameters: [(name: String, value: String?)]
+
+    public init(transport: String, host: String, port: Int? = nil, parameters: [(name: String, value: String?)] = []) {
+        self.transport = transport.uppercased()
+        self.host = host
+        self.port = port
+        self.parameters = parameters
+    }
+
+    /// Parses one via-parm; nil when it is malformed (bad sent-protocol,
+    /// empty host, port out of range, empty parameter, ...).
+    public init?(_ text: String) {
+        guard let parsed = OSIPVia(parsing: text),
+              let version = parsed.version, version == "2.0",
+              let transport = parsed.transport, SIPSyntax.isToken(transport),
+              let host = parsed.host, !host.isEmpty, !SIPSyntax.containsWhitespace(host)
+        else { return nil }
+        var port: Int?
+        if let portText = parsed.port {
+            guard let value = SIPSyntax.number(portText, limit: 65535) else { return nil }
+            port = Int(value)
+        }
+        var parameters: [(name: String, value: String?)] = []
+        for parameter in parsed.parameters {
+            let name = SIPSyntax.trimmed(parameter.name)
+            guard SIPSyntax.isToken(name) else { return nil }
+            let value = parameter.value.map { SIPSyntax.trimmed($0) }
+            if let value, value.isEmpty || SIPSyntax.containsWhitespace(value) { return nil }
+            parameters.append((name, value))
+        }
+        // osip skips some empty parameters (";;"); RFC 4475 §3.1.2.1 wants them
+        // rejected, so count the separators in the text ourselves.
+        let split = SIPSyntax.split(text, at: ";")
+        guard !split.unbalanced, split.elements.count == parameters.count + 1,
+              split.elements.dropFirst().allSatisfy({ !$0.isEmpty }) else { return nil }
+        self.init(transport: transport, host: host, port: port, parameters: parameters)
+    }
+
+    /// The value of parameter `name` (case-insensitive): nil when absent,
+    /// `.some(nil)` for a flag.
+    public func parameter(_ name: String) -> String?? {
+        let wanted = name.lowercased()
+        for parameter in parameters where parameter.name.lowercased() == wanted {
+            return .some(parameter.value)
+        }
+        return nil
+    }
+
+    /// Replaces the first parameter called `name` (or appends it); a nil
+    /// `value` removes every parameter of that name.
+    public mutating func setParameter(_ name: String, _ value: String?, flag: Bool = false) {
+        let wanted = name.lowercased()
+        guard value != nil || flag else {
+            parameters.removeAll { $0.name.lowercased() == wanted }
+            return
+        }
+        if let index = parameters.firstIndex(where: { $0.name.lowercased() == wanted }) {
+            parameters[index].value = value
+        } else {
+            parameters.append((name: name, value: value))
+        }
+    }
+
+    /// Sets rport (RFC 3581 §4): `.some(port)` with a value, `.some(nil)` as
+    /// a flag, nil removes it.
+    public mutating func setRport(_ value: Int??) {
+        switch value {
+        case .none: setParameter("rport", nil)
+        case .some(.none): setParameter("rport", nil, flag: true)
+        case .some(.some(let port)): setParameter("rport", String(port))
+        }
+    }
+
+    /// Serialized via-parm, e.g. "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK1".
+    public var description: String {
+        var text = "SIP/2.0/" + transport + " "
+        text += host.contains(":") ? "[" + host + "]" : host
+        if let port { text += ":" + String(port) }
+        for parameter in parameters {
+            text += ";" + parameter.name
+            if let value = parameter.value { text += "=" + value }
+        }
+        return text
+    }
+
+    public static func == (lhs: SIPVia, rhs: SIPVia) -> Bool {
+        lhs.transport == rhs.transport && lhs.host == rhs.host && lhs.port == rhs.port
+            && lhs.parameters.count == rhs.parameters.count
+            && zip(lhs.parameters, rhs.parameters).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    }
+}
