@@ -26,6 +26,9 @@ public struct SIPVia: Equatable, CustomStringConvertible {
     }
     /// All via-params in order, names as written.
     public var parameters: [(name: String, value: String?)]
+    /// protocol-version of sent-protocol, "2.0" for SIP/2.0 (another version
+    /// is parsed so that a 505 can still be routed back, RFC 4475 §3.1.2.16).
+    public var protocolVersion: String = "2.0"
 
     public init(transport: String, host: String, port: Int? = nil, parameters: [(name: String, value: String?)] = []) {
         self.transport = transport.uppercased()
@@ -38,7 +41,7 @@ public struct SIPVia: Equatable, CustomStringConvertible {
     /// empty host, port out of range, empty parameter, ...).
     public init?(_ text: String) {
         guard let parsed = OSIPVia(parsing: text),
-              let version = parsed.version, version == "2.0",
+              let version = parsed.version, SIPSyntax.isToken(version),
               let transport = parsed.transport, SIPSyntax.isToken(transport),
               let host = parsed.host, !host.isEmpty, !SIPSyntax.containsWhitespace(host)
         else { return nil }
@@ -61,6 +64,7 @@ public struct SIPVia: Equatable, CustomStringConvertible {
         guard !split.unbalanced, split.elements.count == parameters.count + 1,
               split.elements.dropFirst().allSatisfy({ !$0.isEmpty }) else { return nil }
         self.init(transport: transport, host: host, port: port, parameters: parameters)
+        protocolVersion = version
     }
 
     /// The value of parameter `name` (case-insensitive): nil when absent,
@@ -100,7 +104,7 @@ public struct SIPVia: Equatable, CustomStringConvertible {
 
     /// Serialized via-parm, e.g. "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK1".
     public var description: String {
-        var text = "SIP/2.0/" + transport + " "
+        var text = "SIP/" + protocolVersion + "/" + transport + " "
         text += host.contains(":") ? "[" + host + "]" : host
         if let port { text += ":" + String(port) }
         for parameter in parameters {
@@ -111,7 +115,7 @@ public struct SIPVia: Equatable, CustomStringConvertible {
     }
 
     public static func == (lhs: SIPVia, rhs: SIPVia) -> Bool {
-        lhs.transport == rhs.transport && lhs.host == rhs.host && lhs.port == rhs.port
+        lhs.transport == rhs.transport && lhs.protocolVersion == rhs.protocolVersion && lhs.host == rhs.host && lhs.port == rhs.port
             && lhs.parameters.count == rhs.parameters.count
             && zip(lhs.parameters, rhs.parameters).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
