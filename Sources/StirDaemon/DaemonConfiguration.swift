@@ -17,7 +17,7 @@ public struct DaemonConfiguration: Equatable, Sendable {
 
     public init() {}
 
-    public static let sectionNames: Set<String> = ["general", "listen", "transport", "transaction", "proxy", "route", "debug"]
+    public static let sectionNames: Set<String> = ["general", "listen", "transport", "transaction", "proxy", "route", "hosts", "debug"]
 
     /// Loads and validates a file; errors read `file:line: key: why`.
     public static func load(path: String) throws -> DaemonConfiguration {
@@ -106,7 +106,17 @@ public struct DaemonConfiguration: Equatable, Sendable {
         proxy.processorTimeout = try r.duration("processor_timeout_ms", default: 10_000, range: 10...600_000)
         proxy.localNames = try r.list("local_names", default: [])
         proxy.supportedExtensions = Set(try r.list("supported_extensions", default: []))
+        proxy.resolveNames = try r.bool("resolve_names", default: true)
         try r.finish()
+        if let hosts = doc.section(named: "hosts") {
+            for entry in hosts.entries {
+                guard SocketAddress(host: entry.value, port: 5060) != nil else {
+                    throw INIError(file: doc.file, line: entry.line, key: entry.key,
+                                   message: "must be a numeric IPv4/IPv6 address, got '\(entry.value)'")
+                }
+                proxy.staticHosts[entry.key.lowercased()] = entry.value
+            }
+        }
     }
 
     /// `[route "name"]` sections, in file order.

@@ -28,7 +28,7 @@ enum FallbackResponse {
         for (canonical, names) in wanted {
             let found = lines.dropFirst().compactMap { line -> String? in
                 guard let colon = line.firstIndex(of: ":") else { return nil }
-                let name = line[..<colon].trimmingCharactersInSet().lowercased()
+                let name = String(line[..<colon]).trimmingCharactersInSet().lowercased()
                 guard names.contains(name) else { return nil }
                 return "\(canonical): " + String(line[line.index(after: colon)...]).trimmingCharactersInSet()
             }

@@ -14,5 +14,10 @@ public struct ProxyConfiguration: Equatable, Sendable {
     /// Option tags this proxy supports in Proxy-Require (RFC 3261 §16.3 step 5).
     public var supportedExtensions: Set<String> = []
     public var routes = RouteTable()
+    /// Fixed name → numeric address entries consulted before DNS (`[hosts]`).
+    public var staticHosts: [String: String] = [:]
+    /// Resolve other host names with the system resolver (off the loop).
+    /// When false, a next hop that is neither numeric nor in `staticHosts` gets 503.
+    public var resolveNames = true
     public init() {}
 }

@@ -113,6 +113,14 @@ extension ProxyCore {
             done(a)
             return
         }
+        if let mapped = config.staticHosts[hop.host.lowercased()] {
+            done(SocketAddress(host: mapped, port: hop.port))
+            return
+        }
+        guard config.resolveNames else {
+            done(nil)
+            return
+        }
         let queue = self.queue
         DispatchQueue.global().async {
             let a = ProxyCore.lookup(host: hop.host, port: hop.port)

@@ -162,8 +162,7 @@ extension ProxyCore {
         }
         // Step 5: Proxy-Require.
         let required = request.headers(named: "Proxy-Require")
-            .flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharactersInSet() }
+            .flatMap { $0.split(separator: ",").map { String($0).trimmingCharactersInSet() } }
             .filter { !$0.isEmpty }
         let unsupported = required.filter { !config.supportedExtensions.contains($0) }
         if !unsupported.isEmpty {

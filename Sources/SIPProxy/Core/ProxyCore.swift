@@ -20,7 +20,7 @@ public final class ProxyCore {
     var nextUnique: UInt64
     var draining = false
     /// Counters for tests, logs and metrics.
-    public private(set) var stats = ProxyStats()
+    public internal(set) var stats = ProxyStats()
 
     public init(config: ProxyConfiguration, sender: MessageSender, scheduler: TimerScheduler,
                 queue: DispatchQueue, processors: [RequestProcessor], logger: Logger) {
