@@ -1,0 +1,79 @@
+import SIPProxy
+import Testing
+
+@Suite("Transaction keys (RFC 3261 §17.1.3, §17.2.3)")
+struct TransactionKeyTests {
+    @Test(arguments: [nil, "", "abc123", "z9hG4bK", "z9hg4b-1234", "xz9hG4bK1234"] as [String?])
+    func serverKeyRequiresMagicCookieBranch(branch: String?) {
+        #expect(TransactionKey.server(branch: branch, sentBy: "10.0.0.1:5060", method: "INVITE") == nil)
+    }
+
+    @Test func serverKeyKeepsBranchSentByAndMethod() throws {
+        let key = try #require(TransactionKey.server(branch: "z9hG4bK776asdhds", sentBy: "pc33.atlanta.com", method: "INVITE"))
+        #expect(key.side == .server)
+        #expect(key.branch == "z9hg4bk776asdhds")
+        #expect(key.sentBy == "pc33.atlanta.com")
+        #expect(key.method == "INVITE")
+    }
+
+    @Test func ackMatchesTheInviteServerTransaction() {
+        let invite = TransactionKey.server(branch: "z9hG4bK776asdhds", sentBy: "pc33.atlanta.com", method: "INVITE")
+        let ack = TransactionKey.server(branch: "z9hG4bK776asdhds", sentBy: "pc33.atlanta.com", method: "ACK")
+        #expect(invite != nil)
+        #expect(ack == invite)
+    }
+
+    @Test func cancelKeepsItsOwnKey() {
+        let invite = TransactionKey.server(branch: "z9hG4bK776asdhds", sentBy: "pc33.atlanta.com", method: "INVITE")
+        let cancel = TransactionKey.server(branch: "z9hG4bK776asdhds", sentBy: "pc33.atlanta.com", method: "CANCEL")
+        #expect(cancel != nil)
+        #expect(cancel != invite)
+        #expect(cancel?.method == "CANCEL")
+    }
+
+    @Test func branchAndSentByCompareCaseInsensitively() {
+        // §7.3.1: tokens and host names are case-insensitive.
+        let a = TransactionKey.server(branch: "z9hG4bKabcDEF", sentBy: "Proxy.Example.COM:5060", method: "BYE")
+        let b = TransactionKey.server(branch: "Z9HG4BKABCdef", sentBy: " proxy.example.com:5060", method: "BYE")
+        #expect(a != nil)
+        #expect(a == b)
+    }
+
+    @Test func methodsCompareCaseSensitively() {
+        // §7.1: "the method names are case-sensitive".
+        let upper = TransactionKey.server(branch: "z9hG4bK1", sentBy: "h", method: "INVITE")
+        let lower = TransactionKey.server(branch: "z9hG4bK1", sentBy: "h", method: "invite")
+        #expect(upper != lower)
+        #expect(TransactionKey.server(branch: "z9hG4bK1", sentBy: "h", method: "ack") != upper)
+    }
+
+    @Test func differentSentByOrBranchGiveDifferentKeys() {
+        let base = TransactionKey.server(branch: "z9hG4bK1", sentBy: "10.0.0.1:5060", method: "INVITE")
+        #expect(base != TransactionKey.server(branch: "z9hG4bK1", sentBy: "10.0.0.2:5060", method: "INVITE"))
+        #expect(base != TransactionKey.server(branch: "z9hG4bK1", sentBy: "10.0.0.1:5061", method: "INVITE"))
+        #expect(base != TransactionKey.server(branch: "z9hG4bK2", sentBy: "10.0.0.1:5060", method: "INVITE"))
+        #expect(base != TransactionKey.server(branch: "z9hG4bK1", sentBy: "10.0.0.1:5060", method: "OPTIONS"))
+    }
+
+    @Test func clientKeyMatchesBranchAndCSeqMethod() {
+        let invite = TransactionKey.client(branch: "z9hG4bKnashds8", method: "INVITE")
+        #expect(invite == TransactionKey.client(branch: "z9hG4bKnashds8", method: "INVITE"))
+        #expect(invite != TransactionKey.client(branch: "z9hG4bKnashds8", method: "CANCEL"))
+        #expect(invite != TransactionKey.client(branch: "z9hG4bKnashds9", method: "INVITE"))
+        #expect(invite.side == .client)
+        #expect(invite.sentBy == nil)
+    }
+
+    @Test func clientAndServerKeysNeverCollide() {
+        let server = TransactionKey.server(branch: "z9hG4bK1", sentBy: "h", method: "INVITE")
+        let client = TransactionKey.client(branch: "z9hG4bK1", method: "INVITE")
+        #expect(server != client)
+        let table: Set<TransactionKey?> = [server, client]
+        #expect(table.count == 2)
+    }
+
+    @Test func descriptionNamesSideMethodBranchAndSentBy() {
+        #expect(TransactionKey.server(branch: "z9hG4bK1", sentBy: "h:5060", method: "ACK")?.description == "server:INVITE:z9hg4bk1@h:5060")
+        #expect(TransactionKey.client(branch: "z9hG4bK1", method: "BYE").description == "client:BYE:z9hg4bk1")
+    }
+}
