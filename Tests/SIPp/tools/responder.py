@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""A tiny loopback UDP callee for live tests.
+
+Answers every INVITE/OPTIONS/other request with STATUS (copying Via, From,
+To (+tag), Call-ID, CSeq), never answers ACK. Records what it saw, one JSON
+line per request, in LOG. Stops by itself after LIFETIME seconds.
+usage: responder.py PORT STATUS LOG LIFETIME
+"""
+import json, socket, sys, time
+
+port, status, log, lifetime = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", port))
+s.settimeout(0.2)
+end = time.time() + lifetime
+with open(log, "a") as out:
+    while time.time() < end:
+        try:
+            data, peer = s.recvfrom(65535)
+        except socket.timeout:
+            continue
+        head = data.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace").split("\r\n")
+        first = head[0]
+        if first.startswith("SIP/"):
+            continue
+        method = first.split(" ", 1)[0]
+        hdrs = {}
+        vias = []
+        for line in head[1:]:
+            if ":" not in line:
+                continue
+            name, value = line.split(":", 1)
+            name = name.strip().lower()
+            value = value.strip()
+            if name in ("via", "v"):
+                vias.append(value)
+            hdrs.setdefault(name, value)
+        branch = vias[0].split("branch=", 1)[1].split(";", 1)[0] if vias and "branch=" in vias[0] else ""
+        out.write(json.dumps({"method": method, "branch": branch, "call_id": hdrs.get("call-id", hdrs.get("i", "")),
+                              "headers": head[1:]}) + "\n")
+        out.flush()
+        if method == "ACK":
+            continue
+        to = hdrs.get("to", hdrs.get("t", ""))
+        if "tag=" not in to:
+            to += ";tag=resp1"
+        lines = ["SIP/2.0 %d Answer" % status] + ["Via: " + v for v in vias] + [
+            "From: " + hdrs.get("from", hdrs.get("f", "")), "To: " + to,
+            "Call-ID: " + hdrs.get("call-id", hdrs.get("i", "")), "CSeq: " + hdrs.get("cseq", ""),
+            "Content-Length: 0", "", ""]
+        s.sendto("\r\n".join(lines).encode(), peer)

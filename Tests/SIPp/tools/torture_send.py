@@ -1,0 +1,25 @@
+#!/usr/bin/env python3
+"""Sends one file's bytes as a UDP datagram to stird from 127.0.0.1:5060 and
+prints the first line of every reply arriving within WAIT seconds.
+
+The RFC 4475 messages carry Vias without rport, so a compliant proxy answers
+to the received address and the sent-by port (RFC 3261 §18.2.2): 5060 for
+most, 5050 and 5070 for two. We listen on all three.
+usage: torture_send.py PORT FILE WAIT
+"""
+import select, socket, sys, time
+
+port, path, wait = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+socks = []
+for p in (5060, 5050, 5070):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", p))
+    socks.append(s)
+socks[0].sendto(open(path, "rb").read(), ("127.0.0.1", port))
+end = time.time() + wait
+while time.time() < end:
+    ready, _, _ = select.select(socks, [], [], max(0.0, end - time.time()))
+    for s in ready:
+        data, _ = s.recvfrom(65535)
+        print(data.split(b"\r\n", 1)[0].decode("utf-8", "replace"))
