@@ -67,7 +67,8 @@ extension ProxyCore {
     // MARK: routing (RFC 3261 §16.4–16.6)
 
     /// Pops a Route naming us (§16.4) and picks the next hop: Route, then the
-    /// static table, then the Request-URI host when it is not us.
+    /// static table (out-of-dialog requests), then the Request-URI host when
+    /// it is not us.
     func nextHop(for request: SIPMessage) -> NextHop? {
         if let first = request.routes.first?.parsedURI, isLocal(host: first.host, port: first.port ?? 5060) {
             request.removeFirstRoute()
@@ -76,7 +77,10 @@ extension ProxyCore {
             return NextHop(host: host, port: first.port ?? 5060, transport: transportParameter(of: first))
         }
         let ruri = request.requestURI.flatMap { SIPURI($0) }
-        if let r = config.routes.lookup(user: ruri?.user, host: ruri?.host) {
+        // The static table routes out-of-dialog requests only: an in-dialog
+        // request (To tag) goes where its Route set or remote target says
+        // (RFC 3261 §12.2, §16.4), whichever direction it travels.
+        if request.to?.tag == nil, let r = config.routes.lookup(user: ruri?.user, host: ruri?.host) {
             return NextHop(host: r.nextHop.host, port: r.nextHop.port, transport: r.transport)
         }
         if let ruri, ruri.scheme != "tel", let host = ruri.host, !isLocal(host: host, port: ruri.port ?? 5060) {

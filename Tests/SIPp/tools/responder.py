@@ -4,11 +4,13 @@
 Answers every INVITE/OPTIONS/other request with STATUS (copying Via, From,
 To (+tag), Call-ID, CSeq), never answers ACK. Records what it saw, one JSON
 line per request, in LOG. Stops by itself after LIFETIME seconds.
-usage: responder.py PORT STATUS LOG LIFETIME
+usage: responder.py PORT STATUS LOG LIFETIME [DELAY_S]
+DELAY_S delays each answer (other requests are still read meanwhile).
 """
-import json, socket, sys, time
+import json, socket, sys, threading, time
 
 port, status, log, lifetime = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+delay = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", port))
 s.settimeout(0.2)
@@ -48,4 +50,10 @@ with open(log, "a") as out:
             "From: " + hdrs.get("from", hdrs.get("f", "")), "To: " + to,
             "Call-ID: " + hdrs.get("call-id", hdrs.get("i", "")), "CSeq: " + hdrs.get("cseq", ""),
             "Content-Length: 0", "", ""]
-        s.sendto("\r\n".join(lines).encode(), peer)
+        reply = "\r\n".join(lines).encode()
+        if delay > 0:
+            t = threading.Timer(delay, s.sendto, (reply, peer))
+            t.daemon = True
+            t.start()
+        else:
+            s.sendto(reply, peer)
