@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # UDP retransmissions: the caller sends each INVITE twice (same branch);
 # stird absorbs the copy, so the callee sees one INVITE transaction per call
-# and the caller still gets its 486.
+# and the caller still gets its 486 (the callee answers after 300 ms, so
+# the copy reaches stird while the transaction is pending).
 source "$(dirname "$0")/lib.sh"
 STIRD_PORT=25660; UAS_PORT=25670
 write_config "$WORK/stird.ini" <<EOF
@@ -9,7 +10,7 @@ write_config "$WORK/stird.ini" <<EOF
 next_hop = 127.0.0.1:$UAS_PORT
 EOF
 start_stird "$WORK/stird.ini" || { fail "stird starts"; finish; }
-python3 "$ROOT/Tests/SIPp/tools/responder.py" $UAS_PORT 486 "$WORK/callee.jsonl" 30 &
+python3 "$ROOT/Tests/SIPp/tools/responder.py" $UAS_PORT 486 "$WORK/callee.jsonl" 30 0.3 &
 PIDS+=("$!")
 sleep 0.3
 run_uac rtx -sf "$SCEN/uac-retransmit.xml" 127.0.0.1:$STIRD_PORT -s callee -m 10 -r 10 -t u1

@@ -77,10 +77,12 @@ extension ProxyCore {
             return NextHop(host: host, port: first.port ?? 5060, transport: transportParameter(of: first))
         }
         let ruri = request.requestURI.flatMap { SIPURI($0) }
-        // The static table routes out-of-dialog requests only: an in-dialog
-        // request (To tag) goes where its Route set or remote target says
-        // (RFC 3261 §12.2, §16.4), whichever direction it travels.
-        if request.to?.tag == nil, let r = config.routes.lookup(user: ruri?.user, host: ruri?.host) {
+        // The static table routes out-of-dialog requests. An in-dialog request
+        // (To tag) goes where its Route set or remote target says (RFC 3261
+        // §12.2, §16.4); only when that target is this proxy itself (peers
+        // that ignore Record-Route, like SIPp's built-in uac) does the table apply.
+        let targetsUs = ruri.map { isLocal(host: $0.host, port: $0.port ?? 5060) } ?? false
+        if request.to?.tag == nil || targetsUs, let r = config.routes.lookup(user: ruri?.user, host: ruri?.host) {
             return NextHop(host: r.nextHop.host, port: r.nextHop.port, transport: r.transport)
         }
         if let ruri, ruri.scheme != "tel", let host = ruri.host, !isLocal(host: host, port: ruri.port ?? 5060) {
