@@ -115,10 +115,10 @@ public final class SIPMessage {
         output.reserveCapacity(storedBody.count + fields.count * 48 + 64)
         switch startLine {
         case let .request(method, uri, version):
-            output.append(contentsOf: Array("\(method) \(uri) \(version)".utf8))
+            output.append(contentsOf: SIPHeaderField.singleLine("\(method) \(uri) \(version)"))
         case let .response(version, code, reason):
-            output.append(contentsOf: Array("\(version) \(code) ".utf8))
-            output.append(contentsOf: reason)
+            output.append(contentsOf: SIPHeaderField.singleLine("\(version) \(code) "))
+            output.append(contentsOf: reason.map { $0 == 0x0D || $0 == 0x0A ? 0x20 : $0 })
         }
         output.append(contentsOf: [0x0D, 0x0A])
         var wroteLength = false

@@ -130,4 +130,14 @@ func headerLines(_ message: SIPMessage) -> [String] {
         #expect(reparsed.body == message.body)
         #expect(reparsed.headers(named: "Content-Length") == [String(message.body.count)])
     }
+
+    @Test func editsCannotInjectHeaderFields() throws {
+        let message = try SIPMessage.parse(sip(invite))
+        message.addHeader(name: "X-Note", value: "a\r\nVia: SIP/2.0/UDP evil;branch=z9hG4bKx")
+        let response = message.makeResponse(status: 400, reason: "Bad\r\nX-Evil: 1", toTag: nil)
+        let reparsed = try SIPMessage.parse(message.serialize())
+        #expect(reparsed.vias.count == 3)
+        #expect(reparsed.headers(named: "X-Note").count == 1)
+        #expect(try SIPMessage.parse(response.serialize()).headers(named: "X-Evil").isEmpty)
+    }
 }
