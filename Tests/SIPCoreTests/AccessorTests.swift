@@ -137,4 +137,35 @@ import Testing
             #expect(SIPURI(text) == nil, "\(text)")
         }
     }
+
+    @Test func editsViaValues() throws {
+        var via = try #require(SIPVia("SIP/2.0/udp 192.0.2.1:5060 ; branch=z9hG4bK77 ; rport"))
+        #expect(via.transport == "UDP")
+        #expect(via.rport == .some(nil))
+        via.rport = .some(5062)
+        via.received = "198.51.100.1"
+        #expect(via.description == "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK77;rport=5062;received=198.51.100.1")
+        via.rport = nil
+        via.branch = nil
+        #expect(via.description == "SIP/2.0/UDP 192.0.2.1:5060;received=198.51.100.1")
+        #expect(SIPVia(via.description) == via)
+        for bad in ["", "SIP/2.0/UDP", "SIP/2.0/UDP h;;", "SIP/2.0/UDP h:70000", "SIP/2.0/UDP h;branch=", "HTTP", "SIP/2.0/UDP h extra", "SIP/2.0/UDP h:5060 x;branch=z9hG4bK1"] {
+            #expect(SIPVia(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func parsesNameAddrForms() throws {
+        let addrSpec = try SIPNameAddr.parse("sip:a@example.com;tag=x;lr")
+        #expect(addrSpec.uri == "sip:a@example.com")
+        #expect(addrSpec.tag == "x")
+        #expect(addrSpec.parameter("lr") == .some(nil))
+        #expect(addrSpec.description == "<sip:a@example.com>;tag=x;lr")
+        let quoted = try SIPNameAddr.parse("\"A \\\"B\\\"\" <sip:b@example.com>")
+        #expect(quoted.displayName == "A \"B\"")
+        #expect(try SIPNameAddr.parse(quoted.description) == quoted)
+        #expect(throws: SIPParseError(reason: "Unterminated Quoted String")) { try SIPNameAddr.parse("\"open <sip:a@b>") }
+        #expect(throws: SIPParseError(reason: "Bad Display Name")) { try SIPNameAddr.parse("Bell, A <sip:a@b>") }
+        #expect(throws: SIPParseError(reason: "Bad addr-spec")) { try SIPNameAddr.parse("< sip:a@b >") }
+        #expect(throws: SIPParseError(reason: "Bad Header Parameter")) { try SIPNameAddr.parse("<sip:a@b>;;") }
+    }
 }
