@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 @testable import SIPCore
 
@@ -92,5 +93,20 @@ func exercise(_ bytes: [UInt8]) {
                 exercise(sip("INVITE sip:a@b SIP/2.0\n\(name): \(value)\nContent-Length: 0\n\n"))
             }
         }
+    }
+
+    /// libosip2 is initialised lazily on first use; many threads racing to be
+    /// first must still see one parser_init() and consistent results.
+    @Test func parsesFromManyThreadsAtOnce() {
+        let fixtures = Fixtures.manifest.map { Fixtures.bytes($0.name) }
+        let expected = fixtures.map(outcome)
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 64)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 64) { worker in
+            var same = true
+            for (index, bytes) in fixtures.enumerated() where outcome(bytes) != expected[index] { same = false }
+            results[worker] = same
+        }
+        #expect(results.allSatisfy { $0 })
     }
 }
