@@ -137,4 +137,17 @@ v=0
         #expect(copy.vias.count == 2)
         #expect(message.body.count == 3)
     }
+
+    @Test func headerSectionOfBadlyFramedDatagramCanBeAnswered() throws {
+        for name in ["clerr", "ncl", "mcl01"] {
+            #expect(throws: SIPParseError.self) { try Fixtures.message(name) }
+            let request = try #require(SIPMessage.parseHeaderSection(Fixtures.bytes(name)))
+            #expect(request.body.isEmpty)
+            let response = request.makeResponse(status: 400, reason: "Bad Content-Length", toTag: "t1")
+            #expect(response.vias.count == 1)
+            #expect(response.callID == request.callID)
+            #expect(response.validateResponse() == nil)
+        }
+        #expect(SIPMessage.parseHeaderSection(Array("garbage\r\n\r\n".utf8)) == nil)
+    }
 }

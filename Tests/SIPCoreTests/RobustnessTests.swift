@@ -39,6 +39,7 @@ func mutate(_ bytes: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
 
 /// Everything a proxy would call on a received message.
 func exercise(_ bytes: [UInt8]) {
+    _ = SIPMessage.parseHeaderSection(bytes)?.makeResponse(status: 400, reason: "Bad", toTag: "t").serialize()
     guard let message = try? SIPMessage.parse(bytes) else { return }
     _ = message.validateRequest()
     _ = message.validateResponse()
