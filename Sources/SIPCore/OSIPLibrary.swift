@@ -40,17 +40,13 @@ final class OSIPVia {
     var host: String? { OSIPLibrary.string(pointer.pointee.host) }
     var port: String? { OSIPLibrary.string(pointer.pointee.port) }
 
-    var parameters: [(name: String, value: String?)] {
-        var result: [(name: String, value: String?)] = []
+    /// Number of via-params osip found.
+    var parameterCount: Int {
         var position: Int32 = 0
-        while true {
-            var name: UnsafePointer<CChar>?
-            var value: UnsafePointer<CChar>?
-            guard stird_osip_via_param_at(pointer, position, &name, &value) == 0 else { break }
-            if let name { result.append((String(cString: name), OSIPLibrary.string(value))) }
-            position += 1
-        }
-        return result
+        var name: UnsafePointer<CChar>?
+        var value: UnsafePointer<CChar>?
+        while stird_osip_via_param_at(pointer, position, &name, &value) == 0 { position += 1 }
+        return Int(position)
     }
 }
 

@@ -14,9 +14,25 @@ extension SIPMessage {
         case .malformed: return (400, "Bad SIP-Version")
         }
         if let reason = SIPMessage.requestURIProblem(uri) { return (400, reason) }
-        if let reason = headerProblem(method: method) { return (400, reason) }
+        if let reason = headerProblem(method: method) {
+            // RFC 4475 §3.1.2.18: an unknown method whose CSeq does not match
+            // is better answered 501 than 400, particularly by proxies.
+            if reason == SIPMessage.cseqMismatch, !SIPMessage.knownMethods.contains(method) {
+                return (501, "Not Implemented")
+            }
+            return (400, reason)
+        }
         return nil
     }
+
+    static let cseqMismatch = "CSeq Method Mismatch"
+
+    /// Methods of RFC 3261 and its registered extensions (RFC 3262, 3265,
+    /// 3311, 3428, 3515, 3903, 6086).
+    static let knownMethods: Set<String> = [
+        "INVITE", "ACK", "OPTIONS", "BYE", "CANCEL", "REGISTER", "PRACK", "SUBSCRIBE", "NOTIFY",
+        "PUBLISH", "INFO", "REFER", "MESSAGE", "UPDATE",
+    ]
 
     /// nil when the response may be processed; else why it must be dropped
     /// (RFC 4475 §3.1.2.5, §3.1.2.19: a bad response is discarded, never
@@ -77,7 +93,7 @@ extension SIPMessage {
         if let callID = callID, !SIPMessage.isCallID(callID) { return "Bad Call-ID" }
         guard let cseq else { return "Bad CSeq" }
         // RFC 3261 §8.2.2 / RFC 4475 §3.1.2.17: CSeq method must match.
-        if let method, cseq.method != method { return "CSeq Method Mismatch" }
+        if let method, cseq.method != method { return SIPMessage.cseqMismatch }
         if counts["max-forwards", default: 0] > 0, maxForwards == nil { return "Bad Max-Forwards" }
         let lists: [(key: String, name: String)] = [
             ("contact", "Contact"), ("route", "Route"), ("record-route", "Record-Route"),

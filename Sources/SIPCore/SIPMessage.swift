@@ -28,6 +28,19 @@ public final class SIPMessage {
     /// is an error; with no Content-Length the body is the rest of the
     /// datagram. CRLFs before the start line are skipped (RFC 3261 §7.5).
     public static func parse(_ bytes: [UInt8]) throws -> SIPMessage {
+        try parse(bytes, framing: true)
+    }
+
+    /// Parses only the start line and header fields, with an empty body and
+    /// no Content-Length checks, for answering a datagram that `parse`
+    /// rejected: RFC 4475 §3.1.2.2 and §3.1.2.3 want a 400 over UDP, which
+    /// needs the Via, From, To, Call-ID and CSeq of the request. nil when
+    /// even the header section cannot be read.
+    public static func parseHeaderSection(_ bytes: [UInt8]) -> SIPMessage? {
+        try? parse(bytes, framing: false)
+    }
+
+    private static func parse(_ bytes: [UInt8], framing: Bool) throws -> SIPMessage {
         var start = 0
         while start < bytes.count, bytes[start] == 0x0D || bytes[start] == 0x0A { start += 1 }
         guard start < bytes.count else { throw SIPParseError(reason: "Empty Message") }
@@ -39,6 +52,7 @@ public final class SIPMessage {
         // line, RFC 4475 §3.1.2.15 baddn) is read as having an empty body.
         let bodyStart = section.end ?? bytes.count
         let available = bytes.count - bodyStart
+        guard framing else { return SIPMessage(startLine: startLine, fields: fields, body: []) }
         var body: [UInt8]
         switch try contentLength(fields) {
         case .some(let length):
@@ -115,10 +129,10 @@ public final class SIPMessage {
         output.reserveCapacity(storedBody.count + fields.count * 48 + 64)
         switch startLine {
         case let .request(method, uri, version):
-            output.append(contentsOf: Array("\(method) \(uri) \(version)".utf8))
+            output.append(contentsOf: SIPHeaderField.singleLine("\(method) \(uri) \(version)"))
         case let .response(version, code, reason):
-            output.append(contentsOf: Array("\(version) \(code) ".utf8))
-            output.append(contentsOf: reason)
+            output.append(contentsOf: SIPHeaderField.singleLine("\(version) \(code) "))
+            output.append(contentsOf: reason.map { $0 == 0x0D || $0 == 0x0A ? 0x20 : $0 })
         }
         output.append(contentsOf: [0x0D, 0x0A])
         var wroteLength = false

@@ -77,7 +77,7 @@ public struct SIPNameAddr: Equatable, CustomStringConvertible {
             rest = after.drop(while: SIPSyntax.isWhitespace)
             guard rest.hasPrefix("<") else { throw SIPParseError(reason: "Missing '<' After Display Name") }
         }
-        if let open = rest.firstIndex(of: "<") {
+        if let open = rest.utf8.firstIndex(of: UInt8(ascii: "<")) {
             if displayName == nil {
                 // display-name = *(token LWS): several unquoted tokens are fine
                 // (RFC 4475 §3.1.1.2), a comma or other separator is not.
@@ -87,7 +87,7 @@ public struct SIPNameAddr: Equatable, CustomStringConvertible {
                 }
                 if !words.isEmpty { displayName = words.joined(separator: " ") }
             }
-            guard let close = rest[open...].firstIndex(of: ">") else {
+            guard let close = rest[open...].utf8.firstIndex(of: UInt8(ascii: ">")) else {
                 throw SIPParseError(reason: "Unterminated '<'")
             }
             uri = String(rest[rest.index(after: open)..<close])
@@ -100,7 +100,7 @@ public struct SIPNameAddr: Equatable, CustomStringConvertible {
         } else {
             // addr-spec form: parameters after ';' belong to the header, and a
             // URI with ',', '?' or ';' must be bracketed (RFC 3261 §20.10).
-            let end = rest.firstIndex(of: ";") ?? rest.endIndex
+            let end = rest.utf8.firstIndex(of: UInt8(ascii: ";")) ?? rest.endIndex
             uri = SIPSyntax.trimmed(rest[..<end])
             guard !uri.isEmpty, !SIPSyntax.containsWhitespace(uri), !uri.contains("?"), !uri.contains(",")
             else { throw SIPParseError(reason: "Bad addr-spec") }

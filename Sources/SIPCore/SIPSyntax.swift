@@ -30,12 +30,15 @@ enum SIPSyntax {
         text.utf8.contains { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
     }
 
-    static func trimmed<S: StringProtocol>(_ text: S) -> String {
-        var slice = Substring(text)
-        while let first = slice.first, isWhitespace(first) { slice = slice.dropFirst() }
-        while let last = slice.last, isWhitespace(last) { slice = slice.dropLast() }
-        return String(slice)
+    static func trimmed(_ text: Substring) -> String {
+        let bytes = text.utf8
+        let isLWS: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+        guard let first = bytes.firstIndex(where: { !isLWS($0) }),
+              let last = bytes.lastIndex(where: { !isLWS($0) }) else { return "" }
+        return String(text[first...last])
     }
+
+    static func trimmed(_ text: String) -> String { trimmed(text[...]) }
 
     /// All ASCII digits, at least one.
     static func isDigits<S: StringProtocol>(_ text: S) -> Bool {
@@ -67,41 +70,39 @@ enum SIPSyntax {
     /// Elements are trimmed of LWS; empty elements are kept so that callers
     /// can reject them (RFC 4475 §3.1.2.1 badinv01).
     static func split(_ text: String, at separator: Unicode.Scalar) -> Split {
+        let separatorByte = UInt8(truncatingIfNeeded: separator.value)
         var elements: [String] = []
-        var current = String.UnicodeScalarView()
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var index = start
         var inQuotes = false
         var escaped = false
         var inAngle = false
-        for scalar in text.unicodeScalars {
+        // Separators, quotes and brackets are ASCII, so byte positions are
+        // always valid String indices.
+        while index != bytes.endIndex {
+            let byte = bytes[index]
             if inQuotes {
-                current.append(scalar)
                 if escaped {
                     escaped = false
-                } else if scalar == "\\" {
+                } else if byte == 0x5C {
                     escaped = true
-                } else if scalar == "\"" {
+                } else if byte == 0x22 {
                     inQuotes = false
                 }
-                continue
-            }
-            switch scalar {
-            case "\"" where !inAngle:
+            } else if byte == 0x22, !inAngle {
                 inQuotes = true
-                current.append(scalar)
-            case "<":
+            } else if byte == 0x3C {
                 inAngle = true
-                current.append(scalar)
-            case ">":
+            } else if byte == 0x3E {
                 inAngle = false
-                current.append(scalar)
-            case separator where !inAngle:
-                elements.append(trimmed(String(current)))
-                current = String.UnicodeScalarView()
-            default:
-                current.append(scalar)
+            } else if byte == separatorByte, !inAngle {
+                elements.append(trimmed(text[start..<index]))
+                start = bytes.index(after: index)
             }
+            index = bytes.index(after: index)
         }
-        elements.append(trimmed(String(current)))
+        elements.append(trimmed(text[start...]))
         return Split(elements: elements, unbalanced: inQuotes || inAngle)
     }
 
@@ -110,7 +111,7 @@ enum SIPSyntax {
     static func parameter(_ text: String) -> (name: String, value: String?)? {
         let name: String
         var value: String?
-        if let equals = text.firstIndex(of: "=") {
+        if let equals = text.utf8.firstIndex(of: UInt8(ascii: "=")) {
             name = trimmed(text[..<equals])
             value = trimmed(text[text.index(after: equals)...])
         } else {

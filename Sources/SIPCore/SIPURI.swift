@@ -21,7 +21,7 @@ public struct SIPURI: Equatable, CustomStringConvertible {
 
     /// Parses `text`; nil when it is not a well-formed URI.
     public init?(_ text: String) {
-        guard let colon = text.firstIndex(of: ":") else { return nil }
+        guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
         let schemeText = text[..<colon]
         guard let first = schemeText.utf8.first, SIPURI.isAlpha(first),
               schemeText.utf8.allSatisfy(SIPURI.isSchemeByte) else { return nil }
@@ -91,10 +91,10 @@ public struct SIPURI: Equatable, CustomStringConvertible {
     /// "@" ends it; user may contain ";", "?" and "," (user-unreserved).
     private mutating func parseSIP(_ rest: String) -> Bool {
         var remainder = Substring(rest)
-        if let at = remainder.firstIndex(of: "@") {
+        if let at = remainder.utf8.firstIndex(of: UInt8(ascii: "@")) {
             let userinfo = remainder[..<at]
             remainder = remainder[remainder.index(after: at)...]
-            if let colon = userinfo.firstIndex(of: ":") {
+            if let colon = userinfo.utf8.firstIndex(of: UInt8(ascii: ":")) {
                 user = String(userinfo[..<colon])
                 password = String(userinfo[userinfo.index(after: colon)...])
             } else {
@@ -102,19 +102,20 @@ public struct SIPURI: Equatable, CustomStringConvertible {
             }
             guard let user, !user.isEmpty else { return false }
         }
-        if let question = remainder.firstIndex(of: "?") {
+        if let question = remainder.utf8.firstIndex(of: UInt8(ascii: "?")) {
             headers = String(remainder[remainder.index(after: question)...])
             remainder = remainder[..<question]
         }
         var hostport = remainder
         var parameterText: Substring = ""
-        if let semicolon = remainder.firstIndex(of: ";") {
+        if let semicolon = remainder.utf8.firstIndex(of: UInt8(ascii: ";")) {
             hostport = remainder[..<semicolon]
             parameterText = remainder[remainder.index(after: semicolon)...]
         }
         guard parseHostPort(hostport) else { return false }
         if !parameterText.isEmpty || remainder.contains(";") {
-            for piece in parameterText.split(separator: ";", omittingEmptySubsequences: false) {
+            let pieces = parameterText.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)
+            for piece in pieces.map(Substring.init) {
                 guard let parameter = SIPSyntax.parameter(String(piece)) else { return false }
                 parameters.append(parameter)
             }
@@ -126,7 +127,7 @@ public struct SIPURI: Equatable, CustomStringConvertible {
     private mutating func parseHostPort(_ text: Substring) -> Bool {
         var portText: Substring?
         if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return false }
+            guard let close = text.utf8.firstIndex(of: UInt8(ascii: "]")) else { return false }
             host = String(text[text.index(after: text.startIndex)..<close])
             let after = text[text.index(after: close)...]
             if !after.isEmpty {
@@ -137,7 +138,7 @@ public struct SIPURI: Equatable, CustomStringConvertible {
                   host.utf8.allSatisfy({ SIPURI.isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
             else { return false }
         } else {
-            if let colon = text.firstIndex(of: ":") {
+            if let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) {
                 host = String(text[..<colon])
                 portText = text[text.index(after: colon)...]
             } else {
@@ -154,7 +155,7 @@ public struct SIPURI: Equatable, CustomStringConvertible {
 
     /// telephone-subscriber = number *(";" par) (RFC 3966 §3).
     private mutating func parseTel(_ rest: String) -> Bool {
-        let pieces = rest.split(separator: ";", omittingEmptySubsequences: false)
+        let pieces = rest.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false).map { Substring($0) }
         guard let number = pieces.first, !number.isEmpty else { return false }
         user = String(number)
         for piece in pieces.dropFirst() {

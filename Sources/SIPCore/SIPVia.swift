@@ -20,9 +20,12 @@ public struct SIPVia: Equatable, CustomStringConvertible {
     /// value, `.some(port)` when it carries one (a non-numeric value reads as
     /// `.some(nil)`).
     public var rport: Int?? {
-        guard let value = parameter("rport") else { return nil }
-        guard let value, let port = SIPSyntax.number(value, limit: 65535) else { return .some(nil) }
-        return .some(Int(port))
+        get {
+            guard let value = parameter("rport") else { return nil }
+            guard let value, let port = SIPSyntax.number(value, limit: 65535) else { return .some(nil) }
+            return .some(Int(port))
+        }
+        set { setRport(newValue) }
     }
     /// All via-params in order, names as written.
     public var parameters: [(name: String, value: String?)]
@@ -50,19 +53,16 @@ public struct SIPVia: Equatable, CustomStringConvertible {
             guard let value = SIPSyntax.number(portText, limit: 65535) else { return nil }
             port = Int(value)
         }
-        var parameters: [(name: String, value: String?)] = []
-        for parameter in parsed.parameters {
-            let name = SIPSyntax.trimmed(parameter.name)
-            guard SIPSyntax.isToken(name) else { return nil }
-            let value = parameter.value.map { SIPSyntax.trimmed($0) }
-            if let value, value.isEmpty || SIPSyntax.containsWhitespace(value) { return nil }
-            parameters.append((name, value))
-        }
-        // osip skips some empty parameters (";;"); RFC 4475 §3.1.2.1 wants them
-        // rejected, so count the separators in the text ourselves.
+        // Parameters are read from the text itself: osip skips empty ones
+        // (";;", RFC 4475 §3.1.2.1) and empty values ("branch="), which must
+        // be rejected; osip's count is a cross-check.
         let split = SIPSyntax.split(text, at: ";")
-        guard !split.unbalanced, split.elements.count == parameters.count + 1,
-              split.elements.dropFirst().allSatisfy({ !$0.isEmpty }) else { return nil }
+        guard !split.unbalanced, split.elements.count == parsed.parameterCount + 1 else { return nil }
+        var parameters: [(name: String, value: String?)] = []
+        for piece in split.elements.dropFirst() {
+            guard let parameter = SIPSyntax.parameter(piece) else { return nil }
+            parameters.append(parameter)
+        }
         self.init(transport: transport, host: host, port: port, parameters: parameters)
         protocolVersion = version
     }

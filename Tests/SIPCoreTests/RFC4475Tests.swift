@@ -22,7 +22,7 @@ let expectations: [String: Expected] = [
     "trws": .accept,                // liberal: trailing SP ignored and not forwarded
     "escruri": .reject(400), "baddate": .accept, "regbadct": .reject(400),
     "badaspec": .reject(400), "baddn": .reject(400), "badvers": .reject(505),
-    "mismatch01": .reject(400), "mismatch02": .reject(400), "bigcode": .dropResponse,
+    "mismatch01": .reject(400), "mismatch02": .reject(501), "bigcode": .dropResponse,
     // 3.2 / 3.3 / 3.4
     "badbranch": .accept, "insuf": .reject(400), "unkscm": .accept, "novelsc": .accept,
     "unksm2": .accept, "bext01": .accept, "invut": .accept, "regaut01": .accept,
