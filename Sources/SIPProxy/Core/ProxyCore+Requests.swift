@@ -155,7 +155,7 @@ extension ProxyCore {
         }
         // Step 4: loop detection (optional in the RFC; cheap here).
         let hash = Branch.loopHash(of: request)
-        for via in request.vias.dropFirst() where isLocal(host: via.host, port: via.port ?? 5060) {
+        for via in request.vias where isLocal(host: via.host, port: via.port ?? 5060) {
             if let b = via.branch, Branch.loopHashPart(ofBranch: b) == hash {
                 return (482, "Loop Detected", [])
             }

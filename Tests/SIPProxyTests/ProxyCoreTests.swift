@@ -1,0 +1,249 @@
+import SIPCore
+import Testing
+@testable import SIPProxy
+
+@Suite("Proxy core (RFC 3261 §16)")
+struct ProxyCoreTests {
+    @Test func forwardsInviteWithOwnViaRecordRouteAndDecrementedMaxForwards() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite())
+        let out = h.take()
+        #expect(out.count == 1)
+        let fwd = try #require(out.first?.message)
+        #expect(out[0].to == ProxyHarness.callee)
+        #expect(fwd.method == "INVITE")
+        #expect(fwd.maxForwards == 69)
+        #expect(fwd.vias.count == 2)
+        #expect(fwd.vias[0].host == "127.0.0.1" && fwd.vias[0].port == 5060)
+        #expect(fwd.vias[0].branch?.hasPrefix("z9hG4bK") == true)
+        #expect(fwd.vias[1].branch == "z9hG4bKc1")
+        #expect(fwd.vias[1].rport == .some(5070))
+        #expect(fwd.recordRoutes.first?.uri == "sip:127.0.0.1:5060;lr")
+    }
+
+    @Test func addsMaxForwardsSeventyWhenMissing() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite(maxForwards: nil))
+        let fwd = try #require(h.take().first?.message)
+        #expect(fwd.maxForwards == 70)
+    }
+
+    @Test func answers483WhenMaxForwardsIsZero() {
+        let h = ProxyHarness()
+        h.receive(Msg.invite(maxForwards: 0))
+        let out = h.take()
+        #expect(out.map(\.firstLine) == ["SIP/2.0 483 Too Many Hops"])
+        #expect(out[0].to == ProxyHarness.caller)
+    }
+
+    @Test func answers416ForUnknownRequestURIScheme() {
+        let h = ProxyHarness()
+        h.receive(Msg.invite(ruri: "nobodyKnowsThisScheme:opaque", method: "OPTIONS"))
+        #expect(h.take().map(\.firstLine) == ["SIP/2.0 416 Unsupported URI Scheme"])
+    }
+
+    @Test func answers420ListingUnsupportedProxyRequireTags() throws {
+        var cfg = ProxyConfiguration()
+        cfg.supportedExtensions = ["known"]
+        cfg.routes = RouteTable(routes: [StaticRoute(name: "c", userPrefix: nil, domain: nil, nextHop: ProxyHarness.callee, transport: .udp)])
+        let h = ProxyHarness(config: cfg)
+        h.receive(Msg.invite(extra: "Proxy-Require: known, foo, bar\r\n"))
+        let out = h.take()
+        #expect(out.map(\.firstLine) == ["SIP/2.0 420 Bad Extension"])
+        #expect(out.first?.message?.headers(named: "Unsupported") == ["foo, bar"])
+    }
+
+    @Test func answers400WithReasonForMalformedRequest() {
+        let h = ProxyHarness()
+        h.receive(Msg.invite().replacingOccurrences(of: "CSeq: 1 INVITE", with: "CSeq: 1 OPTIONS"))
+        let out = h.take()
+        #expect(out.count == 1)
+        #expect(out.first?.firstLine.hasPrefix("SIP/2.0 400 ") == true)
+    }
+
+    @Test func detectsLoopWith482ButForwardsSpiral() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite())
+        let fwd = try #require(h.take().first?.message)
+        // The forwarded request comes back through B unchanged: a loop.
+        fwd.prependVia("SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKb1")
+        h.receive(String(decoding: fwd.serialize(), as: UTF8.self), from: ProxyHarness.callee)
+        #expect(h.take().map(\.firstLine) == ["SIP/2.0 482 Loop Detected"])
+        // B retargets it to another user and sends it back: a spiral, forwarded.
+        fwd.removeTopVia()
+        fwd.prependVia("SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKb2")
+        fwd.requestURI = "sip:+15559990000@127.0.0.1:5060"
+        h.receive(String(decoding: fwd.serialize(), as: UTF8.self), from: ProxyHarness.callee)
+        let spiral = h.take()
+        #expect(spiral.count == 1)
+        #expect(spiral.first?.message?.method == "INVITE")
+        #expect(spiral.first?.message?.vias.count == 4)
+    }
+
+    @Test func absorbsRetransmittedInviteAndResendsLastResponse() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite())
+        #expect(h.take().count == 1)
+        h.receive(Msg.invite())  // retransmission before any response: absorbed
+        #expect(h.take().isEmpty)
+        h.advance(.milliseconds(200))  // 100 Trying from the transaction layer
+        #expect(h.take().map(\.firstLine).contains("SIP/2.0 100 Trying"))
+        h.receive(Msg.invite())  // retransmission after 100: 100 resent, not forwarded
+        #expect(h.take().map(\.firstLine) == ["SIP/2.0 100 Trying"])
+    }
+
+    @Test func routesResponsesUpstreamWithoutOwnViaAndSwallows100() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite())
+        let fwd = try #require(h.take().first?.message)
+        h.receive(Msg.response(to: fwd, status: 100, reason: "Trying"), from: ProxyHarness.callee)
+        #expect(h.take().isEmpty)
+        h.receive(Msg.response(to: fwd, status: 180, reason: "Ringing"), from: ProxyHarness.callee)
+        let ringing = h.take()
+        #expect(ringing.map(\.firstLine) == ["SIP/2.0 180 Ringing"])
+        #expect(ringing[0].to == ProxyHarness.caller)
+        #expect(ringing[0].message?.vias.count == 1)
+        #expect(ringing[0].message?.vias.first?.branch == "z9hG4bKc1")
+        h.receive(Msg.response(to: fwd, status: 200, reason: "OK"), from: ProxyHarness.callee)
+        #expect(h.take().map(\.firstLine) == ["SIP/2.0 200 OK"])
+    }
+
+    @Test func forwardsNon2xxFinalAndAcksItHopByHop() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite())
+        let fwd = try #require(h.take().first?.message)
+        h.receive(Msg.response(to: fwd, status: 486, reason: "Busy Here"), from: ProxyHarness.callee)
+        let out = h.take()
+        #expect(Set(out.map(\.firstLine)) == ["SIP/2.0 486 Busy Here", "ACK sip:+15551230000@127.0.0.1:5060 SIP/2.0"])
+        let ack = try #require(out.first { $0.firstLine.hasPrefix("ACK") })
+        #expect(ack.to == ProxyHarness.callee)
+        #expect(ack.message?.vias.first?.branch == fwd.vias.first?.branch)
+    }
+
+    @Test func dropsStrayResponses() {
+        let h = ProxyHarness()
+        let stray = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKnope\r\nFrom: <sip:a@b>;tag=1\r\n"
+            + "To: <sip:c@d>;tag=2\r\nCall-ID: stray\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+        h.receive(stray, from: ProxyHarness.callee)
+        #expect(h.take().isEmpty)
+        #expect(h.core.stats.strayResponses == 1)
+    }
+
+    @Test func timeoutOfSilentCalleeGives408() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite())
+        _ = h.take()
+        h.advance(.seconds(33))  // Timer B = 64*T1 = 32 s
+        let out = h.take().map(\.firstLine)
+        #expect(out.contains("SIP/2.0 408 Request Timeout"))
+        #expect(out.filter { $0.hasPrefix("INVITE") }.count >= 5)  // Timer A retransmissions
+    }
+
+    @Test func cancelAfterProvisionalIsForwardedAnd487ReachesCaller() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite())
+        let fwd = try #require(h.take().first?.message)
+        h.receive(Msg.response(to: fwd, status: 180, reason: "Ringing"), from: ProxyHarness.callee)
+        _ = h.take()
+        h.receive(Msg.cancel())
+        let out = h.take()
+        #expect(out.contains { $0.firstLine == "SIP/2.0 200 OK" && $0.to == ProxyHarness.caller })
+        let cancel = try #require(out.first { $0.firstLine.hasPrefix("CANCEL") }?.message)
+        #expect(cancel.vias.count == 1)
+        #expect(cancel.vias.first?.branch == fwd.vias.first?.branch)
+        h.receive(Msg.response(to: fwd, status: 487, reason: "Request Terminated"), from: ProxyHarness.callee)
+        #expect(h.take().contains { $0.firstLine == "SIP/2.0 487 Request Terminated" && $0.to == ProxyHarness.caller })
+    }
+
+    @Test func cancelBeforeProvisionalWaitsForIt() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite())
+        let fwd = try #require(h.take().first?.message)
+        h.receive(Msg.cancel())
+        #expect(!h.take().contains { $0.firstLine.hasPrefix("CANCEL") })  // RFC 3261 §9.1
+        h.receive(Msg.response(to: fwd, status: 180, reason: "Ringing"), from: ProxyHarness.callee)
+        #expect(h.take().contains { $0.firstLine.hasPrefix("CANCEL") })
+    }
+
+    @Test func suspendedRequestIsForwardedWhenResumed() throws {
+        let p = ManualProcessor()
+        let h = ProxyHarness(processors: [p])
+        h.receive(Msg.invite())
+        #expect(h.take().isEmpty)
+        #expect(p.pending.count == 1)
+        p.pending[0].resume { request in
+            request.addHeader(name: "X-Checked", value: "yes")
+            return .proceed
+        }
+        h.flush()
+        let fwd = try #require(h.take().first?.message)
+        #expect(fwd.headers(named: "X-Checked") == ["yes"])
+        // A second resume is ignored.
+        p.pending[0].resume { _ in .respond(status: 403, reason: "No", headers: []) }
+        h.flush()
+        #expect(h.take().isEmpty)
+    }
+
+    @Test func suspendedRequestCanBeAnsweredByProcessor() {
+        let p = ManualProcessor()
+        let h = ProxyHarness(processors: [p])
+        h.receive(Msg.invite())
+        p.pending[0].resume { _ in .respond(status: 438, reason: "Invalid Identity Header", headers: [("Reason", "SIP;cause=438")]) }
+        h.flush()
+        let out = h.take()
+        #expect(out.map(\.firstLine) == ["SIP/2.0 438 Invalid Identity Header"])
+        #expect(out.first?.message?.headers(named: "Reason") == ["SIP;cause=438"])
+    }
+
+    @Test func suspendedRequestTimesOutWith500() {
+        let p = ManualProcessor()
+        var cfg = ProxyConfiguration()
+        cfg.processorTimeout = .seconds(2)
+        cfg.autoTrying = nil
+        let h = ProxyHarness(config: cfg, processors: [p])
+        h.receive(Msg.invite())
+        h.advance(.seconds(3))
+        #expect(h.take().map(\.firstLine).first?.hasPrefix("SIP/2.0 500 ") == true)
+        p.pending[0].resume { _ in .proceed }  // too late: ignored
+        h.flush()
+        #expect(h.take().isEmpty)
+    }
+
+    @Test func cancelWhileSuspendedAnswers487WithoutForwarding() {
+        let p = ManualProcessor()
+        let h = ProxyHarness(processors: [p])
+        h.receive(Msg.invite())
+        h.receive(Msg.cancel())
+        let lines = h.take().map(\.firstLine)
+        #expect(lines.contains("SIP/2.0 200 OK"))
+        #expect(lines.contains("SIP/2.0 487 Request Terminated"))
+        p.pending[0].resume { _ in .proceed }
+        h.flush()
+        #expect(!h.take().contains { $0.firstLine.hasPrefix("INVITE") })
+    }
+
+    @Test func drainingRefusesNewRequestsWith503() {
+        let h = ProxyHarness()
+        h.queue.sync { h.core.beginDrain() }
+        h.receive(Msg.invite())
+        let out = h.take()
+        #expect(out.map(\.firstLine) == ["SIP/2.0 503 Service Unavailable"])
+        #expect(out.first?.message?.headers(named: "Retry-After") == ["5"])
+    }
+
+    @Test func noRouteGives404() {
+        let h = ProxyHarness(config: ProxyConfiguration())
+        h.receive(Msg.invite())
+        #expect(h.take().map(\.firstLine) == ["SIP/2.0 404 Not Found"])
+    }
+
+    @Test func transactionsEndAfterTheirTimers() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite())
+        let fwd = try #require(h.take().first?.message)
+        h.receive(Msg.response(to: fwd, status: 486, reason: "Busy Here"), from: ProxyHarness.callee)
+        #expect(h.transactions == 2)
+        h.advance(.seconds(40))  // Timer D and H
+        #expect(h.transactions == 0)
+    }
+}
