@@ -24,6 +24,13 @@ public struct PASSporT: Sendable {
     /// Decodes and type-checks a full-form token. Claim rules for an
     /// extension are checked separately (`PASSporTClaimRules`).
     public static func decode(_ token: String, limits: JSONReader.Limits = .init()) throws(PASSporTError) -> PASSporT {
+        try decodeHeader(token, limits: limits).decodeClaims(limits: limits)
+    }
+
+    /// First stage of `decode`: splits the token and decodes only the
+    /// protected header, so header checks (typ, alg, ppt, x5u) can run
+    /// before the claims are parsed.
+    public static func decodeHeader(_ token: String, limits: JSONReader.Limits = .init()) throws(PASSporTError) -> HeaderStage {
         let bytes = Array(token.utf8)
         guard bytes.count <= max(limits.maxBytes * 2, defaultMaxTokenLength) else { throw .malformedToken("too long") }
         var dots: [Int] = []
@@ -40,14 +47,27 @@ public struct PASSporT: Sendable {
         guard let headerBytes = Base64URL.decode(headerSeg) else { throw .invalidBase64("header") }
         guard let payloadBytes = Base64URL.decode(payloadSeg) else { throw .invalidBase64("payload") }
         guard let signature = Base64URL.decode(sigSeg) else { throw .invalidBase64("signature") }
-        let reader = JSONReader(limits: limits)
         let headerJSON: JSONValue
-        let payloadJSON: JSONValue
-        do { headerJSON = try reader.parse(headerBytes) } catch { throw .invalidJSON("header", error) }
-        do { payloadJSON = try reader.parse(payloadBytes) } catch { throw .invalidJSON("payload", error) }
-        return PASSporT(header: try PASSporTHeader(json: headerJSON), claims: try PASSporTClaims(json: payloadJSON),
-                        headerJSON: headerJSON, payloadJSON: payloadJSON,
-                        signingInput: Array(bytes[..<dots[1]]), signature: signature)
+        do { headerJSON = try JSONReader(limits: limits).parse(headerBytes) } catch { throw .invalidJSON("header", error) }
+        return HeaderStage(header: try PASSporTHeader(json: headerJSON), headerJSON: headerJSON, payloadBytes: payloadBytes,
+                           signingInput: Array(bytes[..<dots[1]]), signature: signature)
+    }
+
+    /// A token whose header is decoded and whose claims are not yet parsed.
+    public struct HeaderStage: Sendable {
+        public let header: PASSporTHeader
+        public let headerJSON: JSONValue
+        let payloadBytes: [UInt8]
+        let signingInput: [UInt8]
+        let signature: [UInt8]
+
+        /// Second stage: parses and type-checks the claims.
+        public func decodeClaims(limits: JSONReader.Limits = .init()) throws(PASSporTError) -> PASSporT {
+            let payloadJSON: JSONValue
+            do { payloadJSON = try JSONReader(limits: limits).parse(payloadBytes) } catch { throw .invalidJSON("payload", error) }
+            return PASSporT(header: header, claims: try PASSporTClaims(json: payloadJSON), headerJSON: headerJSON,
+                            payloadJSON: payloadJSON, signingInput: signingInput, signature: signature)
+        }
     }
 
     /// True if `signature` is a valid ES256 signature by `key` over the

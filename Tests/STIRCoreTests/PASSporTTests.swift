@@ -129,7 +129,7 @@ import Testing
 
     @Test func rejectsDeeplyNestedAndHugePayloads() {
         let deep = Base64URL.encode(Array((String(repeating: "[", count: 100) + String(repeating: "]", count: 100)).utf8))
-        #expect(throws: PASSporTError.invalidJSON("payload", .tooDeep)) { try PASSporT.decode("e30.\(deep).AA") }
+        #expect(throws: PASSporTError.invalidJSON("payload", .tooDeep)) { try PASSporT.decode("eyJhbGciOiJFUzI1NiJ9.\(deep).AA") }
         let huge = Base64URL.encode([UInt8](repeating: 0x20, count: 100_000))
         #expect(throws: PASSporTError.malformedToken("too long")) { try PASSporT.decode("e30.\(huge).AA") }
     }
