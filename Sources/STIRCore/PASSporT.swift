@@ -61,6 +61,11 @@ public struct PASSporT: Sendable {
         let signingInput: [UInt8]
         let signature: [UInt8]
 
+        /// The payload as JSON, without any claim checks (for display).
+        public func rawPayloadJSON(limits: JSONReader.Limits = .init()) throws(PASSporTError) -> JSONValue {
+            do { return try JSONReader(limits: limits).parse(payloadBytes) } catch { throw .invalidJSON("payload", error) }
+        }
+
         /// Second stage: parses and type-checks the claims.
         public func decodeClaims(limits: JSONReader.Limits = .init()) throws(PASSporTError) -> PASSporT {
             let payloadJSON: JSONValue
