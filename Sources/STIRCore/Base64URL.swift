@@ -5,14 +5,31 @@
 /// whitespace, or a length of 1 mod 4 are rejected, and so are non-zero
 /// unused trailing bits (so every token has exactly one encoding).
 public enum Base64URL {
-    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    /// Alphabet value → ASCII (RFC 4648 Table 2), computed rather than
+    /// looked up so the hot loop touches no global state.
+    @inline(__always)
+    private static func symbol(_ v: UInt8) -> UInt8 {
+        switch v {
+        case 0..<26: return v &+ 65          // A-Z
+        case 26..<52: return v &+ 71         // a-z
+        case 52..<62: return v &- 4          // 0-9
+        case 62: return 45                   // -
+        default: return 95                   // _
+        }
+    }
 
-    /// Reverse table: 0xFF for bytes outside the alphabet.
-    private static let reverse: [UInt8] = {
-        var table = [UInt8](repeating: 0xFF, count: 256)
-        for (i, c) in alphabet.enumerated() { table[Int(c)] = UInt8(i) }
-        return table
-    }()
+    /// ASCII → alphabet value, or 0xFF for anything outside the alphabet.
+    @inline(__always)
+    private static func value(_ c: UInt8) -> UInt8 {
+        switch c {
+        case 65...90: return c &- 65
+        case 97...122: return c &- 71
+        case 48...57: return c &+ 4
+        case 45: return 62
+        case 95: return 63
+        default: return 0xFF
+        }
+    }
 
     /// Encodes `bytes` without padding.
     public static func encode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
@@ -27,11 +44,11 @@ public enum Base64URL {
         while let b0 = it.next() {
             let b1 = it.next()
             let b2 = b1 == nil ? nil : it.next()
-            out.append(alphabet[Int(b0 >> 2)])
-            out.append(alphabet[Int((b0 & 0x03) << 4 | (b1 ?? 0) >> 4)])
+            out.append(symbol(b0 >> 2))
+            out.append(symbol((b0 & 0x03) << 4 | (b1 ?? 0) >> 4))
             if let b1 {
-                out.append(alphabet[Int((b1 & 0x0F) << 2 | (b2 ?? 0) >> 6)])
-                if let b2 { out.append(alphabet[Int(b2 & 0x3F)]) }
+                out.append(symbol((b1 & 0x0F) << 2 | (b2 ?? 0) >> 6))
+                if let b2 { out.append(symbol(b2 & 0x3F)) }
             }
         }
         return out
@@ -52,7 +69,7 @@ public enum Base64URL {
         var acc: UInt32 = 0
         var bits = 0
         for c in input {
-            let v = reverse[Int(c)]
+            let v = value(c)
             if v == 0xFF { return nil }
             acc = (acc << 6) | UInt32(v)
             bits += 6

@@ -38,21 +38,29 @@ public struct JSONReader: Sendable {
     /// Parses exactly one JSON value filling all of `bytes` (whitespace around it allowed).
     public func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
         guard bytes.count <= limits.maxBytes else { throw .tooLarge }
-        var state = State(bytes: bytes, limits: limits)
-        state.skipWhitespace()
-        let value = try state.parseValue(depth: 1)
-        state.skipWhitespace()
-        guard state.pos == bytes.count else { throw .syntax(offset: state.pos) }
-        return value
+        let result: Result<JSONValue, JSONError> = bytes.withUnsafeBufferPointer { buf in
+            var state = State(bytes: buf, limits: limits)
+            do throws(JSONError) {
+                state.skipWhitespace()
+                let value = try state.parseValue(depth: 1)
+                state.skipWhitespace()
+                guard state.pos == buf.count else { throw JSONError.syntax(offset: state.pos) }
+                return .success(value)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 
+    /// Parser state over the input bytes; lives only inside `parse`.
     private struct State {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         let limits: Limits
         var pos = 0
         var values = 0
 
-        init(bytes: [UInt8], limits: Limits) {
+        init(bytes: UnsafeBufferPointer<UInt8>, limits: Limits) {
             self.bytes = bytes
             self.limits = limits
         }
@@ -177,6 +185,18 @@ public struct JSONReader: Sendable {
         mutating func parseString() throws(JSONError) -> String {
             let open = pos
             pos += 1
+            // Fast path: no escapes, so the string is a slice of the input.
+            var end = pos
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+                end += 1
+            }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                guard let s = String(validating: UnsafeBufferPointer(rebasing: bytes[pos..<end]), as: UTF8.self) else {
+                    throw .invalidUTF8(offset: open)
+                }
+                pos = end + 1
+                return s
+            }
             var buf: [UInt8] = []
             var runStart = pos
             while true {

@@ -49,41 +49,45 @@ public struct PASSporTClaims: Equatable, Sendable {
         self.extra = extra
     }
 
+    private static let knownClaims: Set<String> = ["iat", "orig", "dest", "mky", "attest", "origid", "div", "rcd", "rcdi", "crn"]
+
     /// Reads claims from parsed JSON, checking the baseline rules of RFC 8225
     /// §5 (present, right types). Extension-specific requirements are in
     /// `PASSporTClaimRules`.
     public init(json: JSONValue) throws(PASSporTError) {
-        guard var m = json.objectValue else { throw .invalidClaim("payload", "not an object") }
-        guard let iatValue = m.removeValue(forKey: "iat") else { throw .missingClaim("iat") }
+        guard let m = json.objectValue else { throw .invalidClaim("payload", "not an object") }
+        guard let iatValue = m["iat"] else { throw .missingClaim("iat") }
         switch iatValue {
         case .integer(let v) where v >= 0: iat = v
         case .integer: throw .invalidClaim("iat", "negative")
         case .string: throw .invalidClaim("iat", "string, not a NumericDate (RFC 8224 errata 5985)")
         default: throw .invalidClaim("iat", "not an integer NumericDate")
         }
-        guard let origValue = m.removeValue(forKey: "orig") else { throw .missingClaim("orig") }
+        guard let origValue = m["orig"] else { throw .missingClaim("orig") }
         orig = try Self.singleIdentity(origValue, claim: "orig")
-        guard let destValue = m.removeValue(forKey: "dest") else { throw .missingClaim("dest") }
+        guard let destValue = m["dest"] else { throw .missingClaim("dest") }
         dest = try Self.identityList(destValue, claim: "dest")
-        if let v = m.removeValue(forKey: "mky") { mky = try Self.mediaKeys(v) }
-        if let v = m.removeValue(forKey: "attest") {
+        if let v = m["mky"] { mky = try Self.mediaKeys(v) }
+        if let v = m["attest"] {
             guard let s = v.stringValue, let a = Attestation(rawValue: s) else {
                 throw .invalidClaim("attest", "not A, B or C")
             }
             attest = a
         }
-        if let v = m.removeValue(forKey: "origid") {
+        if let v = m["origid"] {
             guard let s = v.stringValue else { throw .invalidClaim("origid", "not a string") }
             origid = s
         }
-        if let v = m.removeValue(forKey: "div") { div = try Self.singleIdentity(v, claim: "div") }
-        rcd = m.removeValue(forKey: "rcd")
-        rcdi = m.removeValue(forKey: "rcdi")
-        if let v = m.removeValue(forKey: "crn") {
+        if let v = m["div"] { div = try Self.singleIdentity(v, claim: "div") }
+        rcd = m["rcd"]
+        rcdi = m["rcdi"]
+        if let v = m["crn"] {
             guard let s = v.stringValue else { throw .invalidClaim("crn", "not a string") }
             crn = s
         }
-        extra = m
+        var known = 3
+        for key in ["mky", "attest", "origid", "div", "rcd", "rcdi", "crn"] where m[key] != nil { known += 1 }
+        extra = m.count == known ? [:] : m.filter { !Self.knownClaims.contains($0.key) }
     }
 
     /// `orig` / `div`: an object with exactly one member, `tn` or `uri`, whose

@@ -22,17 +22,19 @@ public struct PASSporTHeader: Equatable, Sendable {
     /// Reads the header from parsed JSON. Only type errors fail here; which
     /// values are acceptable is the verifier's policy.
     public init(json: JSONValue) throws(PASSporTError) {
-        guard var members = json.objectValue else { throw .invalidHeader("not an object") }
-        guard let alg = members.removeValue(forKey: "alg")?.stringValue else { throw .invalidHeader("alg") }
+        guard let members = json.objectValue else { throw .invalidHeader("not an object") }
+        guard let alg = members["alg"]?.stringValue else { throw .invalidHeader("alg") }
         self.alg = alg
-        self.typ = try Self.optionalString(&members, "typ")
-        self.ppt = try Self.optionalString(&members, "ppt")
-        self.x5u = try Self.optionalString(&members, "x5u")
-        self.extra = members
+        self.typ = try Self.optionalString(members, "typ")
+        self.ppt = try Self.optionalString(members, "ppt")
+        self.x5u = try Self.optionalString(members, "x5u")
+        // Only build `extra` when there is something unknown (the common case has nothing).
+        let known = 1 + (typ == nil ? 0 : 1) + (ppt == nil ? 0 : 1) + (x5u == nil ? 0 : 1)
+        self.extra = members.count == known ? [:] : members.filter { !["alg", "typ", "ppt", "x5u"].contains($0.key) }
     }
 
-    private static func optionalString(_ members: inout [String: JSONValue], _ key: String) throws(PASSporTError) -> String? {
-        guard let v = members.removeValue(forKey: key) else { return nil }
+    private static func optionalString(_ members: [String: JSONValue], _ key: String) throws(PASSporTError) -> String? {
+        guard let v = members[key] else { return nil }
         guard let s = v.stringValue else { throw .invalidHeader(key) }
         return s
     }

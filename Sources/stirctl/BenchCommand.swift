@@ -27,6 +27,7 @@ struct BenchCommand: ParsableCommand {
                                      date: SIPDate.format(now), now: now)
         let extractor = SIPIdentityExtractor()
         let cheap = iterations * 20
+        let claimsJSON = try PASSporT.decode(token).payloadJSON
 
         var cases: [(String, Int, () -> Void)] = [
             ("raw_openssl_sign", iterations, { _ = try! key.signDER(signingInput) }),
@@ -41,6 +42,10 @@ struct BenchCommand: ParsableCommand {
         ]
         cases += [
             ("identity_parse", cheap, { _ = try! PASSporT.decode(IdentityHeader.parse(value).token) }),
+            ("identity_header_parse_only", cheap, { _ = try! IdentityHeader.parse(value) }),
+            ("passport_decode_only", cheap, { _ = try! PASSporT.decode(token) }),
+            ("sip_date_parse", cheap, { _ = SIPDate.parse("Tue, 14 Nov 2023 22:13:20 GMT") }),
+            ("canonical_json_claims", cheap, { _ = CanonicalJSON.encode(claimsJSON) }),
             ("verify_prepare_only", cheap, { _ = IdentityVerifier.prepare(identityHeaders: [value], sip: sip) }),
             ("canonicalize_tn", cheap, { _ = extractor.identity(ofURI: "sip:+1-215-555-1212;tgrp=x@gw.example.com;user=phone") }),
             ("canonicalize_sip_context", cheap, {
