@@ -63,25 +63,49 @@ public enum Base64URL {
     /// Decodes unpadded base64url from ASCII bytes; nil on any invalid input.
     public static func decode(bytes input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let n = input.count
-        if n % 4 == 1 { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(n * 3 / 4)
-        var acc: UInt32 = 0
-        var bits = 0
-        for c in input {
-            let v = value(c)
-            if v == 0xFF { return nil }
-            acc = (acc << 6) | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
-                acc &= (1 << UInt32(bits)) - 1
+        let tail = n % 4
+        if tail == 1 { return nil }
+        let outCount = n / 4 * 3 + (tail == 0 ? 0 : tail - 1)
+        var ok = true
+        let out = [UInt8](unsafeUninitializedCapacity: outCount) { buf, initialized in
+            var i = 0
+            var o = 0
+            // Whole quanta: 4 symbols → 3 bytes; any invalid symbol sets a high bit.
+            while i + 4 <= n {
+                let a = UInt32(value(input[i])), b = UInt32(value(input[i + 1]))
+                let c = UInt32(value(input[i + 2])), d = UInt32(value(input[i + 3]))
+                if (a | b | c | d) & 0x80 != 0 { ok = false; break }
+                let v = a << 18 | b << 12 | c << 6 | d
+                buf[o] = UInt8(truncatingIfNeeded: v >> 16)
+                buf[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                buf[o + 2] = UInt8(truncatingIfNeeded: v)
+                i += 4
+                o += 3
             }
+            if ok && tail >= 2 {
+                let a = UInt32(value(input[i])), b = UInt32(value(input[i + 1]))
+                let c = tail == 3 ? UInt32(value(input[i + 2])) : 0
+                // Unused trailing bits must be zero (RFC 4648 §3.5 canonical encoding).
+                if (a | b | c) & 0x80 != 0 || (tail == 2 && b & 0x0F != 0) || (tail == 3 && c & 0x03 != 0) {
+                    ok = false
+                } else {
+                    let v = a << 18 | b << 12 | c << 6
+                    buf[o] = UInt8(truncatingIfNeeded: v >> 16)
+                    o += 1
+                    if tail == 3 {
+                        buf[o] = UInt8(truncatingIfNeeded: v >> 8)
+                        o += 1
+                    }
+                }
+            }
+            // Fill on failure too, so the buffer is fully initialized.
+            while o < outCount {
+                buf[o] = 0
+                o += 1
+            }
+            initialized = outCount
         }
-        // Leftover bits must be zero (RFC 4648 §3.5 canonical encoding).
-        if acc != 0 { return nil }
-        return out
+        return ok ? out : nil
     }
 
     /// Decodes a slice of an array of ASCII bytes.

@@ -104,7 +104,7 @@ public struct IdentityHeader: Equatable, Sendable {
             let nameStart = i
             while i < b.count, isTokenChar(b[i]) { i += 1 }
             guard i > nameStart else { throw .malformedParameter(offset: i) }
-            let name = String(decoding: b[nameStart..<i], as: UTF8.self).lowercased()
+            let name = ASCIIBytes.lowercased(b[nameStart..<i])
             skipLWS(b, &i)
             var rawValue: String?
             var wasBracketed = false

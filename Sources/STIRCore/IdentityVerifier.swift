@@ -85,8 +85,7 @@ public enum IdentityVerifier {
             return decided(.ignored(.unsupportedPPT("none")))
         }
         guard h.effectiveAlg == "ES256" else { return fail(.algorithmUnsupported(h.effectiveAlg)) }
-        guard let scheme = h.info.split(separator: ":", maxSplits: 1).first?.lowercased(),
-              policy.allowedX5USchemes.contains(scheme) else { return fail(.x5uNotAllowed(h.info)) }
+        guard policy.allowsScheme(of: h.info) else { return fail(.x5uNotAllowed(h.info)) }
 
         if h.isCompact {
             guard policy.allowCompactForm else { return fail(.compactFormNotAllowed) }
@@ -107,7 +106,9 @@ public enum IdentityVerifier {
         }
         pHeader = stage.header
         // RFC 8225 §4.1 typ; RFC 8224 §4.1 alg, ppt and x5u must mirror the header parameters.
-        guard stage.header.typ?.lowercased() == "passport" else { return fail(.typInvalid) }
+        guard let typ = stage.header.typ, typ.utf8.elementsEqual("passport".utf8, by: { ASCIIBytes.lower($0) == $1 }) else {
+            return fail(.typInvalid)
+        }
         guard stage.header.alg == h.effectiveAlg else { return fail(.algorithmMismatch) }
         guard stage.header.ppt == h.ppt else { return fail(.pptMismatch) }
         guard let x5u = stage.header.x5u else { return fail(.passportHeaderInvalid("x5u")) }

@@ -180,6 +180,15 @@ public struct JSONReader: Sendable {
             return .otherNumber(text)
         }
 
+        /// Strict UTF-8 → String. Decoding repairs ill-formed input with
+        /// U+FFFD, so the input was valid exactly when the result's UTF-8 is
+        /// the input again (avoids the unspecialized generic validator).
+        static func validatedString(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+            let s = String(decoding: bytes, as: UTF8.self)
+            if bytes.allSatisfy({ $0 < 0x80 }) { return s }
+            return s.utf8.elementsEqual(bytes) ? s : nil
+        }
+
         func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
 
         mutating func parseString() throws(JSONError) -> String {
@@ -191,7 +200,7 @@ public struct JSONReader: Sendable {
                 end += 1
             }
             if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
-                guard let s = String(validating: UnsafeBufferPointer(rebasing: bytes[pos..<end]), as: UTF8.self) else {
+                guard let s = Self.validatedString(UnsafeBufferPointer(rebasing: bytes[pos..<end])) else {
                     throw .invalidUTF8(offset: open)
                 }
                 pos = end + 1
@@ -216,7 +225,7 @@ public struct JSONReader: Sendable {
                 }
                 pos += 1
             }
-            guard let s = String(validating: buf, as: UTF8.self) else { throw .invalidUTF8(offset: open) }
+            guard let s = buf.withUnsafeBufferPointer(Self.validatedString) else { throw .invalidUTF8(offset: open) }
             return s
         }
 

@@ -67,26 +67,31 @@ public struct PASSporTClaims: Equatable, Sendable {
         orig = try Self.singleIdentity(origValue, claim: "orig")
         guard let destValue = m["dest"] else { throw .missingClaim("dest") }
         dest = try Self.identityList(destValue, claim: "dest")
-        if let v = m["mky"] { mky = try Self.mediaKeys(v) }
+        var known = 3
+        if let v = m["mky"] { mky = try Self.mediaKeys(v); known += 1 }
         if let v = m["attest"] {
             guard let s = v.stringValue, let a = Attestation(rawValue: s) else {
                 throw .invalidClaim("attest", "not A, B or C")
             }
             attest = a
+            known += 1
         }
         if let v = m["origid"] {
             guard let s = v.stringValue else { throw .invalidClaim("origid", "not a string") }
             origid = s
+            known += 1
         }
-        if let v = m["div"] { div = try Self.singleIdentity(v, claim: "div") }
-        rcd = m["rcd"]
-        rcdi = m["rcdi"]
-        if let v = m["crn"] {
-            guard let s = v.stringValue else { throw .invalidClaim("crn", "not a string") }
-            crn = s
+        if m.count > known {
+            if let v = m["div"] { div = try Self.singleIdentity(v, claim: "div"); known += 1 }
+            rcd = m["rcd"]
+            rcdi = m["rcdi"]
+            known += (rcd == nil ? 0 : 1) + (rcdi == nil ? 0 : 1)
+            if let v = m["crn"] {
+                guard let s = v.stringValue else { throw .invalidClaim("crn", "not a string") }
+                crn = s
+                known += 1
+            }
         }
-        var known = 3
-        for key in ["mky", "attest", "origid", "div", "rcd", "rcdi", "crn"] where m[key] != nil { known += 1 }
         extra = m.count == known ? [:] : m.filter { !Self.knownClaims.contains($0.key) }
     }
 

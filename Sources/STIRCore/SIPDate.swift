@@ -9,21 +9,55 @@ public enum SIPDate {
     /// Parses `[wkday ","] DD Mon YYYY HH:MM:SS GMT`; nil if malformed.
     /// The weekday is not cross-checked (it is redundant).
     public static func parse(_ text: String) -> Int64? {
-        var s = Substring(text.trimmingLWS())
-        if let comma = s.firstIndex(of: ",") { s = s[s.index(after: comma)...] }
-        let f = s.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard f.count == 5, let day = Int(f[0]), (1...31).contains(day),
-              let month = months.firstIndex(of: f[1].lowercased()), f[2].count == 4, let year = Int(f[2]),
-              year >= 1970, year < 10_000 else { return nil }
-        let zone = f[4].uppercased()
-        guard zone == "GMT" || zone == "UTC" || zone == "UT" else { return nil }
-        let t = f[3].split(separator: ":", omittingEmptySubsequences: false)
-        guard t.count == 3, t.allSatisfy({ $0.count == 2 }), let h = Int(t[0]), let m = Int(t[1]), let sec = Int(t[2]),
-              (0...23).contains(h), (0...59).contains(m), (0...60).contains(sec) else { return nil }
+        let b = Array(text.utf8)
+        var r = ASCIIBytes.trimmed(b)
+        if let comma = ASCIIBytes.firstIndex(of: UInt8(ascii: ","), in: b, r) { r = (comma + 1)..<r.upperBound }
+        // Split on SP/HTAB into exactly five fields.
+        var fields: [Range<Int>] = []
+        var i = r.lowerBound
+        while i < r.upperBound {
+            while i < r.upperBound, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
+            let start = i
+            while i < r.upperBound, b[i] != 0x20, b[i] != 0x09 { i += 1 }
+            if i > start {
+                guard fields.count < 5 else { return nil }
+                fields.append(start..<i)
+            }
+        }
+        guard fields.count == 5 else { return nil }
+        guard let day = number(b, fields[0], maxDigits: 2), (1...31).contains(day),
+              fields[1].count == 3, let month = monthIndex(b, fields[1]),
+              fields[2].count == 4, let year = number(b, fields[2], maxDigits: 4), year >= 1970 else { return nil }
+        let zone = ASCIIBytes.lowercased(b[fields[4]])
+        guard zone == "gmt" || zone == "utc" || zone == "ut" else { return nil }
+        let t = fields[3]
+        guard t.count == 8, b[t.lowerBound + 2] == UInt8(ascii: ":"), b[t.lowerBound + 5] == UInt8(ascii: ":"),
+              let h = number(b, t.lowerBound..<(t.lowerBound + 2), maxDigits: 2),
+              let m = number(b, (t.lowerBound + 3)..<(t.lowerBound + 5), maxDigits: 2),
+              let sec = number(b, (t.lowerBound + 6)..<(t.lowerBound + 8), maxDigits: 2),
+              h <= 23, m <= 59, sec <= 60 else { return nil }
         guard day <= daysIn(month: month + 1, year: year) else { return nil }
         let days = daysFromCivil(year: year, month: month + 1, day: day)
         return days * 86_400 + Int64(h * 3600 + m * 60 + sec)
     }
+
+    private static func number(_ b: [UInt8], _ r: Range<Int>, maxDigits: Int) -> Int? {
+        guard !r.isEmpty, r.count <= maxDigits else { return nil }
+        var v = 0
+        for i in r {
+            guard ASCIIBytes.isDigit(b[i]) else { return nil }
+            v = v * 10 + Int(b[i] - 0x30)
+        }
+        return v
+    }
+
+    private static func monthIndex(_ b: [UInt8], _ r: Range<Int>) -> Int? {
+        let key = (UInt32(ASCIIBytes.lower(b[r.lowerBound])) << 16) | (UInt32(ASCIIBytes.lower(b[r.lowerBound + 1])) << 8)
+            | UInt32(ASCIIBytes.lower(b[r.lowerBound + 2]))
+        return monthKeys.firstIndex(of: key)
+    }
+
+    private static let monthKeys: [UInt32] = months.map { m in m.utf8.reduce(0) { $0 << 8 | UInt32($1) } }
 
     /// Formats seconds since 1970 as an RFC 1123 GMT date.
     public static func format(_ epoch: Int64) -> String {

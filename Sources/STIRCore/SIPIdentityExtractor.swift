@@ -105,24 +105,28 @@ public struct SIPIdentityExtractor: Sendable {
     /// inside `<>` if present; otherwise up to the first `;` (those are
     /// header parameters such as `tag`).
     public static func addrSpec(_ value: String) -> String? {
-        let v = value.trimmingLWS()
+        let b = Array(value.utf8)
+        let all = ASCIIBytes.trimmed(b)
         // The first "<" outside a quoted display-name opens the name-addr URI.
         var inQuotes = false
-        var escaped = false
-        var openIndex: String.Index?
-        for i in v.indices {
-            let c = v[i]
-            if escaped { escaped = false; continue }
-            if c == "\\" && inQuotes { escaped = true; continue }
-            if c == "\"" { inQuotes.toggle(); continue }
-            if c == "<" && !inQuotes { openIndex = i; break }
+        var i = all.lowerBound
+        while i < all.upperBound {
+            let c = b[i]
+            if inQuotes && c == UInt8(ascii: "\\") {
+                i += 2
+                continue
+            }
+            if c == UInt8(ascii: "\"") {
+                inQuotes.toggle()
+            } else if c == UInt8(ascii: "<") && !inQuotes {
+                guard let close = ASCIIBytes.firstIndex(of: UInt8(ascii: ">"), in: b, (i + 1)..<all.upperBound) else { return nil }
+                let inner = String(decoding: b[(i + 1)..<close], as: UTF8.self).trimmingLWS()
+                return inner.isEmpty ? nil : inner
+            }
+            i += 1
         }
-        if let open = openIndex {
-            guard let close = v[open...].firstIndex(of: ">") else { return nil }
-            let inner = v[v.index(after: open)..<close].trimmingLWS()
-            return inner.isEmpty ? nil : inner
-        }
-        let spec = (v.firstIndex(of: ";").map { String(v[..<$0]) } ?? v).trimmingLWS()
+        let end = ASCIIBytes.firstIndex(of: UInt8(ascii: ";"), in: b, all) ?? all.upperBound
+        let spec = String(decoding: b[all.lowerBound..<end], as: UTF8.self).trimmingLWS()
         return spec.isEmpty ? nil : spec
     }
 
@@ -154,12 +158,12 @@ public struct SIPIdentityExtractor: Sendable {
     /// and only digits, `#`, `*` and visual separators (`-` `.` `(` `)`).
     static func looksLikeNumber(_ user: String) -> Bool {
         var sawDigit = false
-        for (i, c) in user.unicodeScalars.enumerated() {
+        for (i, c) in user.utf8.enumerated() {
             switch c {
-            case "0"..."9": sawDigit = true
-            case "#", "*", "-", ".", "(", ")": continue
-            case "+" where i == 0: continue
-            case "%": continue
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): sawDigit = true
+            case UInt8(ascii: "#"), UInt8(ascii: "*"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"):
+                continue
+            case UInt8(ascii: "+") where i == 0: continue
             default: return false
             }
         }

@@ -16,62 +16,69 @@ public struct SIPURI: Equatable, Sendable {
 
     /// Splits `text` (an addr-spec: no angle brackets, no header parameters).
     public init(_ text: String) {
-        let t = text.trimmingLWS()
-        guard let colon = t.firstIndex(of: ":") else {
-            scheme = ""
-            user = nil
-            host = nil
-            parameters = [:]
-            rest = t
-            return
-        }
-        scheme = t[..<colon].lowercased()
-        rest = String(t[t.index(after: colon)...])
+        let b = Array(text.utf8)
+        let all = ASCIIBytes.trimmed(b)
         parameters = [:]
         user = nil
         host = nil
+        guard let colon = ASCIIBytes.firstIndex(of: UInt8(ascii: ":"), in: b, all) else {
+            scheme = ""
+            rest = String(decoding: b[all], as: UTF8.self)
+            return
+        }
+        scheme = ASCIIBytes.lowercased(b[all.lowerBound..<colon])
+        let body = (colon + 1)..<all.upperBound
+        rest = String(decoding: b[body], as: UTF8.self)
         switch scheme {
         case "tel":
-            let parts = rest.split(separator: ";", omittingEmptySubsequences: false)
-            user = String(parts[0])
-            parameters = Self.parameters(parts.dropFirst())
+            let semi = ASCIIBytes.firstIndex(of: UInt8(ascii: ";"), in: b, body) ?? body.upperBound
+            user = String(decoding: b[body.lowerBound..<semi], as: UTF8.self)
+            parameters = Self.parameters(b, semi..<body.upperBound)
         case "sip", "sips":
-            var body = Substring(rest)
-            if let q = body.firstIndex(of: "?") { body = body[..<q] }
-            var hostPart = body
-            if let at = body.lastIndex(of: "@") {
-                var userinfo = body[..<at]
-                hostPart = body[body.index(after: at)...]
-                if let semi = userinfo.firstIndex(of: ";") { userinfo = userinfo[..<semi] }
-                if let pw = userinfo.firstIndex(of: ":") { userinfo = userinfo[..<pw] }
-                user = String(userinfo)
+            let end = ASCIIBytes.firstIndex(of: UInt8(ascii: "?"), in: b, body) ?? body.upperBound
+            var hostStart = body.lowerBound
+            // RFC 4904 user parameters put ";" inside userinfo, so take the last "@".
+            if let at = b[body.lowerBound..<end].lastIndex(of: UInt8(ascii: "@")) {
+                var userEnd = ASCIIBytes.firstIndex(of: UInt8(ascii: ";"), in: b, body.lowerBound..<at) ?? at
+                userEnd = ASCIIBytes.firstIndex(of: UInt8(ascii: ":"), in: b, body.lowerBound..<userEnd) ?? userEnd
+                user = String(decoding: b[body.lowerBound..<userEnd], as: UTF8.self)
+                hostStart = at + 1
             }
-            let parts = hostPart.split(separator: ";", omittingEmptySubsequences: false)
-            host = Self.stripPort(parts[0])
-            parameters = Self.parameters(parts.dropFirst())
+            let semi = ASCIIBytes.firstIndex(of: UInt8(ascii: ";"), in: b, hostStart..<end) ?? end
+            host = Self.stripPort(b, hostStart..<semi)
+            parameters = Self.parameters(b, semi..<end)
         default:
             break
         }
     }
 
-    private static func parameters(_ parts: ArraySlice<Substring>) -> [String: String] {
+    /// `;name[=value]` segments in `range` (which starts at a ";" or is empty).
+    private static func parameters(_ b: [UInt8], _ range: Range<Int>) -> [String: String] {
         var out: [String: String] = [:]
-        for p in parts where !p.isEmpty {
-            if let eq = p.firstIndex(of: "=") {
-                out[p[..<eq].lowercased()] = String(p[p.index(after: eq)...])
-            } else {
-                out[p.lowercased()] = ""
+        var i = range.lowerBound
+        while i < range.upperBound {
+            i += 1 // skip ";"
+            let end = ASCIIBytes.firstIndex(of: UInt8(ascii: ";"), in: b, i..<range.upperBound) ?? range.upperBound
+            if end > i {
+                if let eq = ASCIIBytes.firstIndex(of: UInt8(ascii: "="), in: b, i..<end) {
+                    out[ASCIIBytes.lowercased(b[i..<eq])] = String(decoding: b[(eq + 1)..<end], as: UTF8.self)
+                } else {
+                    out[ASCIIBytes.lowercased(b[i..<end])] = ""
+                }
             }
+            i = end
         }
         return out
     }
 
-    private static func stripPort(_ hostport: Substring) -> String {
-        if hostport.hasPrefix("["), let close = hostport.firstIndex(of: "]") {
-            return String(hostport[...close])
+    private static func stripPort(_ b: [UInt8], _ range: Range<Int>) -> String {
+        var end = range.upperBound
+        if range.lowerBound < end, b[range.lowerBound] == UInt8(ascii: "[") {
+            if let close = ASCIIBytes.firstIndex(of: UInt8(ascii: "]"), in: b, range) { end = close + 1 }
+        } else if let colon = ASCIIBytes.firstIndex(of: UInt8(ascii: ":"), in: b, range) {
+            end = colon
         }
-        if let colon = hostport.firstIndex(of: ":") { return String(hostport[..<colon]) }
-        return String(hostport)
+        return String(decoding: b[range.lowerBound..<end], as: UTF8.self)
     }
 
     /// RFC 8224 §8.5 canonical URI: `scheme ":" user "@" host` for SIP URIs,
@@ -80,9 +87,9 @@ public struct SIPURI: Equatable, Sendable {
     /// (RFC 3986 §6.2.2). Other schemes: lowercased scheme, rest as is.
     public var normalized: String {
         guard scheme == "sip" || scheme == "sips", let host else { return scheme + ":" + rest }
-        let h = Self.normalizePercent(host.lowercased())
+        let h = Self.normalizePercent(ASCIIBytes.lowercased(Array(host.utf8)[...]))
         guard let user, !user.isEmpty else { return scheme + ":" + h }
-        return scheme + ":" + Self.normalizePercent(user.lowercased()) + "@" + h
+        return scheme + ":" + Self.normalizePercent(ASCIIBytes.lowercased(Array(user.utf8)[...])) + "@" + h
     }
 
     /// Decodes `%XX` for unreserved characters and uppercases the hex of the rest.
@@ -121,13 +128,4 @@ public struct SIPURI: Equatable, Sendable {
     }
 
     private static func upperHex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x41 + v - 10 }
-}
-
-extension StringProtocol {
-    /// Trims SP, HTAB, CR and LF at both ends.
-    func trimmingLWS() -> String {
-        let isLWS: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
-        guard let first = firstIndex(where: { !isLWS($0) }), let last = lastIndex(where: { !isLWS($0) }) else { return "" }
-        return String(self[first...last])
-    }
 }

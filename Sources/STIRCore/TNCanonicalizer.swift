@@ -54,47 +54,55 @@ public struct TNCanonicalizer: Sendable, Equatable {
 
     /// RFC 8224 §8.3 step 1 alone: keeps digits, `#` and `*`.
     public static func stripNonTNCharacters<S: StringProtocol>(_ text: S) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter { s in
-            (s.value >= 0x30 && s.value <= 0x39) || s == "#" || s == "*"
-        }))
+        String(decoding: text.utf8.filter(isTNByte), as: UTF8.self)
     }
+
+    @inline(__always)
+    static func isTNByte(_ c: UInt8) -> Bool { ASCIIBytes.isDigit(c) || c == UInt8(ascii: "#") || c == UInt8(ascii: "*") }
 
     /// Canonicalizes a number (the user part of a URI or a bare number; any
     /// `;` parameters must already be removed). Returns nil when nothing is
     /// left or the result is longer than `maxLength`.
     public func canonicalize<S: StringProtocol>(_ number: S) -> String? {
-        let trimmed = number.drop { $0 == " " || $0 == "\t" }
-        // A leading "+" (before any digit) marks a global number (RFC 3966 §5.1.4).
-        let isGlobal = trimmed.first(where: { $0 == "+" || $0.isASCII && $0.isNumber || $0 == "#" || $0 == "*" }) == "+"
-        var digits = Self.stripNonTNCharacters(number)
+        var digits: [UInt8] = []
+        digits.reserveCapacity(16)
+        // A "+" before the first digit marks a global number (RFC 3966 §5.1.4).
+        var isGlobal = false
+        for c in number.utf8 {
+            if Self.isTNByte(c) {
+                digits.append(c)
+            } else if c == UInt8(ascii: "+") && digits.isEmpty {
+                isGlobal = true
+            }
+        }
         guard !digits.isEmpty else { return nil }
         if !isGlobal {
-            for rule in rewrites where digits.hasPrefix(rule.match) {
-                digits = rule.replacement + digits.dropFirst(rule.match.count)
+            for rule in rewrites where digits.starts(with: rule.match.utf8) {
+                digits = Array(rule.replacement.utf8) + digits.dropFirst(rule.match.utf8.count)
                 break
             }
-            digits = nationalToInternational(digits)
+            nationalToInternational(&digits)
         }
         guard !digits.isEmpty, digits.count <= maxLength else { return nil }
-        return digits
+        return String(decoding: digits, as: UTF8.self)
     }
 
     /// RFC 8224 §8.3 step 2 for a number dialled without `+`.
-    private func nationalToInternational(_ digits: String) -> String {
-        for prefix in internationalPrefixes where digits.hasPrefix(prefix) && digits.count > prefix.count {
-            return String(digits.dropFirst(prefix.count))
+    private func nationalToInternational(_ digits: inout [UInt8]) {
+        for prefix in internationalPrefixes where digits.starts(with: prefix.utf8) && digits.count > prefix.utf8.count {
+            digits.removeFirst(prefix.utf8.count)
+            return
         }
-        guard let cc = defaultCountryCode, STIRIdentity.isTNSpec(digits),
-              !digits.contains("#"), !digits.contains("*") else { return digits }
-        if let np = nationalPrefix, digits.hasPrefix(np) {
-            let rest = digits.dropFirst(np.count)
-            if nationalNumberLengths.isEmpty || nationalNumberLengths.contains(rest.count) {
-                return cc + rest
+        guard let cc = defaultCountryCode, digits.allSatisfy(ASCIIBytes.isDigit) else { return }
+        if let np = nationalPrefix, digits.starts(with: np.utf8) {
+            let restCount = digits.count - np.utf8.count
+            if nationalNumberLengths.isEmpty || nationalNumberLengths.contains(restCount) {
+                digits = Array(cc.utf8) + digits.dropFirst(np.utf8.count)
+                return
             }
         }
         if nationalNumberLengths.contains(digits.count) {
-            return cc + digits
+            digits = Array(cc.utf8) + digits
         }
-        return digits
     }
 }

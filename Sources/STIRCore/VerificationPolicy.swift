@@ -49,4 +49,16 @@ public struct VerificationPolicy: Sendable, Equatable {
 
     /// SHAKEN profile: `ppt=shaken` only, full form only, https x5u.
     public static let shaken = VerificationPolicy(acceptBaseline: false, allowCompactForm: false)
+
+    /// True if `uri`'s scheme (case-insensitive) is in `allowedX5USchemes`.
+    func allowsScheme(of uri: String) -> Bool {
+        // Fast path for the default: no allocation for "https:".
+        if allowedX5USchemes == ["https"] {
+            let prefix = uri.utf8.prefix(6)
+            return prefix.count == 6 && zip(prefix, "https:".utf8).allSatisfy { ASCIIBytes.lower($0) == $1 }
+        }
+        let b = Array(uri.utf8)
+        guard let colon = b.firstIndex(of: UInt8(ascii: ":")) else { return false }
+        return allowedX5USchemes.contains(ASCIIBytes.lowercased(b[..<colon]))
+    }
 }

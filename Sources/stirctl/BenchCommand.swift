@@ -11,6 +11,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Operations per round for the crypto cases.") var iterations = 2_000
     @Option(help: "Rounds; each case reports its median round.") var rounds = 7
+    @Option(help: "Run only cases whose name contains this text (for profiling).") var only: String?
 
     func run() throws {
         let key = try ES256PrivateKey.generate()
@@ -54,6 +55,7 @@ struct BenchCommand: ParsableCommand {
                                       date: nil, now: now)
             }),
         ]
+        if let only { cases = cases.filter { $0.0.contains(only) } }
         var samples: [String: [Double]] = [:]
         for _ in 0..<rounds {
             // Interleave cases per round so drift and noise hit all of them alike.
@@ -76,6 +78,7 @@ struct BenchCommand: ParsableCommand {
         for (name, _, _) in cases {
             print("\(name) \(fmt(median(name))) \(fmt(samples[name]!.min()!))")
         }
+        guard samples["full_sign"] != nil, samples["full_verify"] != nil else { return }
         let signRatio = median("full_sign") / median("raw_openssl_sign")
         let verifyRatio = median("full_verify") / median("raw_openssl_verify")
         print("ratio full_sign/raw_sign \(fmt(signRatio * 100) )% target<=130%")
