@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 import Testing
 @testable import STIRCore
 
@@ -71,5 +72,18 @@ import Testing
                 try IdentitySigner(key: key, x5u: bad).identityHeader(orig: "1", dest: ["2"], attest: .a, origid: origid, iat: 1)
             }
         }
+    }
+
+    @Test func signsConcurrentlyFromOneSigner() throws {
+        let signer = IdentitySigner(key: key, x5u: x5u)
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 64)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 64) { i in
+            let value = try? signer.identityHeader(orig: "1215555\(1000 + i)", dest: ["12155550131"], attest: .a,
+                                                   origid: origid, iat: i)
+            let p = value.flatMap { try? PASSporT.decode(String($0.prefix { $0 != ";" })) }
+            results[i] = p.map { $0.isSignatureValid(with: key.publicKey) && $0.claims.iat == Int64(i) } ?? false
+        }
+        #expect(results.allSatisfy { $0 })
     }
 }
