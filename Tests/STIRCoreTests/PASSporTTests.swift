@@ -70,6 +70,16 @@ import Testing
             == #"{"crn":"Q","dest":{"tn":["12025551001"]},"iat":1443208345,"orig":{"tn":"12025551000"},"rcd":{"nam":"James Bond"},"zz":[1]}"#)
     }
 
+    /// specs.md §10.6: RFC 9795 rcd/rcdi shapes are preserved byte-for-byte through canonical JSON.
+    @Test func preservesRFC9795RcdiDigests() throws {
+        let rcdi = #"{"/jcd/1/3/3":"sha256-RojgWwU6xUtI4q82+kHPyHm1JKbm7+663bMvzymhkl4","/jcd/1/4/3":"sha256-jL4f47fF82LuwcrOrSyckA4SWrlElfARHkW6kYo1JdI","/jcd/1/5/3":"sha256-GKNxxqlLRarbyBNh7hc/4lbZAdK6B0kMRf1AMRWPkSo","/jcl":"sha256-qCn4pEH6BJu7zXndLFuAP6DwlTv5fRmJ1AFkqftwnCs"}"#
+        let json = #"{"orig":{"tn":"12025551000"},"dest":{"tn":["12025551001"]},"iat":1443208345,"rcd":{"nam":"James Bond","jcl":"https://example.com/q.json"},"rcdi":\#(rcdi)}"#
+        let claims = try PASSporTClaims(json: JSONReader().parse(Array(json.utf8)))
+        #expect(claims.rcdi.map(CanonicalJSON.string) == rcdi)
+        #expect(claims.rcd?["nam"]?.stringValue == "James Bond")
+        try PASSporTClaimRules.check(claims, ppt: "rcd")
+    }
+
     /// Claim rules per ppt.
     @Test(arguments: [
         (#"{"dest":{"tn":["1"]},"iat":1,"orig":{"tn":"2"}}"#, "shaken", PASSporTError.missingClaim("attest")),
