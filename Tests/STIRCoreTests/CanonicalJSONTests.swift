@@ -44,4 +44,22 @@ import Testing
         let once = try canonical(#"{"x":[{"b":1,"a":"\u2028"}],"a":"q"}"#)
         #expect(try canonical(once) == once)
     }
+
+    /// specs.md §10.3: mky built from the RFC 8225 §5.2.2 SDP lines, then the
+    /// whole payload, equals the published base64url byte for byte.
+    @Test func buildsMkyFromSDPFingerprints() {
+        let sdp = """
+        v=0\r
+        a=fingerprint:sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3E:4B:65:2E:7D:46:3F:54:42:CD:54:F1\r
+        m=audio 49170 UDP/TLS/RTP/SAVP 0\r
+        a=fingerprint:SHA-256 02:1a:CC:54:27:AB:EB:9C:53:3F:3E:4B:65:2E:7D:46:3F:54:42:CD:54:F1:7A:03:A2:7D:F9:B0:7F:46:19:B2\r
+        a=fingerprint:broken\r
+        """
+        let mky = PASSporTClaims.MediaKey.fromSDP(sdp)
+        #expect(mky.map(\.dig) == ["021ACC5427ABEB9C533F3E4B652E7D463F5442CD54F17A03A27DF9B07F4619B2",
+                                   "4AADB9B13F82183B540212DF3E5D496B19E57CAB3E4B652E7D463F5442CD54F1"])
+        let claims = PASSporTClaims(iat: 1443208345, orig: .tn("12155551212"), dest: [.uri("sip:alice@example.com")], mky: mky)
+        #expect(Base64URL.encode(CanonicalJSON.encode(claims.json)) == Vectors.mkyPayload)
+        #expect(PASSporTClaims.MediaKey.fromSDP("v=0\r\n").isEmpty)
+    }
 }
