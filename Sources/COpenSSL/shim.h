@@ -26,4 +26,24 @@ static inline void stird_sk_X509_free(STACK_OF(X509) *s) { sk_X509_free(s); }
 static inline void stird_sk_X509_pop_free(STACK_OF(X509) *s) { sk_X509_pop_free(s, X509_free); }
 static inline void stird_OPENSSL_free(void *p) { OPENSSL_free(p); }
 
+/* Crypto/STIRCore */
+#include <stdio.h>
+#include <string.h>
+/* EVP_EC_gen is a macro over the variadic EVP_PKEY_Q_keygen, which Swift cannot call. */
+static inline EVP_PKEY *stird_EVP_EC_gen_P256(void) { return EVP_EC_gen("P-256"); }
+/* ERR_get_error_all exists in 3.0; keep a stable wrapper that also fills the reason text. */
+static inline unsigned long stird_ERR_get_error_text(char *buf, size_t len) {
+    const char *data = NULL; int flags = 0;
+    unsigned long e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags);
+    if (e != 0) {
+        ERR_error_string_n(e, buf, len);
+        if (data != NULL && (flags & ERR_TXT_STRING) && *data) {
+            size_t used = strlen(buf);
+            if (used + 3 < len) { snprintf(buf + used, len - used, " (%s)", data); }
+        }
+    }
+    return e;
+}
+/* end Crypto/STIRCore */
+
 #endif

@@ -1,1 +1,0 @@
-// Crypto module. See docs/ARCHITECTURE.md.

@@ -1,0 +1,64 @@
+import COpenSSL
+
+/// Small helpers shared by the key classes. Internal: no C type leaves the module.
+enum OpenSSLSupport {
+    /// SHA-256 fetched once from the default provider. An `EVP_MD` is
+    /// immutable after fetch and may be shared across threads; fetching it
+    /// per call would cost a provider lookup on every signature.
+    static let sha256: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+
+    /// Runs `body` with a read-only memory BIO over `text`'s UTF-8 bytes.
+    static func withMemoryBIO<T>(_ text: String, _ body: (OpaquePointer) throws -> T) throws -> T {
+        var bytes = Array(text.utf8)
+        bytes.append(0)
+        return try bytes.withUnsafeBufferPointer { buf -> T in
+            guard let bio = BIO_new_mem_buf(buf.baseAddress, Int32(buf.count - 1)) else {
+                throw CryptoError.drain("allocate memory BIO")
+            }
+            defer { BIO_free(bio) }
+            return try body(bio)
+        }
+    }
+
+    /// Runs `write` against a fresh writable memory BIO and returns what it wrote.
+    static func writeToString(_ operation: String, _ write: (OpaquePointer) -> Int32) throws -> String {
+        guard let bio = BIO_new(BIO_s_mem()) else { throw CryptoError.drain(operation) }
+        defer { BIO_free(bio) }
+        guard write(bio) == 1 else { throw CryptoError.drain(operation) }
+        var ptr: UnsafeMutablePointer<CChar>?
+        let len = stird_BIO_get_mem_data(bio, &ptr)
+        guard len > 0, let ptr else { throw CryptoError.drain(operation) }
+        let raw = UnsafeRawBufferPointer(start: ptr, count: Int(len))
+        return String(decoding: raw, as: UTF8.self)
+    }
+
+    /// Checks that `pkey` is an EC key on P-256 (RFC 7518 §3.4: ES256 means
+    /// ECDSA using P-256 and SHA-256).
+    static func requireP256(_ pkey: OpaquePointer, _ operation: String) throws {
+        guard EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC else {
+            throw CryptoError(operation: operation, openSSLErrors: ["not an EC key"])
+        }
+        var name = [CChar](repeating: 0, count: 64)
+        var len = 0
+        guard EVP_PKEY_get_group_name(pkey, &name, name.count, &len) == 1 else {
+            throw CryptoError.drain(operation)
+        }
+        let curve = String(cString: name)
+        guard curve == "prime256v1" || curve == "P-256" || curve == "secp256r1" else {
+            throw CryptoError(operation: operation, openSSLErrors: ["curve \(curve) is not P-256"])
+        }
+    }
+
+    /// DER SubjectPublicKeyInfo of `pkey`.
+    static func derSPKI(_ pkey: OpaquePointer, _ operation: String) throws -> [UInt8] {
+        let len = i2d_PUBKEY(pkey, nil)
+        guard len > 0 else { throw CryptoError.drain(operation) }
+        var out = [UInt8](repeating: 0, count: Int(len))
+        let written = out.withUnsafeMutableBufferPointer { buf -> Int32 in
+            var p: UnsafeMutablePointer<UInt8>? = buf.baseAddress
+            return i2d_PUBKEY(pkey, &p)
+        }
+        guard written == len else { throw CryptoError.drain(operation) }
+        return out
+    }
+}

@@ -1,1 +1,0 @@
-// STIRCore module. See docs/ARCHITECTURE.md.
