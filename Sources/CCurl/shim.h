@@ -16,5 +16,6 @@ static inline CURLcode stird_curl_setopt_opensocket_cb(CURL *c, stird_curl_opens
     return curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, f);
 }
 static inline CURLcode stird_curl_getinfo_long(CURL *c, CURLINFO i, long *v) { return curl_easy_getinfo(c, i, v); }
+static inline CURLcode stird_curl_getinfo_ptr(CURL *c, CURLINFO i, void **v) { return curl_easy_getinfo(c, i, v); }
 static inline CURLcode stird_curl_getinfo_double(CURL *c, CURLINFO i, double *v) { return curl_easy_getinfo(c, i, v); }
 #endif
