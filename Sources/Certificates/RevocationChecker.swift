@@ -49,3 +49,24 @@ public struct RevocationChecker: Sendable {
         }
     }
 }
+
+extension RevocationChecker {
+    /// Builds the composition named in the INI, e.g. `short_lived, ocsp, crl`
+    /// (`none` alone means no checking). Unknown names throw
+    /// `CertificateFailure.malformed` naming the offender.
+    public static func named(_ names: [String], failureMode: RevocationFailureMode,
+                             shortLivedMaximum: TimeInterval, requester: any HTTPRequester,
+                             anchors: TrustAnchors) throws -> RevocationChecker {
+        var policies: [any RevocationPolicy] = []
+        for raw in names {
+            switch raw.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "none": continue
+            case "short_lived": policies.append(ShortLivedPolicy(maximumLifetime: shortLivedMaximum))
+            case "ocsp": policies.append(OCSPPolicy(requester: requester, anchors: anchors, failureMode: failureMode))
+            case "crl": policies.append(CRLPolicy(requester: requester, failureMode: failureMode))
+            default: throw CertificateFailure.malformed("unknown revocation policy \(raw)")
+            }
+        }
+        return RevocationChecker(policies)
+    }
+}

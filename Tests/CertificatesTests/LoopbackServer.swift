@@ -58,37 +58,42 @@ final class LoopbackServer: @unchecked Sendable {
         if !FileManager.default.fileExists(atPath: script) {
             try x5uServerSource.write(toFile: script, atomically: true, encoding: .utf8)
         }
-        let port = LoopbackPort.free()
+        var port = LoopbackPort.free()
+        while port == pki.ocspPort || port == pki.crlPort { port = LoopbackPort.free() }
         return try LoopbackServer(executable: "/usr/bin/python3",
                                   arguments: [script, String(port), tls ? "tls" : "plain", "120", String(getpid())],
                                   port: port, directory: pki.directory)
     }
 
-    /// `openssl ocsp` as a real responder for the intermediate's database.
+    /// `openssl ocsp` as the real responder, run per request (-reqin/-respout)
+    /// behind the loopback HTTP server: OpenSSL 3.0's `-port` listens on every
+    /// interface, and tests stay on 127.0.0.1.
     static func ocsp(pki: TestPKI) throws -> LoopbackServer {
-        try LoopbackServer(executable: "/usr/bin/openssl", arguments: [
-            "ocsp", "-index", "inter-index.txt", "-port", "127.0.0.1:\(pki.ocspPort)", "-rsigner", "ocsp.pem",
-            "-rkey", "ocsp.key", "-CA", "inter.pem", "-nmin", "60", "-timeout", "5",
-        ], port: pki.ocspPort, directory: pki.directory)
+        try plain(pki: pki, port: pki.ocspPort)
     }
 
     /// Plain-HTTP server for the CRL distribution point.
     static func crl(pki: TestPKI) throws -> LoopbackServer {
+        try plain(pki: pki, port: pki.crlPort)
+    }
+
+    static func plain(pki: TestPKI, port: Int) throws -> LoopbackServer {
         let script = pki.path("x5u_server.py")
         if !FileManager.default.fileExists(atPath: script) {
             try x5uServerSource.write(toFile: script, atomically: true, encoding: .utf8)
         }
         return try LoopbackServer(executable: "/usr/bin/python3",
-                                  arguments: [script, String(pki.crlPort), "plain", "120", String(getpid())],
-                                  port: pki.crlPort, directory: pki.directory)
+                                  arguments: [script, String(port), "plain", "120", String(getpid())],
+                                  port: port, directory: pki.directory)
     }
 }
 
 /// Paths: /plain/F, /cc/N/F (Cache-Control max-age=N), /expires/N/F,
 /// /delay/MS/F, /status/N, /slow, /drip, /big, /redirect, /garbage, /empty,
 /// /count/F (served like /plain, counted), /hits/F (count so far), /F.
+/// POST / answers an OCSP request with `openssl ocsp` over inter-index.txt.
 let x5uServerSource = #"""
-import http.server, os, ssl, sys, threading, time, email.utils
+import http.server, os, ssl, subprocess, sys, tempfile, threading, time, email.utils
 port, mode, lifetime, parent = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 hits = {}
 lock = threading.Lock()
@@ -138,7 +143,15 @@ class H(http.server.BaseHTTPRequestHandler):
         if k == "empty": return self.send(200, b"")
         return self.file(p[0])
     def do_POST(self):
-        self.send(405)
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path != "/": return self.send(405)
+        with tempfile.TemporaryDirectory() as d:
+            open(d + "/req.der", "wb").write(body)
+            r = subprocess.run(["openssl", "ocsp", "-index", "inter-index.txt", "-rsigner", "ocsp.pem", "-rkey", "ocsp.key",
+                                "-CA", "inter.pem", "-nmin", "60", "-reqin", d + "/req.der", "-respout", d + "/resp.der"],
+                               capture_output=True, timeout=10)
+            if r.returncode != 0: return self.send(500)
+            return self.send(200, open(d + "/resp.der", "rb").read(), [("Content-Type", "application/ocsp-response")])
 class S(http.server.ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024
