@@ -4,15 +4,19 @@ import Dispatch
 import Foundation
 
 extension CertificateProvider {
-    /// Starts the flight for `url`. Caller holds `lock`. A nil waiter is a
-    /// background refresh-ahead.
-    func startFlightLocked(_ url: String, waiter: Waiter?) {
+    /// Registers the flight for `url`; caller holds `lock` and must call
+    /// `launch` after releasing it. A nil waiter is a background refresh-ahead.
+    func startFlightLocked(_ url: String, waiter: Waiter?) -> FlightLaunch {
         nextFlightID += 1
-        let id = nextFlightID
-        flights[url] = Flight(id: id, waiters: waiter.map { [$0] } ?? [])
+        flights[url] = Flight(id: nextFlightID, waiters: waiter.map { [$0] } ?? [])
         stats.fetches += 1
         if waiter == nil { stats.refreshes += 1 }
-        let started = clock()
+        return FlightLaunch(url: url, id: nextFlightID, started: clock())
+    }
+
+    /// Sends the x5u request of a registered flight.
+    func launch(_ flight: FlightLaunch) {
+        let (url, id, started) = (flight.url, flight.id, flight.started)
         let deadline = started.addingTimeInterval(configuration.deadline)
         let request = HTTPRequest(url: url, timeout: min(configuration.fetchTimeout, configuration.deadline),
                                   maximumBodyBytes: configuration.maximumChainBytes)

@@ -58,6 +58,13 @@ public final class CertificateProvider: @unchecked Sendable {
         var completion: @Sendable (Result<ValidatedChain, CertificateFailure>) -> Void
     }
 
+    /// A registered flight whose request is sent once the lock is released.
+    struct FlightLaunch {
+        var url: String
+        var id: UInt64
+        var started: Date
+    }
+
     struct Flight {
         var id: UInt64
         var waiters: [Waiter]
@@ -101,24 +108,27 @@ public final class CertificateProvider: @unchecked Sendable {
     public func cachedCertificate(for url: String, at time: Date) -> Result<ValidatedChain, CertificateFailure>? {
         let now = clock()
         lock.lock()
-        guard let entry = cache.get(url) else {
-            lock.unlock()
-            return nil
-        }
+        var launch: FlightLaunch?
+        let answer = cachedLocked(url, at: time, now: now, launch: &launch)
+        lock.unlock()
+        if let launch { self.launch(launch) }
+        return answer
+    }
+
+    /// Cache lookup; caller holds `lock`. Starts refresh-ahead when due.
+    private func cachedLocked(_ url: String, at time: Date, now: Date,
+                              launch: inout FlightLaunch?) -> Result<ValidatedChain, CertificateFailure>? {
+        guard let entry = cache.get(url) else { return nil }
         switch entry {
         case .positive(let chain, _, let expires, let refreshAt) where now < expires:
             stats.hits += 1
-            let refresh = now >= refreshAt && flights[url] == nil
-            if refresh { startFlightLocked(url, waiter: nil) }
-            lock.unlock()
+            if now >= refreshAt && flights[url] == nil { launch = startFlightLocked(url, waiter: nil) }
             if let failure = chain.validityFailure(at: time) { return .failure(failure) }
             return .success(chain)
         case .negative(let failure, let expires, _) where now < expires:
             stats.negativeHits += 1
-            lock.unlock()
             return .failure(failure)
         default:
-            lock.unlock()
             return nil
         }
     }
@@ -135,19 +145,27 @@ public final class CertificateProvider: @unchecked Sendable {
             queue.async { completion(.failure(violation)) }
             return
         }
-        if let answer = cachedCertificate(for: url, at: time) {
+        let now = clock()
+        lock.lock()
+        // Lookup and flight registration under one lock: a flight cannot
+        // finish in between, so N concurrent callers make exactly one fetch.
+        var launch: FlightLaunch?
+        if let answer = cachedLocked(url, at: time, now: now, launch: &launch) {
+            lock.unlock()
+            if let launch { self.launch(launch) }
             queue.async { completion(answer) }
             return
         }
-        lock.lock()
         stats.misses += 1
         let waiter = Waiter(time: time, queue: queue, completion: completion)
         if flights[url] != nil {
             flights[url]!.waiters.append(waiter)
         } else {
-            startFlightLocked(url, waiter: waiter)
+            launch = startFlightLocked(url, waiter: waiter)
         }
         lock.unlock()
+        // The network is entered without the lock: a requester may complete inline.
+        if let launch { self.launch(launch) }
     }
 
     /// Async form of `certificate(for:at:queue:completion:)`.

@@ -72,3 +72,10 @@ extension ValidatedChain: Equatable {
         lhs.servedPEM == rhs.servedPEM && lhs.revocation == rhs.revocation && lhs.leafSerial == rhs.leafSerial
     }
 }
+
+extension ValidatedChain: CustomStringConvertible {
+    public var description: String {
+        "ValidatedChain(cn: \(leafCommonName ?? "-"), serial: \(leafSerial), spc: \(spc ?? "-"), "
+            + "tnAuthList: \(tnAuthList.map { "\($0.entries)" } ?? "-"), notAfter: \(notAfter), revocation: \(revocation))"
+    }
+}
