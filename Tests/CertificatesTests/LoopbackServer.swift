@@ -99,6 +99,7 @@ hits = {}
 lock = threading.Lock()
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     def log_message(self, *a): pass
     def send(self, code, body=b"", headers=()):
         self.send_response(code)
