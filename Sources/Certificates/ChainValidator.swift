@@ -18,6 +18,8 @@ public struct ChainValidator: Sendable {
 
     /// id-pe-TNAuthList (RFC 8226 §9).
     static let tnAuthListOID = "1.3.6.1.5.5.7.1.26"
+    /// id-pe-JWTClaimConstraints (RFC 8226 §8).
+    static let jwtClaimConstraintsOID = "1.3.6.1.5.5.7.1.27"
 
     public init(anchors: TrustAnchors) { self.anchors = anchors }
 
@@ -92,7 +94,14 @@ public struct ChainValidator: Sendable {
                 throw CertificateFailure.chainInvalid("CA TNAuthList: \(error)")
             }
         }
-        return ValidatedChain(path: path, servedPEM: servedPEM, tnAuthList: leafList, caTNAuthLists: caLists)
+        var constraints: JWTClaimConstraints?
+        if let der = leaf.extensionValue(oid: Self.jwtClaimConstraintsOID) {
+            do { constraints = try JWTClaimConstraints(der: der) } catch {
+                throw CertificateFailure.chainInvalid("JWTClaimConstraints: \(error)")
+            }
+        }
+        return ValidatedChain(path: path, servedPEM: servedPEM, tnAuthList: leafList, caTNAuthLists: caLists,
+                              jwtClaimConstraints: constraints)
     }
 
     /// Maps X509_V_ERR_* to the stable outcome codes.

@@ -11,6 +11,9 @@ public struct ValidatedChain: Sendable {
     /// TNAuthLists of CA certificates on the path; each limits every path
     /// through that CA (RFC 8226 §9), so coverage is their intersection.
     public let caTNAuthLists: [TNAuthList]
+    /// Leaf JWT Claim Constraints (RFC 8226 §8), applied to the PASSporT by
+    /// the verifier; a violation makes the PASSporT invalid (438).
+    public let jwtClaimConstraints: JWTClaimConstraints?
     /// Service provider code of the leaf TNAuthList.
     public var spc: String? { tnAuthList?.spc }
     /// Latest notBefore over the path (leaf to anchor).
@@ -29,7 +32,9 @@ public struct ValidatedChain: Sendable {
     /// Built path, leaf first, anchor last.
     let path: [X509Certificate]
 
-    init(path: [X509Certificate], servedPEM: [UInt8], tnAuthList: TNAuthList?, caTNAuthLists: [TNAuthList]) {
+    init(path: [X509Certificate], servedPEM: [UInt8], tnAuthList: TNAuthList?, caTNAuthLists: [TNAuthList],
+         jwtClaimConstraints: JWTClaimConstraints? = nil) {
+        self.jwtClaimConstraints = jwtClaimConstraints
         let leaf = path[0]
         self.path = path
         self.servedPEM = servedPEM
