@@ -1,12 +1,13 @@
-// `crl` revocation policy (RFC 5280 §5, §6.3): fetch the CRL named by the
-// leaf's CRL distribution point (HTTP, ATIS-1000080), verify it was signed by
-// a CA on the validated path (the issuer, or another path CA as indirect
-// cRLIssuer), check lastUpdate/nextUpdate, and look the leaf up. CRLs are
+// `crl` revocation policy (RFC 5280 §5, §6.3): for the leaf and each
+// intermediate, fetch the CRL named by its CRL distribution point (HTTP,
+// ATIS-1000080), verify it was signed by a CA above it on the validated path
+// (the issuer, or another path CA as indirect cRLIssuer), check
+// lastUpdate/nextUpdate, and look the certificate up. CRLs are
 // cached per URL until nextUpdate and fetched once for concurrent checks.
 import COpenSSL
 import Foundation
 
-/// CRL status check of the leaf certificate, with a shared CRL cache.
+/// CRL status check of the leaf and intermediates, with a shared CRL cache.
 public final class CRLPolicy: RevocationPolicy, @unchecked Sendable {
     public let failureMode: RevocationFailureMode
     /// Tolerated clock difference with the CRL issuer (seconds).
@@ -28,13 +29,33 @@ public final class CRLPolicy: RevocationPolicy, @unchecked Sendable {
 
     public func check(_ chain: ValidatedChain, now: Date, deadline: Date,
                       completion: @escaping @Sendable (RevocationDecision) -> Void) {
-        guard let url = chain.leaf.crlURLs.first(where: { $0.lowercased().hasPrefix("http") }) else {
-            return completion(.notApplicable)
+        // Every certificate below the anchor that names an HTTP CRL DP is
+        // checked (ATIS-1000080 puts one on intermediates and leaves).
+        let targets: [(index: Int, url: String)] = chain.path.indices.dropLast().compactMap { index in
+            chain.path[index].crlURLs.first { $0.lowercased().hasPrefix("http") }.map { (index, $0) }
         }
-        crl(url, now: now, deadline: deadline) { result in
+        guard !targets.isEmpty else { return completion(.notApplicable) }
+        walk(targets[...], chain: chain, now: now, deadline: deadline, until: nil, completion: completion)
+    }
+
+    /// Checks targets in order; the first revoked or unknown ends the walk,
+    /// otherwise good until the earliest nextUpdate.
+    private func walk(_ targets: ArraySlice<(index: Int, url: String)>, chain: ValidatedChain, now: Date, deadline: Date,
+                      until: Date?, completion: @escaping @Sendable (RevocationDecision) -> Void) {
+        guard let target = targets.first else { return completion(.good(until: until)) }
+        crl(target.url, now: now, deadline: deadline) { result in
             switch result {
-            case .failure(let failure): completion(.unknown(failure.reason))
-            case .success(let crl): completion(crl.decision(for: chain, now: now, skew: self.clockSkew))
+            case .failure(let failure):
+                completion(.unknown(failure.reason))
+            case .success(let crl):
+                switch crl.decision(for: chain, index: target.index, now: now, skew: self.clockSkew) {
+                case .good(let next):
+                    let earliest = [until, next].compactMap { $0 }.min()
+                    self.walk(targets.dropFirst(), chain: chain, now: now, deadline: deadline, until: earliest,
+                              completion: completion)
+                case let other:
+                    completion(other)
+                }
             }
         }
     }
@@ -111,10 +132,12 @@ final class CRL: @unchecked Sendable {
     var lastUpdate: Date? { OpenSSLSupport.date(X509_CRL_get0_lastUpdate(pointer)) }
     var nextUpdate: Date? { OpenSSLSupport.date(X509_CRL_get0_nextUpdate(pointer)) }
 
-    func decision(for chain: ValidatedChain, now: Date, skew: TimeInterval) -> RevocationDecision {
-        // The signer must be a CA of the validated path whose name is the CRL issuer.
+    /// Status of `chain.path[index]` according to this CRL.
+    func decision(for chain: ValidatedChain, index: Int, now: Date, skew: TimeInterval) -> RevocationDecision {
+        // The signer must be a CA above the certificate on the validated path
+        // whose name is the CRL issuer (its issuer, or an indirect cRLIssuer).
         let issuerName = X509_CRL_get_issuer(pointer)
-        guard let signer = chain.path.dropFirst().first(where: { X509_NAME_cmp(X509_get_subject_name($0.pointer), issuerName) == 0 }),
+        guard let signer = chain.path[(index + 1)...].first(where: { X509_NAME_cmp(X509_get_subject_name($0.pointer), issuerName) == 0 }),
               let key = X509_get0_pubkey(signer.pointer) else {
             return .unknown("CRL issuer is not on the certificate path")
         }
@@ -125,7 +148,7 @@ final class CRL: @unchecked Sendable {
         guard let last = lastUpdate, last <= now + skew else { return .unknown("CRL lastUpdate in the future") }
         guard let next = nextUpdate, next >= now - skew else { return .unknown("CRL stale (nextUpdate passed)") }
         var entry: OpaquePointer?
-        if X509_CRL_get0_by_cert(pointer, &entry, chain.leaf.pointer) == 1 { return .revoked }
+        if X509_CRL_get0_by_cert(pointer, &entry, chain.path[index].pointer) == 1 { return .revoked }
         return .good(until: next)
     }
 }

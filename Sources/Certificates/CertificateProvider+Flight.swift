@@ -135,6 +135,13 @@ extension CertificateProvider {
             if !waiters.isEmpty { stats.failures[failure.code, default: 0] += waiters.count - 1 }
         }
         lock.unlock()
+        switch result {
+        case .success(let chain):
+            logger.debug("x5u chain admitted", metadata: ["url": "\(url)", "serial": "\(chain.leafSerial)",
+                                                          "revocation": "\(chain.revocation)"])
+        case .failure(let failure):
+            logger.info("x5u lookup failed", metadata: ["url": "\(url)", "code": "\(failure.code)", "detail": "\(failure)"])
+        }
         if let (chain, expires) = persist { writeToDisk(url: url, chain: chain, expires: expires) }
         for waiter in waiters {
             let answer = result.flatMap { chain -> Result<ValidatedChain, CertificateFailure> in

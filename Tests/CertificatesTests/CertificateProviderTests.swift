@@ -6,12 +6,12 @@ import Testing
 @Suite(.serialized) struct CertificateProviderTests {
     let pki = TestPKI.shared
 
-    func provider(_ server: LoopbackServer, clock: ManualClock? = nil,
+    func provider(_ server: LoopbackServer,
                   configure: (inout CertificateProvider.Configuration) -> Void = { _ in }) throws -> CertificateProvider {
         var configuration = pki.providerConfiguration(port: server.port)
         configure(&configuration)
         return CertificateProvider(configuration: configuration, validator: try pki.validator(),
-                                   requester: pki.requester(), clock: clock?.function ?? { Date() })
+                                   requester: pki.requester())
     }
 
     func url(_ server: LoopbackServer, _ path: String) -> String { "https://127.0.0.1:\(server.port)/\(path)" }

@@ -82,8 +82,17 @@ struct RefusingRequester: HTTPRequester {
         guard case .success(.good(let until?))? = try run(checker, "leaf-spc-chain.pem") else {
             Issue.record("expected good"); return
         }
-        #expect(abs(until.timeIntervalSinceNow - 7 * 86400) < 3600)
-        #expect(policy.fetches == 1)  // cached until nextUpdate
+        #expect(abs(until.timeIntervalSinceNow - 7 * 86400) < 3600)  // min(inter.crl 7 d, root.crl 30 d)
+        #expect(policy.fetches == 2)  // inter.crl + root.crl, each cached until nextUpdate
+        #expect(try run(checker, "leaf-one-chain.pem") == .success(.good(until: until)))
+        #expect(policy.fetches == 2)
+    }
+
+    @Test func crlRevokedIntermediateRejectsGoodLeaf() throws {
+        let server = try LoopbackServer.crl(pki: pki)
+        defer { server.stop() }
+        let checker = RevocationChecker([CRLPolicy(requester: pki.requester(), failureMode: .hard)])
+        #expect(try run(checker, "leaf-interrevoked-chain.pem") == .failure(.revoked))
     }
 
     @Test func crlDownSoftAdmitsHardRejects() throws {
