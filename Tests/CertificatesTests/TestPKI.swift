@@ -8,6 +8,9 @@ struct TestPKI: Sendable {
     let ocspPort: Int
     let crlPort: Int
 
+    /// Removed at process exit: keys and certificates never outlive the run.
+    nonisolated(unsafe) static var createdDirectory: String?
+
     static let shared: TestPKI = {
         let directory = NSTemporaryDirectory() + "stird-pki-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let ocspPort = LoopbackPort.free()
@@ -21,6 +24,8 @@ struct TestPKI: Sendable {
         try! process.run()
         process.waitUntilExit()
         precondition(process.terminationStatus == 0, "make-test-pki failed")
+        createdDirectory = directory
+        atexit { if let directory = TestPKI.createdDirectory { try? FileManager.default.removeItem(atPath: directory) } }
         return TestPKI(directory: directory, ocspPort: ocspPort, crlPort: crlPort)
     }()
 
