@@ -9,6 +9,7 @@ import Foundation
 
 /// CRL status check of the leaf and intermediates, with a shared CRL cache.
 public final class CRLPolicy: RevocationPolicy, @unchecked Sendable {
+    /// Hard or soft failure when a CRL cannot be obtained or trusted.
     public let failureMode: RevocationFailureMode
     /// Tolerated clock difference with the CRL issuer (seconds).
     public var clockSkew: TimeInterval = 300
@@ -22,11 +23,14 @@ public final class CRLPolicy: RevocationPolicy, @unchecked Sendable {
     /// CRL downloads started (for tests and metrics).
     public private(set) var fetches = 0
 
+    /// - Parameter requester: fetches CRLs (plain HTTP allowed; the address
+    ///   rules of the requester still apply).
     public init(requester: any HTTPRequester, failureMode: RevocationFailureMode) {
         self.requester = requester
         self.failureMode = failureMode
     }
 
+    /// `notApplicable` when no certificate names a CRL; else the combined status.
     public func check(_ chain: ValidatedChain, now: Date, deadline: Date,
                       completion: @escaping @Sendable (RevocationDecision) -> Void) {
         // Every certificate below the anchor that names an HTTP CRL DP is

@@ -22,7 +22,9 @@ public struct CertificateCounters: Sendable, Equatable {
     public var entries = 0
     /// Sum and maximum of x5u fetch latency in seconds (HTTP only).
     public var fetchSecondsTotal = 0.0
+    /// Slowest x5u fetch so far, seconds.
     public var fetchSecondsMax = 0.0
 
+    /// All zero.
     public init() {}
 }

@@ -25,10 +25,12 @@ public final class CertificateProvider: @unchecked Sendable {
         /// Floor and ceiling applied to the header-derived TTL
         /// (`cache_min_ttl_s`, `cache_max_ttl_s`).
         public var minimumTTL: TimeInterval = 300
+        /// Ceiling (see minimumTTL).
         public var maximumTTL: TimeInterval = 7 * 86_400
         /// First negative TTL; doubles per consecutive failure up to the
         /// maximum (`negative_ttl_s`, `negative_ttl_max_s`).
         public var negativeTTL: TimeInterval = 10
+        /// Backoff cap (see negativeTTL).
         public var negativeTTLMaximum: TimeInterval = 300
         /// Cap on the TTL of a chain admitted by soft-fail revocation.
         public var softFailTTL: TimeInterval = 300
@@ -44,6 +46,7 @@ public final class CertificateProvider: @unchecked Sendable {
         /// Directory for the disk cache (`cache_dir`); nil = memory only.
         public var persistenceDirectory: String?
 
+        /// The documented defaults.
         public init() {}
     }
 
@@ -187,10 +190,13 @@ public final class CertificateProvider: @unchecked Sendable {
 
     /// One cached chain, for `stirctl cache list`.
     public struct CachedEntry: Sendable {
+        /// The x5u URL (cache key).
         public var url: String
         /// The chain, or nil for a negative entry.
         public var chain: ValidatedChain?
+        /// The cached failure of a negative entry.
         public var failure: CertificateFailure?
+        /// When the entry stops being served.
         public var expires: Date
     }
 

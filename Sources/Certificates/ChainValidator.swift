@@ -21,6 +21,7 @@ public struct ChainValidator: Sendable {
     /// id-pe-JWTClaimConstraints (RFC 8226 §8).
     static let jwtClaimConstraintsOID = "1.3.6.1.5.5.7.1.27"
 
+    /// Validator with the default STIR checks against `anchors`.
     public init(anchors: TrustAnchors) { self.anchors = anchors }
 
     /// Parses and validates `pem` (leaf first, then intermediates; extra

@@ -16,17 +16,20 @@ public final class CurlRequester: HTTPRequester, @unchecked Sendable {
         public var allowSpecialPurposeAddresses = false
         /// PEM file of CAs for https server authentication; nil = system store.
         public var caFile: String?
+        /// Defaults: 2 s connect, special-purpose addresses refused, system CAs.
         public init() {}
     }
 
     private let engine: CurlEngine
 
+    /// Starts the transfer thread.
     public init(configuration: Configuration = Configuration()) {
         engine = CurlEngine(configuration: configuration)
     }
 
     deinit { engine.stop() }
 
+    /// Queues `request`; completion runs on the transfer thread.
     public func send(_ request: HTTPRequest,
                      completion: @escaping @Sendable (Result<HTTPResponse, CertificateFailure>) -> Void) {
         engine.submit(CurlTransfer(request: request, completion: completion))

@@ -14,6 +14,7 @@ public struct JWTClaimConstraints: Equatable, Sendable {
     /// For each listed claim, the only values it may take when present.
     public let permittedValues: [String: [String]]
 
+    /// Constraints from values.
     public init(mustInclude: [String], permittedValues: [String: [String]]) {
         self.mustInclude = mustInclude
         self.permittedValues = permittedValues

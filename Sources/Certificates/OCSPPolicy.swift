@@ -8,6 +8,7 @@ import Foundation
 
 /// OCSP status check of the leaf certificate.
 public struct OCSPPolicy: RevocationPolicy {
+    /// Hard or soft failure when no trustworthy status is obtained.
     public var failureMode: RevocationFailureMode
     /// Tolerated clock difference with the responder (seconds).
     public var clockSkew: TimeInterval = 300
@@ -16,12 +17,16 @@ public struct OCSPPolicy: RevocationPolicy {
     let requester: any HTTPRequester
     let anchors: TrustAnchors
 
+    /// - Parameters:
+    ///   - requester: POSTs to the responder (plain HTTP allowed; address rules apply).
+    ///   - anchors: roots the responder signature must chain to.
     public init(requester: any HTTPRequester, anchors: TrustAnchors, failureMode: RevocationFailureMode) {
         self.requester = requester
         self.anchors = anchors
         self.failureMode = failureMode
     }
 
+    /// `notApplicable` when the leaf has no AIA OCSP URL.
     public func check(_ chain: ValidatedChain, now: Date, deadline: Date,
                       completion: @escaping @Sendable (RevocationDecision) -> Void) {
         // No AIA OCSP URL: this policy cannot decide, the next one may.

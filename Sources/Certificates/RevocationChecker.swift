@@ -11,8 +11,10 @@ import Foundation
 /// policy decides, the chain is admitted with the last soft `unknown` (or
 /// `notApplicable` when nobody knew anything).
 public struct RevocationChecker: Sendable {
+    /// Policies in evaluation order.
     public var policies: [any RevocationPolicy]
 
+    /// Composition of `policies`, asked in order.
     public init(_ policies: [any RevocationPolicy]) { self.policies = policies }
 
     /// No checking at all (`revocation = none`).

@@ -39,8 +39,11 @@ public protocol RevocationPolicy: Sendable {
 
 /// `none`: never checks (RFC 8226 §10 allows deployments without status).
 public struct NoRevocationPolicy: RevocationPolicy {
+    /// Never fails.
     public var failureMode: RevocationFailureMode { .soft }
+    /// The `none` policy.
     public init() {}
+    /// Always good, bounded only by notAfter.
     public func check(_ chain: ValidatedChain, now: Date, deadline: Date,
                       completion: @escaping @Sendable (RevocationDecision) -> Void) {
         completion(.good(until: nil))
@@ -50,9 +53,13 @@ public struct NoRevocationPolicy: RevocationPolicy {
 /// `short_lived`: a leaf whose lifetime is at most `maximumLifetime` needs no
 /// status check (RFC 8226 §10 option (a)); longer ones fall through.
 public struct ShortLivedPolicy: RevocationPolicy {
+    /// Longest leaf lifetime (notAfter - notBefore) exempt from status checks.
     public var maximumLifetime: TimeInterval
+    /// Never answers unknown.
     public var failureMode: RevocationFailureMode { .soft }
+    /// `short_lived` with the configured maximum lifetime.
     public init(maximumLifetime: TimeInterval) { self.maximumLifetime = maximumLifetime }
+    /// Good for short-lived leaves, notApplicable otherwise.
     public func check(_ chain: ValidatedChain, now: Date, deadline: Date,
                       completion: @escaping @Sendable (RevocationDecision) -> Void) {
         completion(chain.leafLifetime <= maximumLifetime ? .good(until: nil) : .notApplicable)

@@ -79,6 +79,7 @@ extension ValidatedChain: Equatable {
 }
 
 extension ValidatedChain: CustomStringConvertible {
+    /// One line for logs (no key bytes).
     public var description: String {
         "ValidatedChain(cn: \(leafCommonName ?? "-"), serial: \(leafSerial), spc: \(spc ?? "-"), "
             + "tnAuthList: \(tnAuthList.map { "\($0.entries)" } ?? "-"), notAfter: \(notAfter), revocation: \(revocation))"

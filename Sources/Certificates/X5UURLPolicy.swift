@@ -12,6 +12,7 @@ public struct X5UURLPolicy: Sendable, Equatable {
     /// Longest URL accepted.
     public var maximumLength = 2048
 
+    /// SHAKEN defaults: https on 443/8443.
     public init() {}
 
     /// `nil` if `url` may be fetched, else `.forbiddenURL(reason)`.
