@@ -54,14 +54,23 @@ public struct RevocationChecker: Sendable {
 
 extension RevocationChecker {
     /// Builds the composition named in the INI, e.g. `short_lived, ocsp, crl`
-    /// (`none` alone means no checking). Unknown names throw
-    /// `CertificateFailure.malformed` naming the offender.
+    /// (`none` alone means no checking). A name may carry its own mode,
+    /// `ocsp:soft, crl:hard`; otherwise `failureMode` applies. Unknown names
+    /// or modes throw `CertificateFailure.malformed` naming the offender.
     public static func named(_ names: [String], failureMode: RevocationFailureMode,
                              shortLivedMaximum: TimeInterval, requester: any HTTPRequester,
                              anchors: TrustAnchors) throws -> RevocationChecker {
         var policies: [any RevocationPolicy] = []
         for raw in names {
-            switch raw.trimmingCharacters(in: .whitespaces).lowercased() {
+            let parts = raw.trimmingCharacters(in: .whitespaces).lowercased().split(separator: ":", maxSplits: 1)
+            var failureMode = failureMode
+            if parts.count == 2 {
+                guard let mode = RevocationFailureMode(rawValue: String(parts[1])) else {
+                    throw CertificateFailure.malformed("unknown revocation failure mode in \(raw)")
+                }
+                failureMode = mode
+            }
+            switch parts.first.map(String.init) ?? "" {
             case "none": continue
             case "short_lived": policies.append(ShortLivedPolicy(maximumLifetime: shortLivedMaximum))
             case "ocsp": policies.append(OCSPPolicy(requester: requester, anchors: anchors, failureMode: failureMode))

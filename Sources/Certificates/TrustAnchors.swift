@@ -32,7 +32,7 @@ public final class TrustAnchors: @unchecked Sendable {
     public init(pem: [UInt8]) throws {
         guard let store = X509_STORE_new() else { throw CertificateFailure.malformed("X509_STORE_new failed") }
         self.store = store
-        for certificate in try X509Certificate.parsePEMChain(pem) {
+        for certificate in try X509Certificate.parsePEMBundle(pem) {
             guard X509_STORE_add_cert(store, certificate.pointer) == 1 else {
                 let reason = OpenSSLSupport.drainErrors()
                 // Duplicate anchors are harmless.

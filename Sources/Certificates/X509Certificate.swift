@@ -13,7 +13,14 @@ final class X509Certificate: @unchecked Sendable {
 
     /// Parses every certificate of a PEM bundle in order (x5u: leaf first,
     /// then intermediates, RFC 8226 §7 / ATIS-1000080).
+    static let maximumChainLength = 10
+
     static func parsePEMChain(_ pem: [UInt8]) throws -> [X509Certificate] {
+        try parsePEMBundle(pem, limit: maximumChainLength)
+    }
+
+    /// Every certificate of a PEM bundle, at most `limit`.
+    static func parsePEMBundle(_ pem: [UInt8], limit: Int = .max) throws -> [X509Certificate] {
         guard let bio = pem.withUnsafeBytes({ BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }) else {
             throw CertificateFailure.malformed("BIO_new_mem_buf failed")
         }
@@ -21,6 +28,11 @@ final class X509Certificate: @unchecked Sendable {
         var certificates: [X509Certificate] = []
         while let x509 = PEM_read_bio_X509(bio, nil, nil, nil) {
             certificates.append(X509Certificate(owning: x509))
+            // x5u is hostile input: bound the path-building work.
+            guard certificates.count <= limit else {
+                _ = OpenSSLSupport.drainErrors()
+                throw CertificateFailure.malformed("more than \(limit) certificates")
+            }
         }
         // PEM_read ends with PEM_R_NO_START_LINE at EOF; anything else is junk.
         _ = OpenSSLSupport.drainErrors()

@@ -89,6 +89,12 @@ import Testing
         #expect(result.map(\.spc) == .failure(.malformed("no PEM certificate")))
     }
 
+    @Test func boundsTheNumberOfServedCertificates() throws {
+        let pem = Array(repeating: pki.bytes("inter.pem"), count: 11).joined()
+        let result = try pki.validator().validate(pem: pki.bytes("leaf-spc.pem") + pem, at: Date())
+        #expect(result.map(\.spc) == .failure(.malformed("more than 10 certificates")))
+    }
+
     @Test func loadsAnchorsFromDirectory() throws {
         let anchors = try TrustAnchors(directory: pki.directory)
         #expect(anchors.count >= 3)  // *.pem includes roots and more; no hashing needed

@@ -126,6 +126,17 @@ struct RefusingRequester: HTTPRequester {
 
     func network() -> RefusingRequester { RefusingRequester() }
 
+    @Test func perPolicyModeOverridesDefault() throws {
+        let checker = try RevocationChecker.named(["ocsp:soft", "crl:hard"], failureMode: .hard, shortLivedMaximum: 0,
+                                                  requester: network(), anchors: try pki.anchors())
+        #expect(checker.policies.map(\.failureMode) == [.soft, .hard])
+        #expect(try run(checker, "leaf-spc-chain.pem") == .failure(.revocationUnknown("CRL fetch_failed")))
+        #expect(throws: CertificateFailure.self) {
+            try RevocationChecker.named(["ocsp:maybe"], failureMode: .soft, shortLivedMaximum: 0,
+                                        requester: network(), anchors: try pki.anchors())
+        }
+    }
+
     @Test func providerRejectsOCSPRevokedLeafAndCapsTTLAtNextUpdate() throws {
         let x5u = try LoopbackServer.x5u(pki: pki)
         let responder = try LoopbackServer.ocsp(pki: pki)
