@@ -198,6 +198,16 @@ public final class CertificateProvider: @unchecked Sendable {
         public var failure: CertificateFailure?
         /// When the entry stops being served.
         public var expires: Date
+
+        /// One line for `stirctl cache list`.
+        public var summary: String {
+            let until = ISO8601DateFormatter().string(from: expires)
+            if let chain {
+                return "\(url) ok expires=\(until) cn=\"\(chain.leafCommonName ?? "")\" serial=\(chain.leafSerial) "
+                    + "spc=\(chain.spc ?? "-") revocation=\(chain.revocation)"
+            }
+            return "\(url) \(failure?.code ?? "failed") expires=\(until)"
+        }
     }
 
     /// Current entries, most recently used first (`stirctl cache list`).

@@ -142,5 +142,10 @@ import Testing
         #expect(results.all.filter { (try? $0.get()) != nil }.count == 1)
         #expect(try provider.cachedCertificate(for: "https://cr.example/one.pem", at: Date())?.get().covers(tn: "12155551212") == true)
         #expect(provider.cachedCertificate(for: "https://cr.example/bad.pem", at: Date())?.map(\.spc) == .failure(.untrustedRoot))
+        let lines = provider.entries().map(\.summary).sorted()
+        #expect(lines.count == 2)
+        #expect(lines[0].hasPrefix("https://cr.example/bad.pem untrusted_root expires="))
+        #expect(lines[1].hasPrefix("https://cr.example/one.pem ok expires="))
+        #expect(lines[1].contains("cn=\"SHAKEN one\"") && lines[1].contains("revocation=notApplicable"))
     }
 }
