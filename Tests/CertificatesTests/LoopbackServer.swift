@@ -60,8 +60,8 @@ final class LoopbackServer: @unchecked Sendable {
         }
         var port = LoopbackPort.free()
         while port == pki.ocspPort || port == pki.crlPort { port = LoopbackPort.free() }
-        return try LoopbackServer(executable: "/usr/bin/python3",
-                                  arguments: [script, String(port), tls ? "tls" : "plain", "120", String(getpid())],
+        return try LoopbackServer(executable: "/usr/bin/env",
+                                  arguments: ["python3", script, String(port), tls ? "tls" : "plain", "120", String(getpid())],
                                   port: port, directory: pki.directory)
     }
 
@@ -82,8 +82,8 @@ final class LoopbackServer: @unchecked Sendable {
         if !FileManager.default.fileExists(atPath: script) {
             try x5uServerSource.write(toFile: script, atomically: true, encoding: .utf8)
         }
-        return try LoopbackServer(executable: "/usr/bin/python3",
-                                  arguments: [script, String(port), "plain", "120", String(getpid())],
+        return try LoopbackServer(executable: "/usr/bin/env",
+                                  arguments: ["python3", script, String(port), "plain", "120", String(getpid())],
                                   port: port, directory: pki.directory)
     }
 }
