@@ -17,6 +17,7 @@ let package = Package(
         // C libraries, each behind one shim header.
         .systemLibrary(name: "COSIP2", pkgConfig: "libosip2", providers: [.apt(["libosip2-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Generic INI reader with file:line errors.
         .target(name: "INIConfig"),
@@ -27,7 +28,7 @@ let package = Package(
         // PASSporT, Identity header, TN canonicalization, AS/VS logic. No sockets.
         .target(name: "STIRCore", dependencies: ["Crypto"]),
         // X.509, TNAuthList, chain validation, x5u fetch + cache, revocation.
-        .target(name: "Certificates", dependencies: ["Crypto", "COpenSSL", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Certificates", dependencies: ["Crypto", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log")]),
         // Dispatch transports, transactions, proxy core, processor chain. Knows no STIR.
         .target(name: "SIPProxy", dependencies: ["SIPCore", "INIConfig", .product(name: "Logging", package: "swift-log")]),
         // Glue: processors from config, signals, reload, metrics.

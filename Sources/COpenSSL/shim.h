@@ -46,4 +46,38 @@ static inline unsigned long stird_ERR_get_error_text(char *buf, size_t len) {
 }
 /* end Crypto/STIRCore */
 
+/* Certificates */
+#include <string.h>
+static inline int stird_sk_OPENSSL_STRING_num(const STACK_OF(OPENSSL_STRING) *s) { return sk_OPENSSL_STRING_num(s); }
+static inline const char *stird_sk_OPENSSL_STRING_value(const STACK_OF(OPENSSL_STRING) *s, int i) { return sk_OPENSSL_STRING_value(s, i); }
+static inline STACK_OF(X509) *stird_X509_STORE_CTX_get0_chain(X509_STORE_CTX *c) { return X509_STORE_CTX_get0_chain(c); }
+/* CRL distribution points (RFC 5280 §4.2.1.13): URI i of the full names, NULL when none. */
+static inline const char *stird_crl_dp_uri(const X509 *x, int want) {
+    STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+    static __thread char buf[1024];
+    const char *out = NULL;
+    int seen = 0;
+    if (dps == NULL) return NULL;
+    for (int i = 0; i < sk_DIST_POINT_num(dps) && out == NULL; i++) {
+        DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+        if (dp->distpoint == NULL || dp->distpoint->type != 0) continue;
+        GENERAL_NAMES *names = dp->distpoint->name.fullname;
+        for (int j = 0; j < sk_GENERAL_NAME_num(names); j++) {
+            GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, j);
+            if (gn->type != GEN_URI) continue;
+            if (seen++ != want) continue;
+            int len = ASN1_STRING_length(gn->d.uniformResourceIdentifier);
+            if (len <= 0 || len >= (int)sizeof(buf)) break;
+            memcpy(buf, ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier), (size_t)len);
+            buf[len] = 0;
+            out = buf;
+            break;
+        }
+    }
+    CRL_DIST_POINTS_free(dps);
+    return out;
+}
+static inline int stird_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *s) { return sk_X509_REVOKED_num(s); }
+/* End Certificates */
+
 #endif

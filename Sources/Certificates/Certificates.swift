@@ -1,1 +1,0 @@
-// Certificates module. See docs/ARCHITECTURE.md.

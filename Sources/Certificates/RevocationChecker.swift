@@ -1,0 +1,83 @@
+// Runs revocation policies in configured order under one deadline
+// (INI `revocation = short_lived, ocsp, crl`; swift-certificates'
+// single deadline for all revocation work).
+import Foundation
+
+/// An ordered composition of revocation policies.
+///
+/// Each policy is asked in turn: `good` or `revoked` ends the walk;
+/// `notApplicable` asks the next; `unknown` ends with `revocation_unknown`
+/// under a hard-fail policy, or asks the next under a soft-fail one. When no
+/// policy decides, the chain is admitted with the last soft `unknown` (or
+/// `notApplicable` when nobody knew anything).
+public struct RevocationChecker: Sendable {
+    /// Policies in evaluation order.
+    public var policies: [any RevocationPolicy]
+
+    /// Composition of `policies`, asked in order.
+    public init(_ policies: [any RevocationPolicy]) { self.policies = policies }
+
+    /// No checking at all (`revocation = none`).
+    public static let none = RevocationChecker([])
+
+    /// Evaluates `chain`; completion runs once, on an arbitrary thread.
+    public func check(_ chain: ValidatedChain, now: Date, deadline: Date,
+                      completion: @escaping @Sendable (Result<RevocationDecision, CertificateFailure>) -> Void) {
+        step(0, chain: chain, now: now, deadline: deadline, softUnknown: nil, completion: completion)
+    }
+
+    private func step(_ index: Int, chain: ValidatedChain, now: Date, deadline: Date, softUnknown: String?,
+                      completion: @escaping @Sendable (Result<RevocationDecision, CertificateFailure>) -> Void) {
+        guard index < policies.count else {
+            completion(.success(softUnknown.map(RevocationDecision.unknown) ?? .notApplicable))
+            return
+        }
+        let policy = policies[index]
+        policy.check(chain, now: now, deadline: deadline) { decision in
+            switch decision {
+            case .good:
+                completion(.success(decision))
+            case .revoked:
+                completion(.failure(.revoked))
+            case .notApplicable:
+                step(index + 1, chain: chain, now: now, deadline: deadline, softUnknown: softUnknown, completion: completion)
+            case .unknown(let reason):
+                if policy.failureMode == .hard {
+                    completion(.failure(.revocationUnknown(reason)))
+                } else {
+                    step(index + 1, chain: chain, now: now, deadline: deadline, softUnknown: reason, completion: completion)
+                }
+            }
+        }
+    }
+}
+
+extension RevocationChecker {
+    /// Builds the composition named in the INI, e.g. `short_lived, ocsp, crl`
+    /// (`none` alone means no checking). A name may carry its own mode,
+    /// `ocsp:soft, crl:hard`; otherwise `failureMode` applies. Unknown names
+    /// or modes throw `CertificateFailure.malformed` naming the offender.
+    public static func named(_ names: [String], failureMode: RevocationFailureMode,
+                             shortLivedMaximum: TimeInterval, requester: any HTTPRequester,
+                             anchors: TrustAnchors) throws -> RevocationChecker {
+        var policies: [any RevocationPolicy] = []
+        for raw in names {
+            let parts = raw.trimmingCharacters(in: .whitespaces).lowercased().split(separator: ":", maxSplits: 1)
+            var failureMode = failureMode
+            if parts.count == 2 {
+                guard let mode = RevocationFailureMode(rawValue: String(parts[1])) else {
+                    throw CertificateFailure.malformed("unknown revocation failure mode in \(raw)")
+                }
+                failureMode = mode
+            }
+            switch parts.first.map(String.init) ?? "" {
+            case "none": continue
+            case "short_lived": policies.append(ShortLivedPolicy(maximumLifetime: shortLivedMaximum))
+            case "ocsp": policies.append(OCSPPolicy(requester: requester, anchors: anchors, failureMode: failureMode))
+            case "crl": policies.append(CRLPolicy(requester: requester, failureMode: failureMode))
+            default: throw CertificateFailure.malformed("unknown revocation policy \(raw)")
+            }
+        }
+        return RevocationChecker(policies)
+    }
+}
