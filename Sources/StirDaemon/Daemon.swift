@@ -27,7 +27,7 @@ public final class Daemon {
     public func start() throws {
         try queue.sync {
             transport = TransportLayer(config: config.transport, queue: queue, logger: logger)
-            let scheduler = DispatchTimerScheduler(queue: queue)
+            let scheduler = LoopTimerScheduler(queue: queue)
             var processors: [RequestProcessor] = []
             if let d = config.debugSuspend { processors.append(DelayProcessor(delay: d)) }
             core = ProxyCore(config: config.proxy, sender: transport, scheduler: scheduler, queue: queue,

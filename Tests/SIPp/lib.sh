@@ -83,7 +83,7 @@ start_uas() {
 # (0 = every call succeeded). Stats land in $WORK/NAME.csv.
 run_uac() {
     local name=$1; shift
-    (cd "$WORK" && sipp -nostdin -i 127.0.0.1 -timeout 90s -timeout_error \
+    (cd "$WORK" && sipp -nostdin -i 127.0.0.1 -p "${UAC_PORT:-$((STIRD_PORT + 20))}" -timeout 90s -timeout_error \
         -trace_stat -stf "$WORK/$name.csv" -trace_err "$@" > "$WORK/$name.out" 2>&1)
     local rc=$?
     if [ $rc -ne 0 ]; then

@@ -25,7 +25,8 @@ extension ProxyCore {
                 guard let self, let ctx else { return }
                 self.resume(ctx, processor: current, work: work)
             }
-            switch processors[index].process(ctx.request, context: context, resumption: resumption) {
+            guard let request = ctx.request else { return }
+            switch processors[index].process(request, context: context, resumption: resumption) {
             case .proceed:
                 index += 1
             case let .respond(status, reason, headers):
@@ -53,7 +54,8 @@ extension ProxyCore {
         if let t = ctx.processorTimer { scheduler.cancel(t) }
         ctx.processorTimer = nil
         ctx.phase = .processing
-        switch work(ctx.request) {
+        guard let request = ctx.request else { return }
+        switch work(request) {
         case .proceed:
             runProcessors(ctx, from: index + 1)
         case let .respond(status, reason, headers):
@@ -97,7 +99,8 @@ extension ProxyCore {
     }
 
     func route(_ ctx: ServerContext) {
-        guard let hop = nextHop(for: ctx.request) else {
+        guard let request = ctx.request else { return }
+        guard let hop = nextHop(for: request) else {
             decision(ctx.callID, ctx.method, "404 no route")
             respond(ctx, status: 404, reason: "Not Found")
             return
@@ -150,7 +153,7 @@ extension ProxyCore {
     /// §16.6: copy is the working request; decrement Max-Forwards, add
     /// Record-Route and our Via, start a client transaction (+ Timer C for INVITE).
     func forward(_ ctx: ServerContext, to destination: SocketAddress, transport: TransportProtocol) {
-        let request = ctx.request
+        guard let request = ctx.request else { return }
         guard let local = sender.localAddress(transport: transport, family: destination.family) else {
             decision(ctx.callID, ctx.method, "503 no local \(transport.rawValue) socket for \(destination)")
             respond(ctx, status: 503, reason: "Service Unavailable (no transport)")

@@ -45,9 +45,11 @@ extension ProxyCore {
             case .sendRequest:
                 sender.send(client.bytes, to: client.destination, transport: client.transport, connectionID: nil)
             case .sendAck:
-                if let response = client.lastResponse {
-                    let ack = client.request.makeAck(for: response)
-                    sender.send(ack.serialize(), to: client.destination, transport: client.transport, connectionID: nil)
+                if client.ackBytes == nil, let response = client.lastResponse, let request = client.request {
+                    client.ackBytes = request.makeAck(for: response).serialize()
+                }
+                if let ack = client.ackBytes {
+                    sender.send(ack, to: client.destination, transport: client.transport, connectionID: nil)
                 }
             case let .passToTU(status):
                 clientPassedResponse(client, status: status)

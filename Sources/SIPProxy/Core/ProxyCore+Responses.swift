@@ -24,6 +24,7 @@ extension ProxyCore {
         }
         ctx.lastResponse = bytes
         if status >= 200, ctx.finalStatusSent == nil { ctx.finalStatusSent = status }
+        if status >= 200 { ctx.shed() }
         switch ctx.machine {
         case .invite(var m):
             let actions = m.handle(.tuResponse(status: status))
@@ -74,6 +75,7 @@ extension ProxyCore {
             client.machine = .nonInvite(m)
             apply(actions, to: client)
         }
+        if status >= 200 { client.shed() } else { client.lastResponse = nil }
     }
 
     /// §16.7 for a response its client transaction passed up.
@@ -137,7 +139,7 @@ extension ProxyCore {
             return
         }
         client.cancelSent = true
-        let cancel = client.request.makeCancel()
+        guard let cancel = client.request?.makeCancel() else { return }
         let machine = ClientContext.Machine.nonInvite(NonInviteClientTransaction(reliable: client.transport.isReliable, timers: config.timers))
         let ctx = ClientContext(branch: client.branch, method: "CANCEL", machine: machine, request: cancel,
                                 bytes: cancel.serialize(), destination: client.destination, transport: client.transport,

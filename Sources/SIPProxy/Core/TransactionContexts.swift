@@ -54,9 +54,10 @@ final class ServerContext {
     let callID: String
     /// Bytes as received: locally generated responses are built from them so
     /// processor edits of the forwarded copy never leak into responses.
-    let receivedBytes: [UInt8]
-    /// The working copy that processors edit and that is forwarded.
-    let request: SIPMessage
+    private(set) var receivedBytes: [UInt8]?
+    /// The working copy that processors edit and that is forwarded; released
+    /// once a final response went upstream (see `shed()`).
+    private(set) var request: SIPMessage?
     let upstream: Upstream
     var phase: Phase = .processing
     var lastResponse: [UInt8]?
@@ -80,7 +81,15 @@ final class ServerContext {
     }
 
     /// A fresh parse of the request as received (cold path only).
-    func originalRequest() -> SIPMessage? { try? SIPMessage.parse(receivedBytes) }
+    func originalRequest() -> SIPMessage? { receivedBytes.flatMap { try? SIPMessage.parse($0) } }
+
+    /// After the final response only the response bytes and the machine are
+    /// needed (retransmissions, ACK absorption): drop the request so a
+    /// transaction lingering in Completed/Accepted (up to 64*T1) stays small.
+    func shed() {
+        request = nil
+        receivedBytes = nil
+    }
 }
 
 /// A client transaction we started by forwarding, or a CANCEL we sent.
@@ -93,8 +102,11 @@ final class ClientContext {
     let branch: String
     let method: String
     var machine: Machine
-    let request: SIPMessage
-    let bytes: [UInt8]
+    /// The forwarded request; released with `bytes` after the final response.
+    private(set) var request: SIPMessage?
+    private(set) var bytes: [UInt8]
+    /// The ACK for a non-2xx final, built once and resent on retransmitted finals.
+    var ackBytes: [UInt8]?
     let destination: SocketAddress
     let transport: TransportProtocol
     weak var server: ServerContext?
@@ -119,4 +131,11 @@ final class ClientContext {
     }
 
     static func key(branch: String, method: String) -> String { "\(branch)|\(method)" }
+
+    /// After a final response nothing is sent again but the ACK (cached).
+    func shed() {
+        request = nil
+        bytes = []
+        lastResponse = nil
+    }
 }

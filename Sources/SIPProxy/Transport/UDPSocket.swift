@@ -21,9 +21,16 @@ final class UDPSocket {
         if address.family == .inet6 {
             setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
         }
+        // Bursts at high call rates overflow the default ~200 KB buffer. As
+        // root, the FORCE variants pass net.core.rmem_max/wmem_max.
         var rcv = Int32(receiveBufferBytes)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, socklen_t(MemoryLayout<Int32>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &rcv, socklen_t(MemoryLayout<Int32>.size))
+        let size = socklen_t(MemoryLayout<Int32>.size)
+        if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, size) != 0 {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, size)
+        }
+        if setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &rcv, size) != 0 {
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &rcv, size)
+        }
         let rc = address.withSockAddr { Glibc.bind(fd, $0, $1) }
         guard rc == 0 else {
             let why = errnoText()
