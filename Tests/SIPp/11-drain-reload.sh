@@ -21,7 +21,7 @@ sleep 0.3
 render "$SCEN/uac-expect-final.xml" "$WORK/uac.xml" STATUS=486 MF=70
 
 # A call to A is in progress (A answers after 1.5 s) while routes change to B.
-run_uac slow-a -sf "$WORK/uac.xml" 127.0.0.1:$STIRD_PORT -s callee -m 1 -t u1 &
+UAC_PORT=26090 run_uac slow-a -sf "$WORK/uac.xml" 127.0.0.1:$STIRD_PORT -s callee -m 1 -t u1 &
 uac=$!
 sleep 0.4
 write_route $B_PORT
@@ -43,7 +43,7 @@ check "calls still route to B after the failed reload" test $? -eq 0 -a -s "$WOR
 
 # Drain: a slow call to A is in flight when SIGTERM arrives.
 write_route $A_PORT; kill -HUP "$STIRD_PID"; sleep 0.3
-run_uac drain-a -sf "$WORK/uac.xml" 127.0.0.1:$STIRD_PORT -s callee -m 1 -t u1 &
+UAC_PORT=26091 run_uac drain-a -sf "$WORK/uac.xml" 127.0.0.1:$STIRD_PORT -s callee -m 1 -t u1 &
 uac=$!
 sleep 0.4
 kill -TERM "$STIRD_PID"

@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 
 pass() { PASSED=$((PASSED + 1)); echo "PASS $SUITE: $1"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL $SUITE: $1"; }
+fail() { FAILED=$((FAILED + 1)); printf "\nFAIL %s: %s\n" "$SUITE" "$1"; }
 # check NAME COMMAND...: PASS when the command succeeds.
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 
