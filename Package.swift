@@ -53,6 +53,8 @@ let package = Package(
         .testTarget(name: "STIRCoreTests", dependencies: ["STIRCore", "Crypto"]),
         .testTarget(name: "CertificatesTests", dependencies: ["Certificates", "Crypto"]),
         .testTarget(name: "SIPProxyTests", dependencies: ["SIPProxy", "SIPCore"]),
+        // Drives the built `stirctl` binary (Process) against a temp test PKI and loopback servers.
+        .testTarget(name: "StirctlTests"),
         .testTarget(name: "StirDaemonTests", dependencies: ["StirDaemon", "SIPProxy", "SIPCore", "INIConfig"]),
     ],
     swiftLanguageModes: [.v5]

@@ -35,3 +35,10 @@ struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// A usage problem (missing or contradictory options, unreadable input
+/// files); `main` exits 2 for it, like ArgumentParser's own parse errors.
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

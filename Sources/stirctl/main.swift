@@ -1,12 +1,28 @@
 import ArgumentParser
+import Foundation
 
-/// `stirctl`: STIR/SHAKEN tooling over STIRCore. Scriptable: results on
-/// stdout, diagnostics on stderr, exit 0 only on success.
+/// `stirctl`: STIR/SHAKEN tooling over STIRCore and Certificates.
+/// Scriptable: results on stdout, diagnostics on stderr; exit 0 only on
+/// success, 1 when the input is invalid, 2 for usage errors.
 struct StirCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stirctl",
-        abstract: "Sign, verify and inspect STIR/SHAKEN Identity headers.",
-        subcommands: [SignCommand.self, VerifyCommand.self, DecodeCommand.self, KeygenCommand.self, BenchCommand.self])
+        abstract: "Sign, verify and inspect STIR/SHAKEN Identity headers and certificates.",
+        subcommands: [SignCommand.self, VerifyCommand.self, DecodeCommand.self, KeygenCommand.self,
+                      CheckCertCommand.self, CacheCommand.self, BenchCommand.self])
 }
 
-StirCtl.main()
+do {
+    var command = try StirCtl.parseAsRoot()
+    try command.run()
+} catch let usage as UsageError {
+    CLISupport.warn("stirctl: \(usage)")
+    exit(2)
+} catch {
+    // Parse and validation errors are usage errors too (2, not EX_USAGE).
+    if StirCtl.exitCode(for: error) == .validationFailure {
+        CLISupport.warn(StirCtl.fullMessage(for: error))
+        exit(2)
+    }
+    StirCtl.exit(withError: error)
+}
