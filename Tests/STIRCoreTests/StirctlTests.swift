@@ -40,10 +40,10 @@ struct StirctlTests {
         #expect(then.status == 0)
     }
 
-    @Test func verifyWithoutCertIsNotSupportedYet() throws {
+    @Test func verifyWithoutCertNeedsTrustAnchors() throws {
         let r = try run(["verify", "--identity", "x", "--orig", "1", "--dest", "2"])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("not supported yet: use --cert"))
+        #expect(r.stderr.contains("--ca"))
     }
 
     @Test func decodePrintsHeaderAndClaims() throws {
