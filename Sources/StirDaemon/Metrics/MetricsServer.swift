@@ -1,0 +1,107 @@
+import Dispatch
+import SIPProxy
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Prometheus scrape endpoint: a deliberately tiny HTTP/1.1 server that
+/// answers `GET <path>` with `StirdMetrics.exposition()` and closes.
+///
+/// It runs on its own serial queue, never on the SIP loop (rule 1 of the
+/// house): a slow scraper or a scan of the port cannot delay a call. Every
+/// connection is bounded in request size, time and number.
+public final class MetricsServer {
+    /// Bounds on what one client can hold.
+    struct Limits {
+        /// Largest request head read; a bigger one is answered 431 and closed.
+        var maxRequestBytes = 8 * 1024
+        /// Time allowed to send the request head, and again to take the response.
+        var timeout: Duration = .seconds(5)
+        /// Connections served at once; more are accepted and closed at once so
+        /// they neither queue in the backlog nor keep the listener readable.
+        var maxConnections = 64
+    }
+
+    /// The settings this server was made with.
+    public let config: MetricsConfiguration
+    /// Whose exposition is served.
+    public let metrics: StirdMetrics
+    let limits: Limits
+    private let queue = DispatchQueue(label: "stird.metrics", qos: .utility)
+    private var listener: DispatchSourceRead?
+    private var connections: [ObjectIdentifier: MetricsConnection] = [:]
+    private var bound: SocketAddress?
+
+    /// A server for `config` serving `metrics`; nothing is bound until `start()`.
+    public convenience init(config: MetricsConfiguration, metrics: StirdMetrics) {
+        self.init(config: config, metrics: metrics, limits: Limits())
+    }
+
+    init(config: MetricsConfiguration, metrics: StirdMetrics, limits: Limits) {
+        self.config = config
+        self.metrics = metrics
+        self.limits = limits
+    }
+
+    /// Binds `config.listen` and starts serving. Does nothing when
+    /// `config.enabled` is false or the server already runs. Throws
+    /// `MetricsServerError` when the address cannot be bound (in use, not local).
+    public func start() throws {
+        dispatchPrecondition(condition: .notOnQueue(queue))
+        try queue.sync {
+            guard config.enabled, listener == nil else { return }
+            let fd = try MetricsSocket.listen(config.listen, backlog: 128)
+            bound = MetricsSocket.localAddress(fd) ?? config.listen
+            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+            source.setEventHandler { [weak self] in self?.acceptPending(fd) }
+            source.setCancelHandler { Glibc.close(fd) }
+            listener = source
+            source.resume()
+        }
+    }
+
+    /// Stops listening and drops every open connection; `start()` may be
+    /// called again. Must not be called from the server's own queue.
+    public func stop() {
+        dispatchPrecondition(condition: .notOnQueue(queue))
+        queue.sync {
+            listener?.cancel()
+            listener = nil
+            bound = nil
+            for connection in Array(connections.values) { connection.close() }
+        }
+    }
+
+    /// Where the server listens (the real port when `listen` asked for port 0),
+    /// or nil when it is not running.
+    public var boundAddress: SocketAddress? {
+        queue.sync { bound }
+    }
+
+    /// Connections being served now (tests).
+    var openConnections: Int {
+        queue.sync { connections.count }
+    }
+
+    /// Accepts in bounded batches so one event cannot monopolise the queue.
+    private func acceptPending(_ listenFD: Int32) {
+        for _ in 0..<limits.maxConnections {
+            guard let fd = MetricsSocket.accept(listenFD) else { return }
+            guard connections.count < limits.maxConnections else {
+                Glibc.close(fd)
+                continue
+            }
+            let path = config.path
+            let connection = MetricsConnection(
+                fd: fd, queue: queue, limits: limits,
+                respond: { [metrics] head in MetricsHTTP.response(to: head, path: path) { metrics.exposition() } },
+                onClose: { [weak self] closed in self?.connections[ObjectIdentifier(closed)] = nil })
+            connections[ObjectIdentifier(connection)] = connection
+            connection.start()
+        }
+    }
+
+    deinit {
+        listener?.cancel()
+    }
+}
