@@ -31,14 +31,12 @@ public struct MetricsConfiguration: Equatable, Sendable {
     }
 
     /// Reads `[metrics]` (keys `enabled`, `listen`); an absent section gives the
-    /// defaults. Errors read `file:line: key: why`; an unknown key, a second
-    /// `[metrics]` section or a labeled one is an error too.
+    /// defaults. Errors read `file:line: key: why`; an unknown key or a
+    /// labeled `[metrics "x"]` section is an error too.
     public static func read(_ doc: INIDocument) throws -> MetricsConfiguration {
+        // The parser already refuses a repeated [metrics]; a labeled one
+        // would otherwise be a second, silently ignored section.
         let all = doc.sections(named: sectionName)
-        if let extra = all.dropFirst().first {
-            throw INIError(file: doc.file, line: extra.line,
-                           message: "section [\(sectionName)] appears twice (first at line \(all[0].line))")
-        }
         if let labeled = all.first(where: { $0.label != nil }) {
             throw INIError(file: doc.file, line: labeled.line, message: "section [\(sectionName)] takes no label")
         }

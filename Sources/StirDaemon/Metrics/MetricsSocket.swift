@@ -90,7 +90,7 @@ enum MetricsSocket {
     }
 
     /// `address` as a `sockaddr_in`/`sockaddr_in6` inside a `sockaddr_storage`.
-    private static func sockaddrStorage(_ address: SocketAddress) -> sockaddr_storage {
+    static func sockaddrStorage(_ address: SocketAddress) -> sockaddr_storage {
         var storage = sockaddr_storage()
         withUnsafeMutablePointer(to: &storage) { pointer in
             switch address.family {
