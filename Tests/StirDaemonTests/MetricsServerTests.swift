@@ -75,6 +75,23 @@ import Glibc
         #expect(!reply.body.contains("stird_signed_total"))
     }
 
+    @Test func aLargeExpositionReachesASlowReaderWhole() throws {
+        let metrics = StirdMetrics()
+        let count = 250_000
+        metrics.register { (0..<count).map { (name: "stird_big", help: "", labels: [("i", "\($0)")], value: Double($0)) } }
+        let (server, address) = try running(metrics)
+        defer { server.stop() }
+        let client = try MetricsTestClient(address, receiveBuffer: 4096)
+        defer { client.close() }
+        try client.send("GET /metrics HTTP/1.1\r\n\r\n")
+        usleep(200_000)  // let the socket buffer fill so the server has to wait for writability
+        let reply = client.readToEnd()
+        #expect(reply.end == .eof)
+        #expect(reply.header("Content-Length") == "\(reply.body.utf8.count)")
+        #expect(reply.body.utf8.count > 6_000_000, "more than the kernel takes in one send")
+        #expect(reply.body.hasSuffix("stird_big{i=\"\(count - 1)\"} \(count - 1)\n"))
+    }
+
     @Test func headGetsTheHeadersWithoutABody() throws {
         let (server, address) = try running()
         defer { server.stop() }

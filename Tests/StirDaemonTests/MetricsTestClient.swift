@@ -39,13 +39,18 @@ struct MetricsTestClient {
 
     let fd: Int32
 
-    init(_ address: SocketAddress, timeoutSeconds: Int = 3) throws {
+    /// `receiveBuffer` shrinks the socket's receive window (set before
+    /// connecting) so a server must wait for it to drain.
+    init(_ address: SocketAddress, timeoutSeconds: Int = 3, receiveBuffer: Int32? = nil) throws {
         let domain = address.family == .inet ? AF_INET : AF_INET6
         fd = socket(domain, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(MetricsSocket.errnoText())") }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var storage = MetricsSocket.sockaddrStorage(address)
         let length = socklen_t(address.family == .inet ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
         let rc = withUnsafePointer(to: &storage) {

@@ -31,6 +31,8 @@ public final class MetricsServer {
     private var listener: DispatchSourceRead?
     private var connections: [ObjectIdentifier: MetricsConnection] = [:]
     private var bound: SocketAddress?
+    /// The listener source is suspended after running out of descriptors.
+    private var paused = false
 
     /// A server for `config` serving `metrics`; nothing is bound until `start()`.
     public convenience init(config: MetricsConfiguration, metrics: StirdMetrics) {
@@ -65,6 +67,9 @@ public final class MetricsServer {
     public func stop() {
         dispatchPrecondition(condition: .notOnQueue(queue))
         queue.sync {
+            // A suspended source would never run its cancel handler (which closes the socket).
+            if paused { listener?.resume() }
+            paused = false
             listener?.cancel()
             listener = nil
             bound = nil
@@ -86,7 +91,12 @@ public final class MetricsServer {
     /// Accepts in bounded batches so one event cannot monopolise the queue.
     private func acceptPending(_ listenFD: Int32) {
         for _ in 0..<limits.maxConnections {
-            guard let fd = MetricsSocket.accept(listenFD) else { return }
+            let fd: Int32
+            switch MetricsSocket.accept(listenFD) {
+            case .connection(let accepted): fd = accepted
+            case .none: return
+            case .exhausted: return pauseAccepting()
+            }
             guard connections.count < limits.maxConnections else {
                 Glibc.close(fd)
                 continue
@@ -101,7 +111,22 @@ public final class MetricsServer {
         }
     }
 
+    /// Out of descriptors: stop watching the listener for a moment instead
+    /// of spinning on it, then try again.
+    private func pauseAccepting() {
+        guard let source = listener, !paused else { return }
+        paused = true
+        source.suspend()
+        queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [weak self] in
+            // Only the pause this closure belongs to: a stop/start since may have replaced the source.
+            guard let self, self.paused, let current = self.listener, current as AnyObject === source as AnyObject else { return }
+            self.paused = false
+            source.resume()
+        }
+    }
+
     deinit {
+        if paused { listener?.resume() }
         listener?.cancel()
     }
 }

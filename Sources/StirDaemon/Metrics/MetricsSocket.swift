@@ -52,14 +52,32 @@ enum MetricsSocket {
         return fd
     }
 
-    /// Accepts one pending connection, non-blocking; nil when none is pending.
-    static func accept(_ listener: Int32) -> Int32? {
+    /// What one non-blocking `accept` gave.
+    enum Accepted {
+        case connection(Int32)
+        /// Nothing pending (or the client gave up before we got to it).
+        case none
+        /// Out of descriptors: the connection stays pending, so the listener
+        /// stays readable and must be paused or it would spin.
+        case exhausted
+    }
+
+    /// Accepts one pending connection as a non-blocking, close-on-exec socket.
+    static func accept(_ listener: Int32) -> Accepted {
         // accept4 is not exported by Swift's Glibc module: set the flags after.
-        let fd = Glibc.accept(listener, nil, nil)
-        guard fd >= 0 else { return nil }
-        setNonBlocking(fd)
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        return fd
+        while true {
+            let fd = Glibc.accept(listener, nil, nil)
+            if fd >= 0 {
+                setNonBlocking(fd)
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                return .connection(fd)
+            }
+            switch errno {
+            case EINTR, ECONNABORTED: continue
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted
+            default: return .none
+            }
+        }
     }
 
     static func setNonBlocking(_ fd: Int32) {
