@@ -165,6 +165,31 @@ import Glibc
         server.stop()  // idempotent
     }
 
+    /// The daemon's hooks read SIP-loop state with `sipQueue.sync`; stopping the
+    /// server from that loop during a scrape must not deadlock.
+    @Test func stopFromTheLoopAHookWaitsForDoesNotDeadlock() throws {
+        let sipQueue = DispatchQueue(label: "test.sip")
+        let entered = DispatchSemaphore(value: 0)
+        let metrics = StirdMetrics()
+        metrics.register {
+            entered.signal()
+            return sipQueue.sync { [(name: "stird_from_loop", help: "", labels: [], value: 1)] }
+        }
+        let (server, address) = try running(metrics)
+        let stopped = DispatchSemaphore(value: 0)
+        sipQueue.async {
+            guard entered.wait(timeout: .now() + 2) == .success else { return }
+            server.stop()
+            stopped.signal()
+        }
+        let client = try MetricsTestClient(address)
+        defer { client.close() }
+        try client.send("GET /metrics HTTP/1.1\r\n\r\n")
+        #expect(stopped.wait(timeout: .now() + 2) == .success, "stop() blocked on the scrape")
+        #expect(client.readToEnd().end != .timeout)
+        #expect(server.boundAddress == nil)
+    }
+
     @Test func servesAgainAfterARestart() throws {
         let (server, _) = try running()
         server.stop()

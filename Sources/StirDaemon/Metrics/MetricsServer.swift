@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import SIPProxy
 #if canImport(Glibc)
 import Glibc
@@ -28,11 +29,15 @@ public final class MetricsServer {
     public let metrics: StirdMetrics
     let limits: Limits
     private let queue = DispatchQueue(label: "stird.metrics", qos: .utility)
+    /// Guards `listener`, `bound` and `paused`, so that `start`, `stop` and
+    /// `boundAddress` never wait for the queue (see `stop()`).
+    private let lock = NSLock()
     private var listener: DispatchSourceRead?
-    private var connections: [ObjectIdentifier: MetricsConnection] = [:]
     private var bound: SocketAddress?
     /// The listener source is suspended after running out of descriptors.
     private var paused = false
+    /// Only touched on `queue`.
+    private var connections: [ObjectIdentifier: MetricsConnection] = [:]
 
     /// A server for `config` serving `metrics`; nothing is bound until `start()`.
     public convenience init(config: MetricsConfiguration, metrics: StirdMetrics) {
@@ -49,41 +54,47 @@ public final class MetricsServer {
     /// `config.enabled` is false or the server already runs. Throws
     /// `MetricsServerError` when the address cannot be bound (in use, not local).
     public func start() throws {
-        dispatchPrecondition(condition: .notOnQueue(queue))
-        try queue.sync {
-            guard config.enabled, listener == nil else { return }
-            let fd = try MetricsSocket.listen(config.listen, backlog: 128)
-            bound = MetricsSocket.localAddress(fd) ?? config.listen
-            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-            source.setEventHandler { [weak self] in self?.acceptPending(fd) }
-            source.setCancelHandler { Glibc.close(fd) }
-            listener = source
-            source.resume()
-        }
+        lock.lock()
+        defer { lock.unlock() }
+        guard config.enabled, listener == nil else { return }
+        let fd = try MetricsSocket.listen(config.listen, backlog: 128)
+        bound = MetricsSocket.localAddress(fd) ?? config.listen
+        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        source.setEventHandler { [weak self] in self?.acceptPending(fd) }
+        source.setCancelHandler { Glibc.close(fd) }
+        listener = source
+        source.resume()
     }
 
-    /// Stops listening and drops every open connection; `start()` may be
-    /// called again. Must not be called from the server's own queue.
+    /// Stops listening at once and drops every open connection on the
+    /// server's queue; `start()` may be called again. Never waits for that
+    /// queue, so it is safe from any thread, the SIP loop included, even
+    /// while a snapshot hook is waiting for that loop.
     public func stop() {
-        dispatchPrecondition(condition: .notOnQueue(queue))
-        queue.sync {
-            // A suspended source would never run its cancel handler (which closes the socket).
-            if paused { listener?.resume() }
-            paused = false
-            listener?.cancel()
-            listener = nil
-            bound = nil
-            for connection in Array(connections.values) { connection.close() }
+        lock.lock()
+        // A suspended source would never run its cancel handler (which closes the socket).
+        if paused { listener?.resume() }
+        paused = false
+        listener?.cancel()
+        listener = nil
+        bound = nil
+        lock.unlock()
+        // Queued behind any accept already running, so its connections go too.
+        queue.async { [weak self] in
+            guard let self else { return }
+            for connection in Array(self.connections.values) { connection.close() }
         }
     }
 
     /// Where the server listens (the real port when `listen` asked for port 0),
     /// or nil when it is not running.
     public var boundAddress: SocketAddress? {
-        queue.sync { bound }
+        lock.lock()
+        defer { lock.unlock() }
+        return bound
     }
 
-    /// Connections being served now (tests).
+    /// Connections being served now (tests; waits for the queue).
     var openConnections: Int {
         queue.sync { connections.count }
     }
@@ -114,12 +125,17 @@ public final class MetricsServer {
     /// Out of descriptors: stop watching the listener for a moment instead
     /// of spinning on it, then try again.
     private func pauseAccepting() {
+        lock.lock()
+        defer { lock.unlock() }
         guard let source = listener, !paused else { return }
         paused = true
         source.suspend()
         queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [weak self] in
+            guard let self else { return }
+            self.lock.lock()
+            defer { self.lock.unlock() }
             // Only the pause this closure belongs to: a stop/start since may have replaced the source.
-            guard let self, self.paused, let current = self.listener, current as AnyObject === source as AnyObject else { return }
+            guard self.paused, let current = self.listener, current as AnyObject === source as AnyObject else { return }
             self.paused = false
             source.resume()
         }
