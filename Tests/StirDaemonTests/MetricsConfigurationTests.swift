@@ -25,6 +25,23 @@ import Testing
         #expect(config.path == "/metrics")
     }
 
+    /// The block handed over for etc/stird.ini: it must state the defaults.
+    static let documentedBlock = """
+        [metrics]
+        ; Prometheus scrape endpoint (text format 0.0.4): GET /metrics. It runs on
+        ; its own thread, never the SIP loop; each connection may send at most an
+        ; 8 KiB request within 5 s, and at most 64 are served at once.
+        enabled = yes
+        ; Numeric IPv4/IPv6 address with optional port (default 9090); IPv6 in
+        ; brackets: [::1]:9090. Loopback by default: the counters show traffic
+        ; and peers, so listen on another address only behind a firewall.
+        listen = 127.0.0.1:9090
+        """
+
+    @Test func documentedBlockStatesTheDefaults() throws {
+        #expect(try read(Self.documentedBlock) == MetricsConfiguration())
+    }
+
     @Test func emptySectionGivesTheDefaults() throws {
         #expect(try read("[metrics]\n") == MetricsConfiguration())
     }

@@ -10,11 +10,13 @@ public struct MetricsServerError: Error, Equatable, CustomStringConvertible {
     /// The failing call and the system's reason.
     public var reason: String
 
+    /// An error for `address` (as configured) with the failing call and why.
     public init(address: String, reason: String) {
         self.address = address
         self.reason = reason
     }
 
+    /// `metrics listen ADDRESS: call: reason`, the line an operator sees.
     public var description: String { "metrics listen \(address): \(reason)" }
 }
 

@@ -21,10 +21,13 @@ public final class StirdMetrics {
     /// buckets suited to signing and verification (tens of µs to seconds).
     public let factory: PrometheusMetricsFactory
 
-    /// Counter names and the label each helper sets.
+    /// Counter of verification outcomes, label `outcome`.
     public static let verificationName = "stird_verification_total"
+    /// Counter of signed calls, label `attest`.
     public static let signedName = "stird_signed_total"
+    /// Histogram of signing time in seconds.
     public static let signLatencyName = "stird_sign_duration_seconds"
+    /// Histogram of verification time in seconds.
     public static let verifyLatencyName = "stird_verify_duration_seconds"
 
     /// Distinct label values kept per counter; later ones are counted under
