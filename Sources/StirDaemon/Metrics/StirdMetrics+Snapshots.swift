@@ -1,0 +1,58 @@
+import Certificates
+import SIPProxy
+
+/// Samples for counters that other modules keep themselves, for use in a
+/// `register(snapshot:)` hook: those modules stay free of any metrics library.
+extension StirdMetrics {
+    /// The proxy core's counters since start (`stird_sip_*_total`), plus the
+    /// live transaction gauge when given.
+    public static func samples(for stats: ProxyStats, activeTransactions: Int? = nil) -> [MetricSample] {
+        func total(_ name: String, _ help: String, _ value: Int) -> MetricSample {
+            (name: "stird_sip_\(name)_total", help: help, labels: [], value: Double(value))
+        }
+        var samples = [
+            total("requests_received", "SIP requests received and parsed.", stats.requestsReceived),
+            total("responses_received", "SIP responses received and parsed.", stats.responsesReceived),
+            total("parse_failures", "Datagrams or stream messages that failed to parse.", stats.parseFailures),
+            total("stateless_responses", "Responses sent without a server transaction.", stats.statelessResponses),
+            total("requests_forwarded", "Requests forwarded downstream.", stats.requestsForwarded),
+            total("responses_forwarded", "Responses forwarded upstream.", stats.responsesForwarded),
+            total("retransmissions_absorbed", "Request retransmissions answered by a transaction.",
+                  stats.retransmissionsAbsorbed),
+            total("stray_responses", "Responses matching no client transaction.", stats.strayResponses),
+            total("dropped_responses", "Responses dropped (no route back, or invalid).", stats.droppedResponses),
+            total("requests_suspended", "Requests suspended by a processor (e.g. waiting for a certificate).",
+                  stats.suspended),
+        ]
+        if let activeTransactions {
+            samples.append((name: "stird_sip_transactions", help: "Server and client transactions alive now.",
+                            labels: [], value: Double(activeTransactions)))
+        }
+        return samples
+    }
+
+    /// The certificate provider's cache and fetch counters
+    /// (`stird_cert_*`); failures by their stable `CertificateFailure.code`.
+    public static func samples(for counters: CertificateCounters) -> [MetricSample] {
+        func sample(_ name: String, _ help: String, _ value: Double) -> MetricSample {
+            (name: "stird_cert_\(name)", help: help, labels: [], value: value)
+        }
+        var samples = [
+            sample("cache_hits_total", "Lookups answered from a fresh cached chain.", Double(counters.hits)),
+            sample("cache_negative_hits_total", "Lookups answered from a cached failure.",
+                   Double(counters.negativeHits)),
+            sample("cache_misses_total", "Lookups that needed a fetch.", Double(counters.misses)),
+            sample("cache_evictions_total", "Entries evicted by the cache size bound.", Double(counters.evictions)),
+            sample("cache_entries", "Entries cached now, positive and negative.", Double(counters.entries)),
+            sample("fetches_total", "x5u fetches started.", Double(counters.fetches)),
+            sample("refreshes_total", "Background refreshes started before expiry.", Double(counters.refreshes)),
+            sample("fetch_seconds_total", "Time spent in x5u fetches, seconds.", counters.fetchSecondsTotal),
+            sample("fetch_seconds_max", "Slowest x5u fetch so far, seconds.", counters.fetchSecondsMax),
+        ]
+        for code in counters.failures.keys.sorted() {
+            samples.append((name: "stird_cert_failures_total", help: "Failed certificate lookups by failure code.",
+                            labels: [("code", code)], value: Double(counters.failures[code]!)))
+        }
+        return samples
+    }
+}
