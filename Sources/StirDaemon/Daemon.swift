@@ -16,6 +16,7 @@ public final class Daemon {
     private var core: ProxyCore!
     private var signalSources: [DispatchSourceSignal] = []
     private var draining = false
+    private var metricsServer: MetricsServer?
 
     public init(config: DaemonConfiguration, configPath: String?, logger: Logger) {
         self.config = config
@@ -35,8 +36,27 @@ public final class Daemon {
             transport.onMessage = { [core] rx in core!.receive(rx) }
             try transport.start()
         }
+        try startMetrics()
         installSignals()
         logger.info("stird started", metadata: ["config": "\(config.file)", "routes": "\(config.proxy.routes.routes.count)"])
+    }
+
+    /// Prometheus endpoint on its own queue; proxy counters are read on the SIP loop.
+    private func startMetrics() throws {
+        guard config.metrics.enabled else { return }
+        let metrics = StirdMetrics.shared
+        metrics.register { [queue, weak self] in
+            queue.sync {
+                guard let self, let core = self.core else { return [] }
+                return StirdMetrics.samples(for: core.stats, activeTransactions: core.activeTransactionCount)
+            }
+        }
+        let server = MetricsServer(config: config.metrics, metrics: metrics)
+        try server.start()
+        metricsServer = server
+        if let address = server.boundAddress {
+            logger.info("metrics endpoint", metadata: ["listen": "\(address)", "path": "\(config.metrics.path)"])
+        }
     }
 
     private func installSignals() {

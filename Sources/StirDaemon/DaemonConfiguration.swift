@@ -14,10 +14,12 @@ public struct DaemonConfiguration: Equatable, Sendable {
     /// Test aid: when set, every request is suspended this long by a processor
     /// before routing (exercises the suspend/resume seam live).
     public var debugSuspend: Duration?
+    /// The Prometheus endpoint (`[metrics]`).
+    public var metrics = MetricsConfiguration()
 
     public init() {}
 
-    public static let sectionNames: Set<String> = ["general", "listen", "transport", "transaction", "proxy", "route", "hosts", "debug"]
+    public static let sectionNames: Set<String> = ["general", "listen", "transport", "transaction", "proxy", "route", "hosts", "debug", "metrics"]
 
     /// Loads and validates a file; errors read `file:line: key: why`.
     public static func load(path: String) throws -> DaemonConfiguration {
@@ -43,6 +45,7 @@ public struct DaemonConfiguration: Equatable, Sendable {
         try readProxy(doc)
         proxy.routes = try Self.readRoutes(doc)
         try readDebug(doc)
+        metrics = try MetricsConfiguration.read(doc)
     }
 
     private func reader(_ doc: INIDocument, _ name: String) -> INISectionReader {

@@ -15,4 +15,7 @@ bad=$(stat_field "$WORK/udp-calls.csv" "FailedCall(C)")
 echo "udp: successful=$ok failed=$bad"
 check "500 calls at 50/s over UDP, 0 failed" test "$rc" -eq 0 -a "$ok" = 500 -a "$bad" = 0
 check "stird alive after UDP load" stird_alive
+fwd=$(metric stird_sip_requests_forwarded_total)
+echo "metrics: stird_sip_requests_forwarded_total=$fwd"
+check "Prometheus endpoint counts the forwarded requests (>= 1500 for 500 calls)" test "${fwd%.*}" -ge 1500
 finish

@@ -45,6 +45,8 @@ write_config() {
         echo "[listen]"
         echo "udp = 127.0.0.1:$STIRD_PORT"
         echo "tcp = 127.0.0.1:$STIRD_PORT"
+        echo "[metrics]"
+        echo "listen = 127.0.0.1:$((STIRD_PORT + 5))"
         cat
     } > "$file"
 }
@@ -148,4 +150,15 @@ render() {
     local in=$1 out=$2; shift 2
     cp "$in" "$out"
     for kv in "$@"; do sed -i "s|@${kv%%=*}@|${kv#*=}|g" "$out"; done
+}
+
+# metric NAME: the value of one sample from stird's Prometheus endpoint.
+metric() {
+    python3 - "$((STIRD_PORT + 5))" "$1" <<'PY'
+import sys, urllib.request
+body = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=3).read().decode()
+for line in body.splitlines():
+    if line.startswith(sys.argv[2] + " ") or line.startswith(sys.argv[2] + "{"):
+        print(line.rsplit(" ", 1)[1]); break
+PY
 }
