@@ -30,13 +30,29 @@ extension SIPMessage {
     /// All Via values, topmost first, fields and comma-separated values
     /// flattened (RFC 3261 §20.42). Malformed values are left out: call
     /// `validateRequest()`/`validateResponse()` first.
-    public var vias: [SIPVia] { listElements("via").compactMap(SIPVia.init) }
+    public var vias: [SIPVia] {
+        if let cached = parsed.vias { return cached }
+        let value = listElements("via").compactMap(SIPVia.init)
+        parsed.vias = value
+        return value
+    }
 
     /// The topmost Via value as received (text), nil when there is none.
     public var topViaText: String? { listElements("via").first }
 
-    public var from: SIPNameAddr? { firstNameAddr("from") }
-    public var to: SIPNameAddr? { firstNameAddr("to") }
+    public var from: SIPNameAddr? {
+        if let cached = parsed.from { return cached }
+        let value = firstNameAddr("from")
+        parsed.from = .some(value)
+        return value
+    }
+
+    public var to: SIPNameAddr? {
+        if let cached = parsed.to { return cached }
+        let value = firstNameAddr("to")
+        parsed.to = .some(value)
+        return value
+    }
 
     private func firstNameAddr(_ name: String) -> SIPNameAddr? {
         guard let value = headers(named: name).first else { return nil }
@@ -59,6 +75,13 @@ extension SIPMessage {
     /// CSeq (RFC 3261 §20.16): nil when absent or malformed (number above
     /// 2^32-1, method not a token).
     public var cseq: (number: UInt32, method: String)? {
+        if let cached = parsed.cseq { return cached }
+        let value = parseCSeq()
+        parsed.cseq = .some(value)
+        return value
+    }
+
+    private func parseCSeq() -> (number: UInt32, method: String)? {
         guard let value = headers(named: "cseq").first else { return nil }
         let parts = value.split(whereSeparator: SIPSyntax.isWhitespace)
         guard parts.count == 2, let number = SIPSyntax.number(parts[0], limit: UInt64(UInt32.max)),

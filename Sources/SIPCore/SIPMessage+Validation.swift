@@ -108,13 +108,17 @@ extension SIPMessage {
     /// Every Via value must parse; empty list elements are errors
     /// (RFC 4475 §3.1.2.1).
     private func viaProblem() -> String? {
+        var parsedVias: [SIPVia] = []
         for field in fields where field.key == "via" {
             let split = SIPSyntax.split(field.value, at: ",")
             guard !split.unbalanced else { return "Bad Via" }
-            for element in split.elements where element.isEmpty || SIPVia(element) == nil {
-                return "Bad Via"
+            for element in split.elements {
+                guard !element.isEmpty, let via = SIPVia(element) else { return "Bad Via" }
+                parsedVias.append(via)
             }
         }
+        // Every value parsed: keep them for `vias`, which would parse again.
+        parsed.vias = parsedVias
         return nil
     }
 
@@ -128,7 +132,10 @@ extension SIPMessage {
             if key == "contact", split.elements == ["*"] { continue }
             for element in split.elements {
                 do {
-                    _ = try SIPNameAddr.parse(element)
+                    let value = try SIPNameAddr.parse(element)
+                    // Single-valued From/To: keep the parse for `from`/`to`.
+                    if single, key == "from" { parsed.from = .some(value) }
+                    if single, key == "to" { parsed.to = .some(value) }
                 } catch let error as SIPParseError {
                     return "Bad \(name): \(error.reason)"
                 } catch {

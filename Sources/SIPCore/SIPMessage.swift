@@ -14,8 +14,22 @@ public final class SIPMessage {
     }
 
     var startLine: StartLine
-    var fields: [SIPHeaderField]
+    /// Any edit of the header fields drops the parsed values cached from them.
+    var fields: [SIPHeaderField] {
+        didSet { parsed = ParsedFields() }
+    }
     var storedBody: [UInt8]
+    /// Typed values parsed on first use. A proxy reads Via, From, To and
+    /// CSeq several times per message (validation, transaction matching,
+    /// loop detection); parsing them once saves most of that work.
+    var parsed = ParsedFields()
+
+    struct ParsedFields {
+        var vias: [SIPVia]?
+        var from: SIPNameAddr??
+        var to: SIPNameAddr??
+        var cseq: (number: UInt32, method: String)??
+    }
 
     init(startLine: StartLine, fields: [SIPHeaderField], body: [UInt8]) {
         self.startLine = startLine
