@@ -247,3 +247,41 @@ struct ProxyCoreTests {
         #expect(h.transactions == 0)
     }
 }
+
+@Suite("Proxy Timer C (RFC 3261 §16.8)")
+struct ProxyTimerCTests {
+    @Test func timerCCancelsABranchThatOnlyRang() throws {
+        var cfg = ProxyConfiguration()
+        cfg.timers = TransactionTimers(timerC: .seconds(60))
+        cfg.routes = RouteTable(routes: [StaticRoute(name: "c", userPrefix: nil, domain: nil, nextHop: ProxyHarness.callee, transport: .udp)])
+        let h = ProxyHarness(config: cfg)
+        h.receive(Msg.invite())
+        let fwd = try #require(h.take().first?.message)
+        h.receive(Msg.response(to: fwd, status: 180, reason: "Ringing"), from: ProxyHarness.callee)
+        _ = h.take()
+        h.advance(.seconds(59))
+        #expect(!h.take().contains { $0.firstLine.hasPrefix("CANCEL") })
+        h.advance(.seconds(2))
+        let cancel = try #require(h.take().first { $0.firstLine.hasPrefix("CANCEL") })
+        #expect(cancel.to == ProxyHarness.callee)
+        h.receive(Msg.response(to: fwd, status: 487, reason: "Request Terminated"), from: ProxyHarness.callee)
+        #expect(h.take().contains { $0.firstLine == "SIP/2.0 487 Request Terminated" && $0.to == ProxyHarness.caller })
+    }
+
+    @Test func provisionalResponsesRestartTimerC() throws {
+        var cfg = ProxyConfiguration()
+        cfg.timers = TransactionTimers(timerC: .seconds(60))
+        cfg.routes = RouteTable(routes: [StaticRoute(name: "c", userPrefix: nil, domain: nil, nextHop: ProxyHarness.callee, transport: .udp)])
+        let h = ProxyHarness(config: cfg)
+        h.receive(Msg.invite())
+        let fwd = try #require(h.take().first?.message)
+        h.receive(Msg.response(to: fwd, status: 180, reason: "Ringing"), from: ProxyHarness.callee)
+        h.advance(.seconds(50))
+        h.receive(Msg.response(to: fwd, status: 183, reason: "Session Progress"), from: ProxyHarness.callee)
+        _ = h.take()
+        h.advance(.seconds(50))  // 100 s after the INVITE, 50 s after the last 1xx
+        #expect(!h.take().contains { $0.firstLine.hasPrefix("CANCEL") })
+        h.advance(.seconds(11))
+        #expect(h.take().contains { $0.firstLine.hasPrefix("CANCEL") })
+    }
+}
