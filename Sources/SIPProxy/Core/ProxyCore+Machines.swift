@@ -88,18 +88,35 @@ extension ProxyCore {
         }
     }
 
-    func startClient(_ client: ClientContext) {
+    /// Feeds one event to a server transaction's machine and carries out its actions.
+    func feed(_ ctx: ServerContext, _ invite: InviteServerTransaction.Event, _ nonInvite: NonInviteServerTransaction.Event) {
+        switch ctx.machine {
+        case .invite(var m):
+            let actions = m.handle(invite)
+            ctx.machine = .invite(m)
+            apply(actions, to: ctx)
+        case .nonInvite(var m):
+            let actions = m.handle(nonInvite)
+            ctx.machine = .nonInvite(m)
+            apply(actions, to: ctx)
+        }
+    }
+
+    /// Feeds one event to a client transaction's machine and carries out its actions.
+    func feed(_ client: ClientContext, _ invite: InviteClientTransaction.Event, _ nonInvite: NonInviteClientTransaction.Event) {
         switch client.machine {
         case .invite(var m):
-            let actions = m.handle(.start)
+            let actions = m.handle(invite)
             client.machine = .invite(m)
             apply(actions, to: client)
         case .nonInvite(var m):
-            let actions = m.handle(.start)
+            let actions = m.handle(nonInvite)
             client.machine = .nonInvite(m)
             apply(actions, to: client)
         }
     }
+
+    func startClient(_ client: ClientContext) { feed(client, .start, .start) }
 
     private func send100(_ ctx: ServerContext) {
         guard let original = ctx.originalRequest() else { return }
@@ -123,16 +140,7 @@ extension ProxyCore {
         if let old = ctx.timers[timer] { scheduler.cancel(old) }
         ctx.timers[timer] = scheduler.schedule(after: after) { [weak self, weak ctx] in
             guard let self, let ctx, ctx.timers.removeValue(forKey: timer) != nil else { return }
-            switch ctx.machine {
-            case .invite(var m):
-                let actions = m.handle(.timerFired(timer))
-                ctx.machine = .invite(m)
-                self.apply(actions, to: ctx)
-            case .nonInvite(var m):
-                let actions = m.handle(.timerFired(timer))
-                ctx.machine = .nonInvite(m)
-                self.apply(actions, to: ctx)
-            }
+            self.feed(ctx, .timerFired(timer), .timerFired(timer))
         }
     }
 
@@ -140,16 +148,7 @@ extension ProxyCore {
         if let old = client.timers[timer] { scheduler.cancel(old) }
         client.timers[timer] = scheduler.schedule(after: after) { [weak self, weak client] in
             guard let self, let client, client.timers.removeValue(forKey: timer) != nil else { return }
-            switch client.machine {
-            case .invite(var m):
-                let actions = m.handle(.timerFired(timer))
-                client.machine = .invite(m)
-                self.apply(actions, to: client)
-            case .nonInvite(var m):
-                let actions = m.handle(.timerFired(timer))
-                client.machine = .nonInvite(m)
-                self.apply(actions, to: client)
-            }
+            self.feed(client, .timerFired(timer), .timerFired(timer))
         }
     }
 

@@ -105,16 +105,7 @@ extension ProxyCore {
 
     private func feedRetransmission(_ ctx: ServerContext) {
         stats.retransmissionsAbsorbed += 1
-        switch ctx.machine {
-        case .invite(var m):
-            let actions = m.handle(.retransmittedRequest)
-            ctx.machine = .invite(m)
-            apply(actions, to: ctx)
-        case .nonInvite(var m):
-            let actions = m.handle(.retransmittedRequest)
-            ctx.machine = .nonInvite(m)
-            apply(actions, to: ctx)
-        }
+        feed(ctx, .retransmittedRequest, .retransmittedRequest)
     }
 
     private func makeServerContext(key: ServerKey, request: SIPMessage, rx: ReceivedMessage,
@@ -129,18 +120,7 @@ extension ProxyCore {
         return ctx
     }
 
-    private func startServer(_ ctx: ServerContext) {
-        switch ctx.machine {
-        case .invite(var m):
-            let actions = m.handle(.start)
-            ctx.machine = .invite(m)
-            apply(actions, to: ctx)
-        case .nonInvite(var m):
-            let actions = m.handle(.start)
-            ctx.machine = .nonInvite(m)
-            apply(actions, to: ctx)
-        }
-    }
+    private func startServer(_ ctx: ServerContext) { feed(ctx, .start, .start) }
 
     /// RFC 3261 §16.3 request validation steps 2–5 (step 1 and 6 are in SIPCore's validateRequest).
     private func proxyChecks(_ request: SIPMessage, method: String) -> (Int, String, [(name: String, value: String)])? {

@@ -25,16 +25,7 @@ extension ProxyCore {
         ctx.lastResponse = bytes
         if status >= 200, ctx.finalStatusSent == nil { ctx.finalStatusSent = status }
         if status >= 200 { ctx.shed() }
-        switch ctx.machine {
-        case .invite(var m):
-            let actions = m.handle(.tuResponse(status: status))
-            ctx.machine = .invite(m)
-            apply(actions, to: ctx)
-        case .nonInvite(var m):
-            let actions = m.handle(.tuResponse(status: status))
-            ctx.machine = .nonInvite(m)
-            apply(actions, to: ctx)
-        }
+        feed(ctx, .tuResponse(status: status), .tuResponse(status: status))
     }
 
     func sendUpstream(_ ctx: ServerContext, _ bytes: [UInt8]) {
@@ -65,16 +56,7 @@ extension ProxyCore {
             return
         }
         client.lastResponse = response
-        switch client.machine {
-        case .invite(var m):
-            let actions = m.handle(.response(status: status))
-            client.machine = .invite(m)
-            apply(actions, to: client)
-        case .nonInvite(var m):
-            let actions = m.handle(.response(status: status))
-            client.machine = .nonInvite(m)
-            apply(actions, to: client)
-        }
+        feed(client, .response(status: status), .response(status: status))
         if status >= 200 { client.shed() } else { client.lastResponse = nil }
     }
 
