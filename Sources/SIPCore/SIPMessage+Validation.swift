@@ -44,7 +44,10 @@ extension SIPMessage {
             return "Status Code Out Of Range"
         }
         guard SIPMessage.versionCheck(version) == .supported else { return "Unsupported SIP Version" }
-        return headerProblem(method: nil)
+        // A proxy forwards Contact, Record-Route and P-Asserted-Identity of a
+        // response without acting on them (RFC 3261 §16.7): their syntax is
+        // the endpoints' business, and checking it costs a URI parse each.
+        return headerProblem(method: nil, checkAddressLists: false)
     }
 
     enum VersionCheck { case supported, unsupported, malformed }
@@ -69,7 +72,7 @@ extension SIPMessage {
 
     /// Mandatory fields (RFC 3261 §8.1.1), single-valued fields, and the
     /// syntax of the fields a proxy reads. `method` is nil for responses.
-    func headerProblem(method: String?) -> String? {
+    func headerProblem(method: String?, checkAddressLists: Bool = true) -> String? {
         let required: [(key: String, name: String)] = [
             ("via", "Via"), ("from", "From"), ("to", "To"), ("call-id", "Call-ID"), ("cseq", "CSeq"),
         ]
@@ -95,6 +98,7 @@ extension SIPMessage {
         // RFC 3261 §8.2.2 / RFC 4475 §3.1.2.17: CSeq method must match.
         if let method, cseq.method != method { return SIPMessage.cseqMismatch }
         if counts["max-forwards", default: 0] > 0, maxForwards == nil { return "Bad Max-Forwards" }
+        guard checkAddressLists else { return nil }
         let lists: [(key: String, name: String)] = [
             ("contact", "Contact"), ("route", "Route"), ("record-route", "Record-Route"),
             ("p-asserted-identity", "P-Asserted-Identity"),

@@ -19,6 +19,7 @@ public final class ProxyCore {
     var clients: [String: ClientContext] = [:]
     var nextUnique: UInt64
     var draining = false
+    var cachedLocalEndpoints: Set<String>?
     /// Counters for tests, logs and metrics.
     public internal(set) var stats = ProxyStats()
 
@@ -98,19 +99,25 @@ public final class ProxyCore {
     func isLocal(host: String?, port: Int?) -> Bool {
         guard let host else { return false }
         let h = host.lowercased()
-        let names = config.localNames.map { $0.lowercased() }
-        if names.contains(h) { return true }
+        if localNames.contains(h) { return true }
+        return localEndpoints.contains("\(h.replacingBrackets()):\(port ?? 5060)")
+    }
+
+    /// "host:port" of every bound address, computed once the transports are
+    /// up (the first message arrives after that); names from the config.
+    private var localEndpoints: Set<String> {
+        if let cached = cachedLocalEndpoints { return cached }
+        var set: Set<String> = []
         for t in TransportProtocol.allCases {
             for f in [SocketAddress.Family.inet, .inet6] {
-                if let a = sender.localAddress(transport: t, family: f),
-                   a.host.lowercased() == h.trimmingCharactersInSet().replacingBrackets(),
-                   a.port == (port ?? 5060) {
-                    return true
-                }
+                if let a = sender.localAddress(transport: t, family: f) { set.insert("\(a.host.lowercased()):\(a.port)") }
             }
         }
-        return false
+        cachedLocalEndpoints = set
+        return set
     }
+
+    private var localNames: Set<String> { Set(config.localNames.map { $0.lowercased() }) }
 }
 
 /// Counters kept by the core.
