@@ -14,7 +14,15 @@ socks = []
 for p in (5060, 5050, 5070):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", p))
+    # Another test's SIPp may hold the port for a moment: retry for 5 s.
+    for attempt in range(50):
+        try:
+            s.bind(("127.0.0.1", p))
+            break
+        except OSError:
+            if attempt == 49:
+                sys.exit("torture_send: port %d stays in use" % p)
+            time.sleep(0.1)
     socks.append(s)
 socks[0].sendto(open(path, "rb").read(), ("127.0.0.1", port))
 end = time.time() + wait
