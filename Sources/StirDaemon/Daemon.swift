@@ -30,6 +30,7 @@ public final class Daemon {
             let scheduler = DispatchTimerScheduler(queue: queue)
             var processors: [RequestProcessor] = []
             if let d = config.debugSuspend { processors.append(DelayProcessor(delay: d)) }
+            processors += try StirPipeline.processors(for: config.stir, logger: logger)
             core = ProxyCore(config: config.proxy, sender: transport, scheduler: scheduler, queue: queue,
                              processors: processors, logger: logger)
             transport.onMessage = { [core] rx in core!.receive(rx) }

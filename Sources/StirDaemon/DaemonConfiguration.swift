@@ -14,6 +14,9 @@ public struct DaemonConfiguration: Equatable, Sendable {
     /// Test aid: when set, every request is suspended this long by a processor
     /// before routing (exercises the suspend/resume seam live).
     public var debugSuspend: Duration?
+    /// Peers, credentials, signing and verification (`[stir]`, `[sign]`,
+    /// `[verify]`, `[peer "…"]`, `[credential "…"]`).
+    public var stir = StirConfiguration()
 
     public init() {}
 
@@ -26,7 +29,7 @@ public struct DaemonConfiguration: Equatable, Sendable {
 
     public init(document doc: INIDocument) throws {
         file = doc.file
-        try doc.rejectUnknownSections(allowed: Self.sectionNames)
+        try doc.rejectUnknownSections(allowed: Self.sectionNames.union(StirConfiguration.sectionNames))
         for name in Self.sectionNames where name != "route" {
             let all = doc.sections(named: name)
             if let extra = all.dropFirst().first {
@@ -43,6 +46,7 @@ public struct DaemonConfiguration: Equatable, Sendable {
         try readProxy(doc)
         proxy.routes = try Self.readRoutes(doc)
         try readDebug(doc)
+        stir = try StirConfiguration(document: doc)
     }
 
     private func reader(_ doc: INIDocument, _ name: String) -> INISectionReader {
