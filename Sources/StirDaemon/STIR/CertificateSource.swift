@@ -17,7 +17,7 @@ struct ChainCertificate: VerifiedCertificate {
 /// never block a loop). Adds the x5u host allow-list and maps certificate
 /// failures to RFC 8224 §6.2.2 outcomes (436 could not get it, 437 got it
 /// but cannot use it).
-public final class CertificateSource: @unchecked Sendable {
+public final class CertificateSource: CertificateLookup, @unchecked Sendable {
     public let provider: CertificateProvider
     let allowedHosts: Set<String>
     /// Parsed leaf keys by x5u, so a cache hit does not re-parse the SPKI.
@@ -30,13 +30,13 @@ public final class CertificateSource: @unchecked Sendable {
     }
 
     /// The answer without waiting, or nil when a fetch is needed.
-    func cached(_ url: String, at time: Date) -> CertificateResult? {
+    public func cached(_ url: String, at time: Date) -> CertificateResult? {
         if let denied = hostViolation(url) { return denied }
         return provider.cachedCertificate(for: url, at: time).map { result(url, $0) }
     }
 
     /// Fetches (or joins the fetch of) `url`; `completion` runs on `queue`.
-    func fetch(_ url: String, at time: Date, queue: DispatchQueue, completion: @escaping @Sendable (CertificateResult) -> Void) {
+    public func fetch(_ url: String, at time: Date, queue: DispatchQueue, completion: @escaping @Sendable (CertificateResult) -> Void) {
         if let denied = hostViolation(url) {
             queue.async { completion(denied) }
             return

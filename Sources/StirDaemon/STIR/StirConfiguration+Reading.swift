@@ -10,11 +10,9 @@ extension StirConfiguration {
     /// Errors read `file:line: key: why`.
     public init(document doc: INIDocument) throws {
         self.init()
+        // The parser already rejects a repeated section header.
         for name in ["stir", "sign", "verify"] {
             let all = doc.sections(named: name)
-            if let extra = all.dropFirst().first {
-                throw INIError(file: doc.file, line: extra.line, message: "section [\(name)] appears twice (first at line \(all[0].line))")
-            }
             if let labeled = all.first(where: { $0.label != nil }) {
                 throw INIError(file: doc.file, line: labeled.line, message: "section [\(name)] takes no label")
             }
@@ -29,15 +27,10 @@ extension StirConfiguration {
         var v = reader("verify")
         verify = try Self.readVerify(&v)
         for kind in ["peer", "credential"] {
-            var seen: [String: Int] = [:]
             for section in doc.sections(named: kind) {
                 guard let label = section.label, !label.isEmpty else {
                     throw INIError(file: doc.file, line: section.line, message: "\(kind) section needs a name: [\(kind) \"name\"]")
                 }
-                if let first = seen[label] {
-                    throw INIError(file: doc.file, line: section.line, message: "\(section.displayName) appears twice (first at line \(first))")
-                }
-                seen[label] = section.line
                 var r = INISectionReader(section, file: doc.file)
                 if kind == "peer" { peers.append(try Self.readPeer(&r, name: label)) } else {
                     credentials.append(try Self.readCredential(&r, name: label))
@@ -47,8 +40,10 @@ extension StirConfiguration {
         if peers.contains(where: \.sign), credentials.isEmpty, let p = doc.sections(named: "peer").first {
             throw INIError(file: doc.file, line: p.line, message: "a peer signs (sign = yes) but no [credential \"name\"] is configured")
         }
-        if peers.contains(where: \.verify), verify.trustAnchorsFile == nil, verify.trustAnchorsDirectory == nil {
-            throw v.error("trust_anchors_file", "a peer verifies (verify = yes): set trust_anchors_file and/or trust_anchors_dir")
+        if let index = peers.firstIndex(where: \.verify), verify.trustAnchorsFile == nil, verify.trustAnchorsDirectory == nil {
+            let section = doc.sections(named: "peer")[index]
+            throw INIError(file: doc.file, line: section.entry("verify")?.line ?? section.line, key: "verify",
+                           message: "a peer verifies but [verify] has neither trust_anchors_file nor trust_anchors_dir")
         }
     }
 

@@ -16,7 +16,7 @@ import STIRCore
 public final class VerificationProcessor: RequestProcessor {
     public let name = "stir-verify"
     let peers: PeerTable
-    let source: CertificateSource
+    let source: any CertificateLookup
     let config: VerifyConfiguration
     let policy: VerificationPolicy
     let extractor: SIPIdentityExtractor
@@ -24,7 +24,7 @@ public final class VerificationProcessor: RequestProcessor {
     /// Collects asynchronous certificate answers; never the SIP loop.
     private let gather = DispatchQueue(label: "stird.verify.gather")
 
-    public init(peers: PeerTable, source: CertificateSource, config: VerifyConfiguration, extraction: IdentityExtractionPolicy,
+    public init(peers: PeerTable, source: any CertificateLookup, config: VerifyConfiguration, extraction: IdentityExtractionPolicy,
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
         self.peers = peers
         self.source = source
