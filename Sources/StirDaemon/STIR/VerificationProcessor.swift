@@ -96,7 +96,7 @@ public final class VerificationProcessor: RequestProcessor {
         if let failure = result.failure {
             let (status, reason) = failure.response
             let unsigned = failure == .noIdentity || { if case .unsupportedPPT = failure { return true } else { return false } }()
-            log.info("stir-verify: failed", metadata: ["outcome": "\(failure.code)", "response": "\(status) \(reason)",
+            log.info("stir-verify: failed", metadata: ["outcome": "\(failure.code)", "detail": "\(failure)", "response": "\(status) \(reason)",
                                                        "peer": "\(peer.name)", "headers": "\(perHeader)"])
             if unsigned {
                 if peer.requireIdentity { return .respond(status: status, reason: reason, headers: []) }
