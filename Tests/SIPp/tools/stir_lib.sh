@@ -13,11 +13,11 @@ setup_pki() {
     "$ROOT/Scripts/make-test-pki" "$PKI" "$OCSP_PORT" "$CRL_PORT" > "$WORK/pki.log" 2>&1 || { cat "$WORK/pki.log"; return 1; }
     openssl x509 -in "$PKI/leaf-spc.pem" -pubkey -noout > "$PKI/leaf-spc-pub.pem"
     python3 "$TOOLS/x5u_server.py" "$X5U_PORT" tls "$PKI" 280 > "$WORK/x5u.log" 2>&1 &
-    PIDS+=("$!")
+    X5U_SERVER_PID=$!; PIDS+=("$!")
     python3 "$TOOLS/x5u_server.py" "$OCSP_PORT" plain "$PKI" 280 > "$WORK/ocsp.log" 2>&1 &
-    PIDS+=("$!")
+    OCSP_SERVER_PID=$!; PIDS+=("$!")
     python3 "$TOOLS/x5u_server.py" "$CRL_PORT" plain "$PKI" 280 > "$WORK/crl.log" 2>&1 &
-    PIDS+=("$!")
+    CRL_SERVER_PID=$!; PIDS+=("$!")
     for port in "$X5U_PORT" "$OCSP_PORT" "$CRL_PORT"; do
         for _ in $(seq 1 100); do ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port " && break; sleep 0.05; done
     done
