@@ -19,6 +19,8 @@ addresses = 127.0.0.5
 trusted = yes
 sign = yes
 gateway = yes
+[sign]
+only_dest_prefixes = 1
 [credential "main"]
 private_key = $PKI/leaf-spc.key
 certificate = $PKI/leaf-spc.pem
@@ -78,6 +80,24 @@ r=$(python3 "$TOOLS/stir_call.py" --bind 127.0.0.5 --host 127.0.0.2 --port $SIGN
 expect_outcome "valid C (gateway trunk)" 486 TN-Validation-Passed "$r"
 check "C: callee saw X-Stir-Attestation: C" test "$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" X-Stir-Attestation)" = C
 SIGNED=$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" Identity)
+
+# 2b. Egress policy: international destination not signed; stale Date refused;
+# an upstream Identity is kept and ours added; our own is not signed twice.
+r=$(python3 "$TOOLS/stir_call.py" --bind 127.0.0.1 --host 127.0.0.2 --port $SIGNER_PORT --from "sip:+12155551010@127.0.0.1;user=phone" --to "sip:+442079460000@127.0.0.2;user=phone")
+expect_outcome "international destination (only_dest_prefixes = 1): forwarded unsigned" 486 No-TN-Validation "$r"
+r=$(python3 "$TOOLS/stir_call.py" --bind 127.0.0.1 --host 127.0.0.2 --port $SIGNER_PORT --from "sip:+12155551010@127.0.0.1;user=phone" --to "sip:+12155559999@127.0.0.2;user=phone" --date-offset -120)
+expect_outcome "signer refuses a Date 120 s old: 403 Stale Date" 403 "" "$r"
+r=$(python3 "$TOOLS/stir_call.py" --bind 127.0.0.1 --host 127.0.0.2 --port $SIGNER_PORT --from "sip:+12155551010@127.0.0.1;user=phone" --to "sip:+12155559999@127.0.0.2;user=phone" --no-date)
+expect_outcome "signer adds a missing Date" 486 TN-Validation-Passed "$r"
+check "  ... callee saw a Date" test -n "$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" Date)"
+upstream="e30.e30.c2ln;info=<https://upstream.example/cert.pem>;alg=ES256;ppt=shaken"
+r=$(python3 "$TOOLS/stir_call.py" --bind 127.0.0.1 --host 127.0.0.2 --port $SIGNER_PORT --from "sip:+12155551010@127.0.0.1;user=phone" --to "sip:+12155559999@127.0.0.2;user=phone" --identity "$upstream")
+expect_outcome "upstream Identity kept, ours added: valid" 486 TN-Validation-Passed "$r"
+check "  ... callee saw both Identity headers" test "$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" Identity | wc -l)" -eq 2
+ours=$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" Identity | grep -v upstream.example)
+r=$(python3 "$TOOLS/stir_call.py" --bind 127.0.0.1 --host 127.0.0.2 --port $SIGNER_PORT --from "sip:+12155551010@127.0.0.1;user=phone" --to "sip:+12155559999@127.0.0.2;user=phone" --identity "$ours")
+expect_outcome "a request already signed by us is not signed again" 486 TN-Validation-Passed "$r"
+check "  ... callee saw exactly one Identity header" test "$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" Identity | wc -l)" -eq 1
 
 # 3. Unsigned: continue (No-TN-Validation) vs 428.
 r=$(inject 127.0.0.6 --from "sip:+12155551010@127.0.0.6" --to "sip:+12155559999@127.0.0.3")

@@ -84,6 +84,16 @@ start=$(date +%s%N)
 expect_outcome "x5u times out: 436" 436 "" "$(call 127.0.0.4 --identity "$(sign --key "$KEY" --x5u "$X5U/slow" --orig $ORIG --dest $DEST --attest A)")"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "  ... answered within the 2 s lookup deadline ($ms ms)" test "$ms" -lt 3500
+# Rule 1: a hanging x5u server must not delay calls whose certificate is cached.
+call 127.0.0.4 --identity "$(sign --key "$KEY" --x5u "$X5U/slow/again" --orig $ORIG --dest $DEST --attest A)" > "$WORK/hung.out" &
+hung=$!
+sleep 0.2
+start=$(date +%s%N)
+expect_outcome "while another x5u hangs, a cached-certificate call still verifies" 486 TN-Validation-Passed "$(call 127.0.0.4 --identity "$good")"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "  ... without waiting for the hung fetch ($ms ms)" test "$ms" -lt 700
+wait $hung
+check "  ... and the hung call ends with 436 ($(cat "$WORK/hung.out"))" grep -q '^436 ' "$WORK/hung.out"
 expect_outcome "x5u serves garbage: 436" 436 "" "$(call 127.0.0.4 --identity "$(sign --key "$KEY" --x5u "$X5U/garbage" --orig $ORIG --dest $DEST --attest A)")"
 expect_outcome "x5u on a port not allowed: 436" 436 "" "$(call 127.0.0.4 --identity "$(sign --key "$KEY" --x5u "https://127.0.0.1:$UAS_PORT/cert.pem" --orig $ORIG --dest $DEST --attest A)")"
 expect_outcome "x5u over plain http: 436" 436 "" "$(call 127.0.0.4 --identity "$(sign --key "$KEY" --x5u "http://127.0.0.1:$X5U_PORT/leaf-spc-chain.pem" --orig $ORIG --dest $DEST --attest A)")"
