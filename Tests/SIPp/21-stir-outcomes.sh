@@ -79,6 +79,9 @@ expect_outcome "expired certificate: 437" 437 "" "$(call 127.0.0.4 --identity "$
 expect_outcome "certificate without TNAuthList: 437" 437 "" "$(call 127.0.0.4 --identity "$(sign --key "$PKI/leaf-notn.key" --x5u "$X5U/leaf-notn-chain.pem" --orig $ORIG --dest $DEST --attest A)")"
 expect_outcome "TN outside the TNAuthList: 437" 437 "" "$(call 127.0.0.4 --identity "$(sign --key "$PKI/leaf-one.key" --x5u "$X5U/leaf-one-chain.pem" --orig $ORIG --dest $DEST --attest A)")"
 ORIG=12155551212 expect_outcome "TN inside a TNAuthList 'one' entry: valid" 486 TN-Validation-Passed "$(ORIG=12155551212; call 127.0.0.4 --identity "$(sign --key "$PKI/leaf-one.key" --x5u "$X5U/leaf-one-chain.pem" --orig 12155551212 --dest $DEST --attest A)")"
+# RFC 8226 §8: leaf-jcc permits only attest A.
+expect_outcome "JWT Claim Constraints allow attest A: valid" 486 TN-Validation-Passed "$(call 127.0.0.4 --identity "$(sign --key "$PKI/leaf-jcc.key" --x5u "$X5U/leaf-jcc-chain.pem" --orig $ORIG --dest $DEST --attest A)")"
+expect_outcome "JWT Claim Constraints forbid attest B: 438 Invalid PASSporT" 438 "" "$(call 127.0.0.4 --identity "$(sign --key "$PKI/leaf-jcc.key" --x5u "$X5U/leaf-jcc-chain.pem" --orig $ORIG --dest $DEST --attest B)")"
 expect_outcome "x5u answers 404: 436" 436 "" "$(call 127.0.0.4 --identity "$(sign --key "$KEY" --x5u "$X5U/status/404" --orig $ORIG --dest $DEST --attest A)")"
 start=$(date +%s%N)
 expect_outcome "x5u times out: 436" 436 "" "$(call 127.0.0.4 --identity "$(sign --key "$KEY" --x5u "$X5U/slow" --orig $ORIG --dest $DEST --attest A)")"

@@ -58,7 +58,7 @@ public final class VerificationProcessor: RequestProcessor {
             if let cached = source.cached(url, at: time) { certificates[url] = cached } else { missing.append(url) }
         }
         if missing.isEmpty {
-            return apply(plan.finish(certificates: certificates), to: request, peer: peer, log: log)
+            return apply(ClaimConstraintCheck.finish(plan, certificates: certificates), to: request, peer: peer, log: log)
         }
         // Rule 1: suspend; answers arrive on `gather`, the decision runs on the loop.
         log.debug("stir-verify: fetching certificates", metadata: ["x5u": "\(missing)"])
@@ -71,7 +71,7 @@ public final class VerificationProcessor: RequestProcessor {
                 guard state.remaining == 0 else { return }
                 let found = state.certificates
                 resumption.resume { request in
-                    self.apply(plan.finish(certificates: found), to: request, peer: peer, log: logger)
+                    self.apply(ClaimConstraintCheck.finish(plan, certificates: found), to: request, peer: peer, log: logger)
                 }
             }
         }
