@@ -12,7 +12,7 @@ public struct TNPattern: Equatable, Sendable, CustomStringConvertible {
 
     let kind: Kind
 
-    /// Parses one item; `nil` with a reason on bad syntax.
+    /// Parses one item; a failure says why, for the `file:line: key:` error.
     public static func parse(_ text: String) -> Result<TNPattern, PatternError> {
         let t = text.hasPrefix("+") ? String(text.dropFirst()) : text
         func isTN(_ s: Substring) -> Bool { !s.isEmpty && s.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "#" || $0 == "*") } }
@@ -58,16 +58,4 @@ public struct TNPattern: Equatable, Sendable, CustomStringConvertible {
         public let why: String
         init(_ why: String) { self.why = why }
     }
-}
-
-/// A list of `TNPattern`s; empty matches nothing.
-public struct TNSet: Equatable, Sendable {
-    public var patterns: [TNPattern]
-
-    public init(_ patterns: [TNPattern] = []) { self.patterns = patterns }
-
-    public var isEmpty: Bool { patterns.isEmpty }
-
-    /// True if any pattern contains the canonical TN.
-    public func contains(_ tn: String) -> Bool { patterns.contains { $0.contains(tn) } }
 }
