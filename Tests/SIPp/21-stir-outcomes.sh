@@ -104,6 +104,10 @@ expect_outcome "x5u over plain http: 436" 436 "" "$(call 127.0.0.4 --identity "$
 bad=$(forge --key "$KEY" --x5u "$URL" --bad-signature)
 expect_outcome "two Identity headers, one bad one good: valid" 486 TN-Validation-Passed "$(call 127.0.0.4 --identity "$bad" --identity "$good")"
 expect_outcome "compact form: 438" 438 "" "$(call 127.0.0.4 --identity "$(sign --key "$KEY" --x5u "$URL" --orig $ORIG --dest $DEST --attest A --compact)")"
+# Hostile values (GHSA-mrq5-74j5-f5cr: Identity without ";"; kamailio #4284).
+expect_outcome "Identity without parameters: 438" 438 "" "$(call 127.0.0.4 --identity "eyJhbGciOiJFUzI1NiJ9")"
+expect_outcome "Identity with an empty info: 438" 438 "" "$(call 127.0.0.4 --identity "a.b.c;info=<>")"
+expect_outcome "Identity whose token is not base64url JSON: 438" 438 "" "$(call 127.0.0.4 --identity "%%%.@@@.!!!;info=<$URL>;alg=ES256;ppt=shaken")"
 # continue_with_reason: Reason in SIP form (ATIS-1000074) and STIR form with ppi (RFC 9410).
 r=$(call 127.0.0.7 --identity "$bad")
 expect_outcome "continue_with_reason (SIP form): forwarded TN-Validation-Failed" 486 TN-Validation-Failed "$r"
