@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import SIPCore
 import SIPProxy
 import STIRCore
@@ -95,6 +96,7 @@ public final class SigningProcessor: RequestProcessor {
             let value = try credential.signer.identityHeader(orig: orig, dest: dest.sorted(), attest: attest,
                                                              origid: UUID().uuidString.lowercased(), iat: Int(iat))
             request.addHeader(name: "Identity", value: value)
+            Counter(label: "stird_signed_calls_total", dimensions: [("attestation", attest.rawValue)]).increment()
             log.info("stir-sign: signed", metadata: ["attest": "\(attest.rawValue)", "orig": "\(orig)",
                                                      "credential": "\(credential.name)", "kept-identity": "\(existing.count)"])
         } catch {
