@@ -17,6 +17,7 @@ public final class Daemon {
     private var signalSources: [DispatchSourceSignal] = []
     private var draining = false
     private var metricsServer: MetricsServer?
+    private var processors: [RequestProcessor] = []
 
     public init(config: DaemonConfiguration, configPath: String?, logger: Logger) {
         self.config = config
@@ -31,8 +32,10 @@ public final class Daemon {
             let scheduler = LoopTimerScheduler(queue: queue)
             var processors: [RequestProcessor] = []
             if let d = config.debugSuspend { processors.append(DelayProcessor(delay: d)) }
+            processors += try StirPipeline.processors(for: config.stir, logger: logger)
             core = ProxyCore(config: config.proxy, sender: transport, scheduler: scheduler, queue: queue,
                              processors: processors, logger: logger)
+            self.processors = processors
             transport.onMessage = { [core] rx in core!.receive(rx) }
             try transport.start()
         }
@@ -49,6 +52,13 @@ public final class Daemon {
             queue.sync {
                 guard let self, let core = self.core else { return [] }
                 return StirdMetrics.samples(for: core.stats, activeTransactions: core.activeTransactionCount)
+            }
+        }
+        // The certificate cache's counters (its own lock; no hop to the loop).
+        for case let verifier as VerificationProcessor in processors {
+            if let source = verifier.source as? CertificateSource {
+                let provider = source.provider
+                metrics.register { StirdMetrics.samples(for: provider.counters) }
             }
         }
         let server = MetricsServer(config: config.metrics, metrics: metrics)

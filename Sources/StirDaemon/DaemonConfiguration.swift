@@ -16,6 +16,9 @@ public struct DaemonConfiguration: Equatable, Sendable {
     public var debugSuspend: Duration?
     /// The Prometheus endpoint (`[metrics]`).
     public var metrics = MetricsConfiguration()
+    /// Peers, credentials, signing and verification (`[stir]`, `[sign]`,
+    /// `[verify]`, `[peer "…"]`, `[credential "…"]`).
+    public var stir = StirConfiguration()
 
     public init() {}
 
@@ -28,7 +31,7 @@ public struct DaemonConfiguration: Equatable, Sendable {
 
     public init(document doc: INIDocument) throws {
         file = doc.file
-        try doc.rejectUnknownSections(allowed: Self.sectionNames)
+        try doc.rejectUnknownSections(allowed: Self.sectionNames.union(StirConfiguration.sectionNames))
         for name in Self.sectionNames where name != "route" {
             let all = doc.sections(named: name)
             if let extra = all.dropFirst().first {
@@ -46,6 +49,7 @@ public struct DaemonConfiguration: Equatable, Sendable {
         proxy.routes = try Self.readRoutes(doc)
         try readDebug(doc)
         metrics = try MetricsConfiguration.read(doc)
+        stir = try StirConfiguration(document: doc)
     }
 
     private func reader(_ doc: INIDocument, _ name: String) -> INISectionReader {

@@ -1,0 +1,38 @@
+import STIRCore
+
+/// What a peer's failed verification does (ATIS-1000074 §5.3.2; RFC 9410 §4).
+public enum FailureAction: String, Equatable, Sendable, CaseIterable {
+    /// Answer with the RFC 8224 §6.2.2 code and reason phrase.
+    case reject
+    /// Forward, annotated with `verstat` only.
+    case `continue`
+    /// Forward with `verstat` and a `Reason` header carrying the code.
+    case continueWithReason = "continue_with_reason"
+}
+
+/// One `[peer "name"]`: who sends us traffic, how far we trust what it
+/// asserts, and which STIR role applies to requests from it.
+public struct PeerConfiguration: Equatable, Sendable {
+    public var name: String
+    /// Source networks; empty only for the catch-all peer named `default`.
+    public var networks: [IPNetwork] = []
+    /// A trusted peer may assert P-Asserted-Identity, verstat and the
+    /// attestation header (RFC 3325 §2.3 trust domain); from others they are removed.
+    public var trusted = false
+    /// Requests from this peer are signed (we are its authentication service).
+    public var sign = false
+    /// Requests from this peer are verified (we are the verification service).
+    public var verify = false
+    public var onFailure: FailureAction = .continue
+    public var reasonForm: ReasonHeaderForm = .sip
+    /// Answer 428 Use Identity Header when a request carries no usable Identity.
+    public var requireIdentity = false
+    /// Remove Identity headers from this peer instead of verifying or forwarding them.
+    public var stripIdentity = false
+    /// TNs this peer (customer account) owns: full attestation (ATIS-1000074 §5.2.3).
+    public var tns = TNSet()
+    /// A gateway trunk: the TNs it presents are not vouched for, attest C.
+    public var gateway = false
+
+    public init(name: String) { self.name = name }
+}

@@ -1,0 +1,150 @@
+import INIConfig
+import STIRCore
+
+/// INI → `StirConfiguration`; every key is documented in etc/stird.ini.
+extension StirConfiguration {
+    /// Section names this reader owns.
+    public static let sectionNames: Set<String> = ["stir", "sign", "verify", "peer", "credential"]
+
+    /// Reads `[stir]`, `[sign]`, `[verify]`, `[peer "…"]` and `[credential "…"]`.
+    /// Errors read `file:line: key: why`.
+    public init(document doc: INIDocument) throws {
+        self.init()
+        // The parser already rejects a repeated section header.
+        for name in ["stir", "sign", "verify"] {
+            let all = doc.sections(named: name)
+            if let labeled = all.first(where: { $0.label != nil }) {
+                throw INIError(file: doc.file, line: labeled.line, message: "section [\(name)] takes no label")
+            }
+        }
+        func reader(_ name: String) -> INISectionReader {
+            INISectionReader(doc.section(named: name) ?? INISection(name: name, line: 0), file: doc.file)
+        }
+        var stir = reader("stir")
+        try readStir(&stir)
+        var s = reader("sign")
+        sign = try Self.readSign(&s)
+        var v = reader("verify")
+        verify = try Self.readVerify(&v)
+        for kind in ["peer", "credential"] {
+            for section in doc.sections(named: kind) {
+                guard let label = section.label, !label.isEmpty else {
+                    throw INIError(file: doc.file, line: section.line, message: "\(kind) section needs a name: [\(kind) \"name\"]")
+                }
+                var r = INISectionReader(section, file: doc.file)
+                if kind == "peer" { peers.append(try Self.readPeer(&r, name: label)) } else {
+                    credentials.append(try Self.readCredential(&r, name: label))
+                }
+            }
+        }
+        if peers.contains(where: \.sign), credentials.isEmpty, let p = doc.sections(named: "peer").first {
+            throw INIError(file: doc.file, line: p.line, message: "a peer signs (sign = yes) but no [credential \"name\"] is configured")
+        }
+        if let index = peers.firstIndex(where: \.verify), verify.trustAnchorsFile == nil, verify.trustAnchorsDirectory == nil {
+            let section = doc.sections(named: "peer")[index]
+            throw INIError(file: doc.file, line: section.entry("verify")?.line ?? section.line, key: "verify",
+                           message: "a peer verifies but [verify] has neither trust_anchors_file nor trust_anchors_dir")
+        }
+    }
+
+    private mutating func readStir(_ r: inout INISectionReader) throws {
+        originatingSource = try r.choice("orig_source", default: .pAssertedIdentityThenFrom,
+                                         Dictionary(uniqueKeysWithValues: OriginatingIdentitySource.allCases.map { ($0.rawValue, $0) }))
+        destinationSource = try r.choice("dest_source", default: .to,
+                                         Dictionary(uniqueKeysWithValues: DestinationIdentitySource.allCases.map { ($0.rawValue, $0) }))
+        tnDetection = try r.choice("tn_detection", default: .lenient, ["strict": .strict, "lenient": .lenient])
+        numberingPlan = try r.choice("numbering_plan", default: .nanp, ["nanp": .nanp, "e164": .stepOneOnly])
+        try r.finish()
+    }
+
+    static func attestation(_ r: inout INISectionReader, _ key: String, default d: Attestation?) throws -> Attestation? {
+        try r.choice(key, default: d, ["A": .a, "B": .b, "C": .c, "none": nil])
+    }
+
+    static func prefixes(_ r: inout INISectionReader, _ key: String) throws -> [String] {
+        try r.list(key, default: []).map { item in
+            let p = item.hasPrefix("+") ? String(item.dropFirst()) : item
+            guard !p.isEmpty, p.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw r.error(key, "'\(item)' is not a digit prefix of a canonical TN")
+            }
+            return p
+        }
+    }
+
+    static func readSign(_ r: inout INISectionReader) throws -> SignConfiguration {
+        var c = SignConfiguration()
+        c.maxDateSkewSeconds = Int64(try r.int("max_date_skew_s", default: 60, range: 1...3_600))
+        c.redateSkewed = try r.choice("skewed_date", default: false, ["reject": false, "redate": true])
+        c.notOwnedAttestation = try attestation(&r, "not_owned_attestation", default: .b)
+        c.skipDestinationPrefixes = try prefixes(&r, "skip_dest_prefixes")
+        c.onlyDestinationPrefixes = try prefixes(&r, "only_dest_prefixes")
+        try r.finish()
+        return c
+    }
+
+    static func tnSet(_ r: inout INISectionReader, _ key: String) throws -> TNSet {
+        TNSet(try r.list(key, default: []).map { item in
+            switch TNPattern.parse(item) {
+            case .success(let p): return p
+            case .failure(let e): throw r.error(key, e.why)
+            }
+        })
+    }
+
+    static func readPeer(_ r: inout INISectionReader, name: String) throws -> PeerConfiguration {
+        var p = PeerConfiguration(name: name)
+        p.networks = try r.list("addresses", default: []).map { item in
+            guard let n = IPNetwork(item) else {
+                throw r.error("addresses", "'\(item)' is not a numeric address or CIDR network (e.g. 192.0.2.0/24, ::1)")
+            }
+            return n
+        }
+        if p.networks.isEmpty && name != "default" {
+            throw r.error("addresses", "missing: a peer needs addresses (only [peer \"default\"] matches every source)")
+        }
+        p.trusted = try r.bool("trusted", default: false)
+        p.sign = try r.bool("sign", default: false)
+        p.verify = try r.bool("verify", default: false)
+        p.onFailure = try r.choice("on_failure", default: .continue,
+                                   Dictionary(uniqueKeysWithValues: FailureAction.allCases.map { ($0.rawValue, $0) }))
+        p.reasonForm = try r.choice("reason_form", default: .sip, ["sip": .sip, "stir": .stir])
+        p.requireIdentity = try r.bool("require_identity", default: false)
+        p.stripIdentity = try r.bool("strip_identity", default: false)
+        p.tns = try tnSet(&r, "tns")
+        p.gateway = try r.bool("gateway", default: false)
+        if p.sign && !p.trusted {
+            throw r.error("sign", "only a trusted peer can be signed for (set trusted = yes): RFC 8224 §6.1 step 2")
+        }
+        if p.stripIdentity && p.verify {
+            throw r.error("strip_identity", "cannot strip the Identity headers of a peer that is verified")
+        }
+        try r.finish()
+        return p
+    }
+
+    static func readCredential(_ r: inout INISectionReader, name: String) throws -> CredentialConfiguration {
+        var c = CredentialConfiguration(name: name)
+        guard let key = try r.optionalString("private_key"), !key.isEmpty else {
+            throw r.error("private_key", "missing: path of the P-256 private key (PEM)")
+        }
+        c.privateKeyFile = key
+        c.certificateFile = try r.optionalString("certificate").flatMap { $0.isEmpty ? nil : $0 }
+        guard let x5u = try r.optionalString("x5u"), !x5u.isEmpty else {
+            throw r.error("x5u", "missing: the https URL where the certificate chain is published")
+        }
+        guard x5u.lowercased().hasPrefix("https://") || x5u.lowercased().hasPrefix("http://") else {
+            throw r.error("x5u", "must be an https URL, got '\(x5u)'")
+        }
+        c.x5u = x5u
+        c.spc = try r.optionalString("spc").flatMap { $0.isEmpty ? nil : $0 }
+        c.tns = try tnSet(&r, "tns")
+        try r.finish()
+        // Load now so a missing file or a key/certificate mismatch is an
+        // error at this line (and `stird --check-config` catches it).
+        do { _ = try SigningCredential(c) } catch let e as SigningCredential.LoadError {
+            throw r.error(c.certificateFile != nil && e.description.contains("does not match") ? "certificate" : "private_key",
+                          e.description)
+        }
+        return c
+    }
+}

@@ -1,0 +1,25 @@
+import STIRCore
+
+/// Everything STIR-related in the INI.
+public struct StirConfiguration: Equatable, Sendable {
+    public var peers: [PeerConfiguration] = []
+    public var credentials: [CredentialConfiguration] = []
+    public var sign = SignConfiguration()
+    public var verify = VerifyConfiguration()
+    /// Identity extraction shared by signing and verification (RFC 8224 §8).
+    public var originatingSource: OriginatingIdentitySource = .pAssertedIdentityThenFrom
+    public var destinationSource: DestinationIdentitySource = .to
+    public var tnDetection: TNDetection = .lenient
+    /// `nanp` (country code 1, 10-digit national numbers) or `e164` (digits as given).
+    public var numberingPlan: TNCanonicalizer = .nanp
+
+    public init() {}
+
+    /// True when any peer is configured: the STIR processors are installed.
+    public var isEnabled: Bool { !peers.isEmpty }
+
+    public var extractionPolicy: IdentityExtractionPolicy {
+        IdentityExtractionPolicy(originatingSource: originatingSource, destinationSource: destinationSource,
+                                 tnDetection: tnDetection, canonicalizer: numberingPlan)
+    }
+}

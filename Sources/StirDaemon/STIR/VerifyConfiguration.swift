@@ -1,0 +1,42 @@
+/// `[verify]`: verification service and certificate policy (RFC 8224 §6.2).
+public struct VerifyConfiguration: Equatable, Sendable {
+    public var trustAnchorsFile: String?
+    public var trustAnchorsDirectory: String?
+    /// Allowed x5u hosts (exact, case-insensitive); empty allows any host.
+    public var x5uHosts: [String] = []
+    public var x5uPorts: [Int] = [443, 8443]
+    public var x5uAllowHTTP = false
+    /// Let x5u/OCSP/CRL fetches reach loopback and other RFC 6890 ranges (tests only).
+    public var allowSpecialPurposeAddresses = false
+    /// CA bundle for authenticating x5u HTTPS servers; nil: system store.
+    public var httpsCAFile: String?
+    public var cacheMaxEntries = 10_000
+    public var cacheDefaultTTLSeconds = 86_400
+    public var cacheMinTTLSeconds = 300
+    public var cacheMaxTTLSeconds = 7 * 86_400
+    public var negativeTTLSeconds = 10
+    public var negativeTTLMaxSeconds = 300
+    public var fetchTimeoutMs = 2_000
+    public var lookupDeadlineMs = 4_000
+    public var fetchMaxBytes = 64 * 1024
+    public var cacheDirectory: String?
+    /// Revocation policies in order, e.g. `["short_lived", "ocsp", "crl"]`.
+    public var revocation: [String] = ["none"]
+    public var revocationHardFail = false
+    public var shortLivedMaxSeconds = 8 * 86_400
+    public var requireSHAKENCommonName = false
+    public var maxDateAgeSeconds: Int64 = 60
+    public var maxIatAgeSeconds: Int64 = 60
+    public var maxFutureSkewSeconds: Int64 = 5
+    public var requireDate = false
+    public var allowCompactForm = false
+    public var acceptBaseline = false
+    public var checkDestination = true
+    public var maxIdentityHeaders = 10
+    /// Where the forwarded request gets `verstat` (3GPP TS 24.229 §7.2A.20).
+    public var verstatOnPAI = true
+    public var verstatOnFrom = false
+    /// Header that carries the verified attestation level to the core; nil: none.
+    public var attestationHeader: String? = "X-Stir-Attestation"
+    public init() {}
+}

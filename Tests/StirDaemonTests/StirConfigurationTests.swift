@@ -1,0 +1,122 @@
+import Foundation
+import INIConfig
+import STIRCore
+import Testing
+@testable import StirDaemon
+
+@Suite struct StirConfigurationTests {
+    @Test func readsPeersCredentialsSignAndVerify() throws {
+        let keys = try KeyFiles()
+        let cert = try keys.certificate()
+        let c = try parseConfig("""
+        [stir]
+        orig_source = from
+        numbering_plan = e164
+        [sign]
+        skewed_date = redate
+        not_owned_attestation = none
+        only_dest_prefixes = 1, +44
+        [verify]
+        trust_anchors_file = /etc/stird/root.pem
+        x5u_hosts = CR.example.net
+        x5u_ports = 443
+        revocation = short_lived, ocsp:soft, crl:hard
+        revocation_failure = hard
+        verstat_headers = pai, from
+        attestation_header =
+        [peer "pbx"]
+        addresses = 192.0.2.0/24, 2001:db8::1
+        trusted = yes
+        sign = yes
+        tns = 12155551000-12155551999, 1215556*, 12155550000
+        [peer "carrier"]
+        addresses = 198.51.100.7
+        verify = yes
+        on_failure = continue_with_reason
+        reason_form = stir
+        require_identity = yes
+        [credential "main"]
+        private_key = \(keys.keyPath)
+        certificate = \(cert)
+        x5u = https://cr.example.net/main.pem
+        spc = 1234
+        """)
+        #expect(c.originatingSource == .fromOnly)
+        #expect(c.numberingPlan == .stepOneOnly)
+        #expect(c.sign.redateSkewed && c.sign.notOwnedAttestation == nil && c.sign.onlyDestinationPrefixes == ["1", "44"])
+        #expect(c.verify.x5uHosts == ["cr.example.net"] && c.verify.x5uPorts == [443])
+        #expect(c.verify.revocation == ["short_lived", "ocsp:soft", "crl:hard"] && c.verify.revocationHardFail)
+        #expect(c.verify.verstatOnPAI && c.verify.verstatOnFrom && c.verify.attestationHeader == nil)
+        #expect(c.peers.map(\.name) == ["pbx", "carrier"])
+        #expect(c.peers[0].trusted && c.peers[0].sign && !c.peers[0].verify)
+        #expect(c.peers[0].tns.contains("12155551500") && c.peers[0].tns.contains("12155569999") && !c.peers[0].tns.contains("12155552000"))
+        #expect(c.peers[1].onFailure == .continueWithReason && c.peers[1].reasonForm == .stir && c.peers[1].requireIdentity)
+        #expect(c.credentials.first?.x5u == "https://cr.example.net/main.pem" && c.credentials.first?.spc == "1234")
+    }
+
+    @Test(arguments: [
+        ("[peer \"p\"]\ntrusted = yes", "t.ini:1: addresses: missing"),
+        ("[peer \"p\"]\naddresses = 10.0.0.0/33", "t.ini:2: addresses: '10.0.0.0/33' is not a numeric address or CIDR"),
+        ("[peer \"p\"]\naddresses = example.com", "t.ini:2: addresses: 'example.com' is not a numeric address"),
+        ("[peer \"p\"]\naddresses = 10.0.0.1\nsign = yes", "t.ini:3: sign: only a trusted peer can be signed for"),
+        ("[peer \"p\"]\naddresses = 10.0.0.1\nverify = yes", "t.ini:3: verify: a peer verifies but [verify] has neither"),
+        ("[peer \"p\"]\naddresses = 10.0.0.1\ntrusted = yes\nsign = yes", "t.ini:1: a peer signs (sign = yes) but no [credential"),
+        ("[peer \"p\"]\naddresses = 10.0.0.1\non_failure = drop", "t.ini:3: on_failure: must be one of continue, continue_with_reason, reject"),
+        ("[peer \"p\"]\naddresses = 10.0.0.1\ntns = 1215-12", "t.ini:3: tns: range '1215-12' needs two numbers of equal length"),
+        ("[peer \"p\"]\naddresses = 10.0.0.1\ntns = abc", "t.ini:3: tns: 'abc' is not a TN"),
+        ("[peer \"p\"]\naddresses = 10.0.0.1\ncolour = blue", "t.ini:3: colour: unknown key in [peer \"p\"]"),
+        ("[peer]\naddresses = 10.0.0.1", "t.ini:1: peer section needs a name"),
+        ("[peer \"p\"]\naddresses = 10.0.0.1\n[peer \"p\"]\naddresses = 10.0.0.2", "t.ini:3: duplicate section [peer \"p\"], first at line 1"),
+        ("[sign]\nnot_owned_attestation = D", "t.ini:2: not_owned_attestation: must be one of A, B, C, none"),
+        ("[sign]\nskip_dest_prefixes = 44x", "t.ini:2: skip_dest_prefixes: '44x' is not a digit prefix"),
+        ("[verify]\nrevocation = ocsp, magic", "t.ini:2: revocation: 'magic' is not one of none, short_lived, ocsp, crl"),
+        ("[verify]\nverstat_headers = to", "t.ini:2: verstat_headers: 'to' is not pai or from"),
+        ("[verify]\nmax_date_age_s = 0", "t.ini:2: max_date_age_s: must be in 1...86400"),
+        ("[credential \"c\"]\nx5u = https://x/y", "t.ini:1: private_key: missing"),
+        ("[credential \"c\"]\nprivate_key = /nonexistent/key.pem\nx5u = https://x/y", "t.ini:2: private_key: credential \"c\": cannot read"),
+        ("[credential \"c\"]\nprivate_key = /k\nx5u = ftp://x/y", "t.ini:3: x5u: must be an https URL"),
+        ("[stir]\n[stir]", "t.ini:2: duplicate section [stir]"),
+    ])
+    func rejectsBadValuesWithFileLineAndKey(text: String, expected: String) {
+        let message = configError(text)
+        #expect(message?.hasPrefix(expected) == true, "got \(message ?? "no error")")
+    }
+
+    @Test func mismatchedKeyAndCertificateRefuseToLoad() throws {
+        let keys = try KeyFiles()
+        let otherCert = try keys.certificate(forOther: true)
+        let message = configError("""
+        [credential "main"]
+        private_key = \(keys.keyPath)
+        certificate = \(otherCert)
+        x5u = https://cr.example.net/main.pem
+        """)
+        #expect(message?.hasPrefix("t.ini:3: certificate: credential \"main\": private_key \(keys.keyPath) does not match") == true,
+                "got \(message ?? "no error")")
+    }
+
+    @Test func daemonConfigurationCarriesTheStirSections() throws {
+        let doc = try INIDocument.parse("[peer \"default\"]\nstrip_identity = yes\n", file: "t.ini")
+        let c = try DaemonConfiguration(document: doc)
+        #expect(c.stir.peers.first?.stripIdentity == true)
+        #expect(c.stir.isEnabled)
+        #expect(!DaemonConfiguration().stir.isEnabled)
+    }
+
+    @Test func everyStirKeyIsDocumentedInTheExample() throws {
+        let text = try String(contentsOf: DaemonConfigurationTests.repoRoot.appendingPathComponent("etc/stird.ini"), encoding: .utf8)
+        let keys = ["orig_source", "dest_source", "tn_detection", "numbering_plan", "max_date_skew_s", "skewed_date",
+                    "not_owned_attestation", "skip_dest_prefixes", "only_dest_prefixes", "trust_anchors_file", "trust_anchors_dir",
+                    "x5u_hosts", "x5u_ports", "x5u_allow_http", "allow_special_purpose_addresses", "https_ca_file",
+                    "cache_max_entries", "cache_default_ttl_s", "cache_min_ttl_s", "cache_max_ttl_s", "negative_ttl_s",
+                    "negative_ttl_max_s", "fetch_timeout_ms", "lookup_deadline_ms", "fetch_max_bytes", "cache_dir", "revocation",
+                    "revocation_failure", "short_lived_max_s", "require_shaken_cn", "max_date_age_s", "max_iat_age_s",
+                    "max_future_skew_s", "require_date", "allow_compact_form", "accept_baseline", "check_destination",
+                    "max_identity_headers", "verstat_headers", "attestation_header", "addresses", "trusted", "sign", "verify",
+                    "on_failure", "reason_form", "require_identity", "strip_identity", "tns", "gateway", "private_key",
+                    "certificate", "x5u", "spc"]
+        for key in keys {
+            #expect(text.contains("\(key) ="), "etc/stird.ini does not document \(key)")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Logging
+import Testing
+@testable import StirDaemon
+
+@Suite struct StirPipelineTests {
+    let logger = Logger(label: "test")
+
+    @Test func noPeersMeansNoProcessors() throws {
+        #expect(try StirPipeline.processors(for: StirConfiguration(), logger: logger).isEmpty)
+    }
+
+    @Test func processorsRunScrubThenVerifyThenSign() throws {
+        let keys = try KeyFiles()
+        var c = try parseConfig("""
+        [peer "pbx"]
+        addresses = 10.0.0.1
+        trusted = yes
+        sign = yes
+        [credential "main"]
+        private_key = \(keys.keyPath)
+        x5u = https://cr.example.net/main.pem
+        """)
+        #expect(try StirPipeline.processors(for: c, logger: logger).map(\.name) == ["stir-scrub", "stir-sign"])
+        let anchors = try keys.certificate()
+        c.verify.trustAnchorsFile = anchors
+        var carrier = PeerConfiguration(name: "carrier")
+        carrier.networks = [IPNetwork("10.0.0.2")!]
+        carrier.verify = true
+        c.peers.append(carrier)
+        #expect(try StirPipeline.processors(for: c, logger: logger).map(\.name) == ["stir-scrub", "stir-verify", "stir-sign"])
+    }
+
+    @Test func unreadableTrustAnchorsRefuseToStart() throws {
+        var c = StirConfiguration()
+        var carrier = PeerConfiguration(name: "carrier")
+        carrier.networks = [IPNetwork("10.0.0.2")!]
+        carrier.verify = true
+        c.peers = [carrier]
+        c.verify.trustAnchorsFile = "/nonexistent/roots.pem"
+        #expect(throws: StirPipeline.SetupError.self) { try StirPipeline.processors(for: c, logger: logger) }
+    }
+}
