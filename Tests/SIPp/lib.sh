@@ -85,7 +85,11 @@ start_uas() {
 # (0 = every call succeeded). Stats land in $WORK/NAME.csv.
 run_uac() {
     local name=$1; shift
-    (cd "$WORK" && sipp -nostdin -i 127.0.0.1 -p "${UAC_PORT:-$((STIRD_PORT + 20))}" -timeout 90s -timeout_error \
+    # Local port: UAC_PORT, else STIRD_PORT + 20, else SIPp's default.
+    local port=()
+    if [ -n "${UAC_PORT:-}" ]; then port=(-p "$UAC_PORT")
+    elif [ -n "${STIRD_PORT:-}" ]; then port=(-p "$((STIRD_PORT + 20))"); fi
+    (cd "$WORK" && sipp -nostdin -i 127.0.0.1 "${port[@]}" -timeout 90s -timeout_error \
         -trace_stat -stf "$WORK/$name.csv" -trace_err "$@" > "$WORK/$name.out" 2>&1)
     local rc=$?
     if [ $rc -ne 0 ]; then

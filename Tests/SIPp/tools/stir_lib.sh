@@ -42,6 +42,8 @@ start_named() {
 # stird_header ADDR PORT: the [general] and [listen] sections of a test stird.
 stird_header() {
     printf '[general]\nlog_level = debug\ndrain_timeout_s = 2\n[listen]\nudp = %s:%s\ntcp = %s:%s\n' "$1" "$2" "$1" "$2"
+    # Each test stird gets its own metrics port (port + 5), so several can run.
+    printf '[metrics]\nlisten = %s:%s\n' "$1" "$(($2 + 5))"
 }
 
 # verify_section: a [verify] section trusting the test PKI's root over loopback.
