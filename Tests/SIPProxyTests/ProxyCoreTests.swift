@@ -80,6 +80,21 @@ struct ProxyCoreTests {
         #expect(spiral.first?.message?.vias.count == 4)
     }
 
+    @Test func forwardsA2xxAckStatelesslyButDropsItWhenItLoopsBack() throws {
+        let h = ProxyHarness()
+        let ack = Msg.invite(branch: "z9hG4bKack1", method: "ACK")
+            .replacingOccurrences(of: "To: <sip:+15551230000@127.0.0.1>", with: "To: <sip:+15551230000@127.0.0.1>;tag=t9")
+        h.receive(ack)
+        let out = h.take()
+        #expect(out.count == 1)
+        let fwd = try #require(out.first?.message)
+        #expect(fwd.method == "ACK" && out[0].to == ProxyHarness.callee)
+        // The same ACK comes back through another hop: dropped, not forwarded again.
+        fwd.prependVia("SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKother")
+        h.receive(String(decoding: fwd.serialize(), as: UTF8.self), from: ProxyHarness.callee)
+        #expect(h.take().isEmpty)
+    }
+
     @Test func absorbsRetransmittedInviteAndResendsLastResponse() throws {
         let h = ProxyHarness()
         h.receive(Msg.invite())

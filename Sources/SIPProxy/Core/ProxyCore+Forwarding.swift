@@ -185,6 +185,11 @@ extension ProxyCore {
     /// §16.11: forward without state (ACK for 2xx, CANCEL without context).
     func forwardStatelessly(_ request: SIPMessage, _ rx: ReceivedMessage) {
         if let mf = request.maxForwards, mf <= 0 { return }
+        // An ACK cannot be answered 482: a looping one is dropped (§16.3 step 4).
+        if hasLooped(request) {
+            decision(request.callID ?? "-", request.method ?? "", "stateless: loop detected, dropped")
+            return
+        }
         guard let hop = nextHop(for: request) else {
             decision(request.callID ?? "-", request.method ?? "", "stateless: no route, dropped")
             return

@@ -134,12 +134,7 @@ extension ProxyCore {
             return (483, "Too Many Hops", [])
         }
         // Step 4: loop detection (optional in the RFC; cheap here).
-        let hash = Branch.loopHash(of: request)
-        for via in request.vias where isLocal(host: via.host, port: via.port ?? 5060) {
-            if let b = via.branch, Branch.loopHashPart(ofBranch: b) == hash {
-                return (482, "Loop Detected", [])
-            }
-        }
+        if hasLooped(request) { return (482, "Loop Detected", []) }
         // Step 5: Proxy-Require.
         let required = request.headers(named: "Proxy-Require")
             .flatMap { $0.split(separator: ",").map { String($0).trimmingCharactersInSet() } }
@@ -149,6 +144,17 @@ extension ProxyCore {
             return (420, "Bad Extension", [("Unsupported", unsupported.joined(separator: ", "))])
         }
         return nil
+    }
+
+    /// A Via of ours whose loop hash matches the request as it is now: it
+    /// came back unchanged (a loop), not retargeted (a spiral).
+    func hasLooped(_ request: SIPMessage) -> Bool {
+        let vias = request.vias
+        guard vias.contains(where: { isLocal(host: $0.host, port: $0.port ?? 5060) }) else { return false }
+        let hash = Branch.loopHash(of: request)
+        return vias.contains { via in
+            isLocal(host: via.host, port: via.port ?? 5060) && via.branch.flatMap(Branch.loopHashPart(ofBranch:)) == hash
+        }
     }
 
     func decision(_ callID: String, _ method: String, _ what: String) {
