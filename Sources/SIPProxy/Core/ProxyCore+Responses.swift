@@ -26,6 +26,9 @@ extension ProxyCore {
         if status >= 200, ctx.finalStatusSent == nil { ctx.finalStatusSent = status }
         if status >= 200 { ctx.shed() }
         feed(ctx, .tuResponse(status: status), .tuResponse(status: status))
+        // RFC 6026 §7.1: in Accepted the transaction never resends a 2xx
+        // (further 2xx come from downstream through us), so the bytes can go.
+        if (200..<300).contains(status), ctx.method == "INVITE" { ctx.lastResponse = nil }
     }
 
     func sendUpstream(_ ctx: ServerContext, _ bytes: [UInt8]) {
