@@ -210,6 +210,27 @@ struct ProxyCoreTests {
         #expect(out.first?.message?.headers(named: "Reason") == ["SIP;cause=438"])
     }
 
+    @Test func notedHeadersGoOnTheNextUpstreamResponseOnly() throws {
+        final class Noter: RequestProcessor {
+            let name = "noter"
+            func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision {
+                context.notes.upstreamResponseHeaders.append((name: "Reason", value: "SIP;cause=438;text=\"Invalid Identity Header\""))
+                return .proceed
+            }
+        }
+        let h = ProxyHarness(processors: [Noter()])
+        h.receive(Msg.invite())
+        let fwd = try #require(h.take().first?.message)
+        #expect(fwd.headers(named: "Reason").isEmpty)
+        h.receive(Msg.response(to: fwd, status: 100, reason: "Trying"), from: ProxyHarness.callee)
+        h.receive(Msg.response(to: fwd, status: 180, reason: "Ringing"), from: ProxyHarness.callee)
+        let ringing = try #require(h.take().first { $0.firstLine.hasPrefix("SIP/2.0 180") }?.message)
+        #expect(ringing.headers(named: "Reason") == ["SIP;cause=438;text=\"Invalid Identity Header\""])
+        h.receive(Msg.response(to: fwd, status: 200, reason: "OK"), from: ProxyHarness.callee)
+        let ok = try #require(h.take().first { $0.firstLine.hasPrefix("SIP/2.0 200") }?.message)
+        #expect(ok.headers(named: "Reason").isEmpty)
+    }
+
     @Test func suspendedRequestTimesOutWith500() {
         let p = ManualProcessor()
         var cfg = ProxyConfiguration()

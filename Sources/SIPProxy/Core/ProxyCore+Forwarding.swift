@@ -20,7 +20,7 @@ extension ProxyCore {
             let current = index
             let context = RequestContext(source: ctx.upstream.address, local: ctx.upstream.local,
                                          transport: ctx.upstream.transport, callID: ctx.callID,
-                                         method: ctx.method, logger: logger)
+                                         method: ctx.method, logger: logger, notes: ctx.notes)
             let resumption = ProcessorResumption(queue: queue) { [weak self, weak ctx] work in
                 guard let self, let ctx else { return }
                 self.resume(ctx, processor: current, work: work)

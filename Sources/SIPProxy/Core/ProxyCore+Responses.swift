@@ -11,6 +11,7 @@ extension ProxyCore {
         }
         let response = original.makeResponse(status: status, reason: reason, toTag: status > 100 ? ctx.toTag : nil)
         for h in headers { response.addHeader(name: h.name, value: h.value) }
+        if status > 100 { ctx.notes.drain(into: response) }
         if status >= 200, ctx.phase != .forwarded { ctx.phase = .answered }
         sendOnServer(ctx, response.serialize(), status: status)
     }
@@ -87,6 +88,7 @@ extension ProxyCore {
             return
         }
         response.removeTopVia()
+        server.notes.drain(into: response)
         stats.responsesForwarded += 1
         sendOnServer(server, response.serialize(), status: status)
     }

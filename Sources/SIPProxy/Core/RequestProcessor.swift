@@ -22,6 +22,27 @@ public struct RequestContext {
     public var callID: String
     public var method: String
     public var logger: Logger
+    /// Per-transaction notes shared by the processors and the core.
+    public var notes: TransactionNotes
+}
+
+/// What processors leave for the rest of a transaction. Touch it only on
+/// the SIP loop (in `process` or inside a `resume` closure).
+public final class TransactionNotes {
+    /// Header fields added to the next provisional (>100) or final response
+    /// sent upstream for this request, then cleared: e.g. a verifier that
+    /// lets a call continue reports why in a Reason header (RFC 8224 §6.2.2,
+    /// RFC 9410).
+    public var upstreamResponseHeaders: [(name: String, value: String)] = []
+
+    public init() {}
+
+    /// Adds the pending headers to `response` once.
+    func drain(into response: SIPMessage) {
+        guard !upstreamResponseHeaders.isEmpty else { return }
+        for h in upstreamResponseHeaders { response.addHeader(name: h.name, value: h.value) }
+        upstreamResponseHeaders.removeAll()
+    }
 }
 
 /// A step in the request pipeline. `process` runs on the SIP loop and must not

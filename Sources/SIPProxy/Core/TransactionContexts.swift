@@ -67,6 +67,7 @@ final class ServerContext {
     var cancelled = false
     var finalStatusSent: Int?
     let toTag: String
+    let notes = TransactionNotes()
 
     init(key: ServerKey, machine: Machine, method: String, callID: String, receivedBytes: [UInt8],
          request: SIPMessage, upstream: Upstream, toTag: String) {

@@ -58,12 +58,13 @@ public final class VerificationProcessor: RequestProcessor {
             if let cached = source.cached(url, at: time) { certificates[url] = cached } else { missing.append(url) }
         }
         if missing.isEmpty {
-            return apply(timedFinish(plan, certificates), to: request, peer: peer, log: log)
+            return apply(timedFinish(plan, certificates), to: request, peer: peer, log: log, notes: context.notes)
         }
         // Rule 1: suspend; answers arrive on `gather`, the decision runs on the loop.
         log.debug("stir-verify: fetching certificates", metadata: ["x5u": "\(missing)"])
         let state = Gathered(certificates: certificates, remaining: missing.count)
         let logger = log
+        let notes = context.notes
         for url in missing {
             source.fetch(url, at: time, queue: gather) { [self] result in
                 state.certificates[url] = result
@@ -71,7 +72,7 @@ public final class VerificationProcessor: RequestProcessor {
                 guard state.remaining == 0 else { return }
                 let found = state.certificates
                 resumption.resume { request in
-                    self.apply(self.timedFinish(plan, found), to: request, peer: peer, log: logger)
+                    self.apply(self.timedFinish(plan, found), to: request, peer: peer, log: logger, notes: notes)
                 }
             }
         }
@@ -98,7 +99,8 @@ public final class VerificationProcessor: RequestProcessor {
 
     /// Maps the result to the peer's policy (RFC 8224 §6.2.2; ATIS-1000074
     /// §5.3.2; RFC 9410 §4) and annotates the request to forward.
-    func apply(_ result: VerificationResult, to request: SIPMessage, peer: PeerConfiguration, log: Logger) -> ProcessorDecision {
+    func apply(_ result: VerificationResult, to request: SIPMessage, peer: PeerConfiguration, log: Logger,
+               notes: TransactionNotes? = nil) -> ProcessorDecision {
         StirdMetrics.shared.verificationOutcome(label: result.metricLabel)
         let perHeader = result.headers.map { $0.outcome.failure?.code ?? "valid" }
         if let failure = result.failure {
@@ -113,7 +115,12 @@ public final class VerificationProcessor: RequestProcessor {
                 case .reject:
                     return .respond(status: status, reason: reason, headers: [])
                 case .continueWithReason:
-                    if let value = result.reasonHeaderValue(peer.reasonForm) { request.addHeader(name: "Reason", value: value) }
+                    // Downstream sees why (on the INVITE); upstream too, in the
+                    // next provisional or final response (RFC 8224 §6.2.2, RFC 9410).
+                    if let value = result.reasonHeaderValue(peer.reasonForm) {
+                        request.addHeader(name: "Reason", value: value)
+                        notes?.upstreamResponseHeaders.append((name: "Reason", value: value))
+                    }
                 case .continue:
                     break
                 }
