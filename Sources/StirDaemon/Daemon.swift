@@ -11,9 +11,10 @@ public final class Daemon {
     private let configPath: String?
     private var config: DaemonConfiguration
     private let logger: Logger
-    public let queue = DispatchQueue(label: "stird.sip", qos: .userInitiated)
+    /// The transport queue: sockets, signals; the proxy loops have their own.
+    public let queue = DispatchQueue(label: "stird.transport", qos: .userInitiated)
     private var transport: TransportLayer!
-    private var core: ProxyCore!
+    private var shards: ProxyShards!
     private var signalSources: [DispatchSourceSignal] = []
     private var draining = false
     private var metricsServer: MetricsServer?
@@ -29,14 +30,16 @@ public final class Daemon {
     public func start() throws {
         try queue.sync {
             transport = TransportLayer(config: config.transport, queue: queue, logger: logger)
-            let scheduler = LoopTimerScheduler(queue: queue)
             var processors: [RequestProcessor] = []
             if let d = config.debugSuspend { processors.append(DelayProcessor(delay: d)) }
             processors += try StirPipeline.processors(for: config.stir, logger: logger)
-            core = ProxyCore(config: config.proxy, sender: transport, scheduler: scheduler, queue: queue,
-                             processors: processors, logger: logger)
+            // Processors are built once and shared by the loops (they are
+            // thread-safe: immutable tables, locked caches, own queues).
+            let shared = processors
+            shards = ProxyShards(count: config.loops, config: config.proxy, sender: transport,
+                                 makeProcessors: { shared }, logger: logger)
             self.processors = processors
-            transport.onMessage = { [core] rx in core!.receive(rx) }
+            transport.onMessage = { [shards] rx in shards!.receive(rx) }
             try transport.start()
         }
         try startMetrics()
@@ -50,8 +53,8 @@ public final class Daemon {
         let metrics = StirdMetrics.shared
         metrics.register { [queue, weak self] in
             queue.sync {
-                guard let self, let core = self.core else { return [] }
-                return StirdMetrics.samples(for: core.stats, activeTransactions: core.activeTransactionCount)
+                guard let self, let shards = self.shards else { return [] }
+                return StirdMetrics.samples(for: shards.stats, activeTransactions: shards.activeTransactionCount)
             }
         }
         // The certificate cache's counters (its own lock; no hop to the loop).
@@ -87,8 +90,8 @@ public final class Daemon {
         do {
             let routes = try DaemonConfiguration.readRoutes(INIDocument.load(path: path))
             _ = try DaemonConfiguration.load(path: path)  // whole file must still be valid
-            core.updateRoutes(routes)
-            logger.notice("routes reloaded", metadata: ["routes": "\(routes.routes.count)", "active-transactions": "\(core.activeTransactionCount)"])
+            shards.forEach { $0.updateRoutes(routes) }
+            logger.notice("routes reloaded", metadata: ["routes": "\(routes.routes.count)", "active-transactions": "\(shards.activeTransactionCount)"])
         } catch {
             logger.error("reload failed, keeping the old routes: \(error)")
         }
@@ -102,13 +105,14 @@ public final class Daemon {
             exit(1)
         }
         draining = true
-        core.beginDrain()
+        shards.forEach { $0.beginDrain() }
         transport.stopListening()
-        logger.notice("draining", metadata: ["pending": "\(core.pendingTransactionCount)", "timeout": "\(config.drainTimeout)"])
+        logger.notice("draining", metadata: ["pending": "\(shards.pendingTransactionCount)", "timeout": "\(config.drainTimeout)"])
         let deadline = DispatchTime.now() + .milliseconds(Int(config.drainTimeout.components.seconds * 1000))
         func check() {
-            if core.pendingTransactionCount == 0 || DispatchTime.now() >= deadline {
-                logger.notice("stopped", metadata: ["pending": "\(core.pendingTransactionCount)"])
+            let pending = shards.pendingTransactionCount
+            if pending == 0 || DispatchTime.now() >= deadline {
+                logger.notice("stopped", metadata: ["pending": "\(pending)"])
                 transport.shutdown()
                 exit(0)
             }

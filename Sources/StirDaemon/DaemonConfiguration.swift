@@ -1,3 +1,4 @@
+import Foundation
 import INIConfig
 import Logging
 import SIPProxy
@@ -14,6 +15,10 @@ public struct DaemonConfiguration: Equatable, Sendable {
     /// Test aid: when set, every request is suspended this long by a processor
     /// before routing (exercises the suspend/resume seam live).
     public var debugSuspend: Duration?
+    /// Proxy loops (serial queues) that share the work by Call-ID; 0 in the
+    /// file means one per CPU core.
+    public var loops = DaemonConfiguration.cores
+    static var cores: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 64)) }
     /// The Prometheus endpoint (`[metrics]`).
     public var metrics = MetricsConfiguration()
     /// Peers, credentials, signing and verification (`[stir]`, `[sign]`,
@@ -114,6 +119,8 @@ public struct DaemonConfiguration: Equatable, Sendable {
         proxy.localNames = try r.list("local_names", default: [])
         proxy.supportedExtensions = Set(try r.list("supported_extensions", default: []))
         proxy.resolveNames = try r.bool("resolve_names", default: true)
+        let loopCount = try r.int("loops", default: 0, range: 0...64)
+        loops = loopCount == 0 ? Self.cores : loopCount
         try r.finish()
         if let hosts = doc.section(named: "hosts") {
             for entry in hosts.entries {

@@ -38,3 +38,19 @@ import Testing
         #expect(SocketAddress(endpoint: "127.0.0.1:99999", defaultPort: 5060) == nil)
     }
 }
+
+@Suite struct ProxyShardsTests {
+    @Test func callIDPicksTheLoopAndCompactFormMatchesLongForm() {
+        let long = Array("INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP x;branch=z9hG4bK1\r\nCall-ID:  abc@host \r\nCSeq: 1 INVITE\r\n\r\n".utf8)
+        let compact = Array("SIP/2.0 200 OK\r\nv: SIP/2.0/UDP x;branch=z9hG4bK1\r\ni: abc@host\r\nCSeq: 1 INVITE\r\n\r\n".utf8)
+        let other = Array("BYE sip:a@b SIP/2.0\r\ncall-id: zzz@host\r\n\r\n".utf8)
+        #expect(ProxyShards.callIDValue(long).map { Array($0) } == Array("abc@host".utf8))
+        #expect(ProxyShards.callIDValue(compact).map { Array($0) } == Array("abc@host".utf8))
+        #expect(ProxyShards.shardIndex(long, count: 7) == ProxyShards.shardIndex(compact, count: 7))
+        #expect(ProxyShards.callIDValue(other).map { Array($0) } == Array("zzz@host".utf8))
+        // A body line that looks like Call-ID does not count.
+        let body = Array("OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\r\nCall-ID: body\r\n".utf8)
+        #expect(ProxyShards.callIDValue(body) == nil)
+        #expect(ProxyShards.shardIndex(body, count: 4) == 0)
+    }
+}

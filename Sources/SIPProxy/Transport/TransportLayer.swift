@@ -25,6 +25,14 @@ public final class TransportLayer: MessageSender {
     private var connectionByRemote: [SocketAddress: UInt64] = [:]
     private var nextConnectionID: UInt64 = 1
     private var sweepTimer: DispatchSourceTimer?
+    private struct LocalKey: Hashable {
+        var transport: TransportProtocol
+        var family: SocketAddress.Family
+    }
+    /// Fixed at `start()`, read from any thread afterwards.
+    private var localAddresses: [LocalKey: SocketAddress] = [:]
+    private var udpByFamily: [SocketAddress.Family: UDPSocket] = [:]
+    static let queueKey = DispatchSpecificKey<ObjectIdentifier>()
     /// Receives every message; set before `start()`. Called on `queue`.
     public var onMessage: ((ReceivedMessage) -> Void)?
 
@@ -50,6 +58,20 @@ public final class TransportLayer: MessageSender {
             }
             listeners.append(listener)
             logger.info("listening", metadata: ["transport": "tcp", "address": "\(listener.local)"])
+        }
+        queue.setSpecific(key: TransportLayer.queueKey, value: ObjectIdentifier(self))
+        for t in TransportProtocol.allCases {
+            for f in [SocketAddress.Family.inet, .inet6] {
+                let a: SocketAddress?
+                switch t {
+                case .udp: a = udpSockets.first { $0.local.family == f }?.local ?? udpSockets.first?.local
+                case .tcp: a = listeners.first { $0.local.family == f }?.local ?? listeners.first?.local
+                }
+                localAddresses[LocalKey(transport: t, family: f)] = a
+            }
+        }
+        for f in [SocketAddress.Family.inet, .inet6] {
+            udpByFamily[f] = udpSockets.first { $0.local.family == f }
         }
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + 1, repeating: 1)
@@ -81,17 +103,16 @@ public final class TransportLayer: MessageSender {
     public var openConnectionCount: Int { connections.count }
 
     public func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress? {
-        switch transport {
-        case .udp: return udpSockets.first { $0.local.family == family }?.local ?? udpSockets.first?.local
-        case .tcp: return listeners.first { $0.local.family == family }?.local ?? listeners.first?.local
-        }
+        localAddresses[LocalKey(transport: transport, family: family)]
     }
 
+    /// Sends from any thread: UDP goes out at once (`sendto` on a socket that
+    /// never changes after `start`); TCP hops to the transport queue, which
+    /// owns the connections.
     public func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?) {
-        dispatchPrecondition(condition: .onQueue(queue))
         switch transport {
         case .udp:
-            guard let sock = udpSockets.first(where: { $0.local.family == destination.family }) else {
+            guard let sock = udpByFamily[destination.family] else {
                 logger.warning("no UDP socket for address family", metadata: ["to": "\(destination)"])
                 return
             }
@@ -99,15 +120,23 @@ public final class TransportLayer: MessageSender {
                 logger.debug("UDP send failed", metadata: ["to": "\(destination)", "error": "\(errnoText())"])
             }
         case .tcp:
-            if let id = connectionID, let c = connections[id], !c.closed {
-                c.send(bytes)
-            } else if let id = connectionByRemote[destination], let c = connections[id], !c.closed {
-                c.send(bytes)
-            } else if let c = openConnection(to: destination) {
-                c.send(bytes)
+            if DispatchQueue.getSpecific(key: TransportLayer.queueKey) == ObjectIdentifier(self) {
+                sendTCP(bytes, to: destination, connectionID: connectionID)
             } else {
-                logger.warning("TCP connect failed", metadata: ["to": "\(destination)"])
+                queue.async { self.sendTCP(bytes, to: destination, connectionID: connectionID) }
             }
+        }
+    }
+
+    private func sendTCP(_ bytes: [UInt8], to destination: SocketAddress, connectionID: UInt64?) {
+        if let id = connectionID, let c = connections[id], !c.closed {
+            c.send(bytes)
+        } else if let id = connectionByRemote[destination], let c = connections[id], !c.closed {
+            c.send(bytes)
+        } else if let c = openConnection(to: destination) {
+            c.send(bytes)
+        } else {
+            logger.warning("TCP connect failed", metadata: ["to": "\(destination)"])
         }
     }
 

@@ -1,0 +1,111 @@
+import Dispatch
+import Logging
+
+/// Several proxy loops, each a `ProxyCore` on its own serial queue with its
+/// own timer wheel; a message goes to the loop its Call-ID hashes to, so
+/// every transaction and dialog of a call lives on one loop (rule 2 of the
+/// house). The transport queue only reads sockets and hands messages over.
+public final class ProxyShards {
+    public let shards: [ProxyCore]
+
+    /// - Parameter makeProcessors: called once per loop (processors may keep
+    ///   per-loop state); shared thread-safe processors can be returned each time.
+    public init(count: Int, config: ProxyConfiguration, sender: MessageSender,
+                makeProcessors: () throws -> [RequestProcessor], logger: Logger) rethrows {
+        var cores: [ProxyCore] = []
+        for i in 0..<max(1, count) {
+            let queue = DispatchQueue(label: "stird.sip.\(i)", qos: .userInitiated)
+            let scheduler = LoopTimerScheduler(queue: queue)
+            var log = logger
+            log[metadataKey: "loop"] = "\(i)"
+            cores.append(ProxyCore(config: config, sender: sender, scheduler: scheduler, queue: queue,
+                                   processors: try makeProcessors(), logger: log))
+        }
+        shards = cores
+    }
+
+    /// Called on the transport queue for every message.
+    public func receive(_ rx: ReceivedMessage) {
+        let core = shards.count == 1 ? shards[0] : shards[ProxyShards.shardIndex(rx.bytes, count: shards.count)]
+        core.queue.async { core.receive(rx) }
+    }
+
+    /// Runs `body` on every loop and waits (never call from a loop's own queue).
+    public func forEach(_ body: @escaping (ProxyCore) -> Void) {
+        for core in shards { core.queue.sync { body(core) } }
+    }
+
+    public var pendingTransactionCount: Int {
+        shards.reduce(0) { sum, core in sum + core.queue.sync { core.pendingTransactionCount } }
+    }
+
+    public var activeTransactionCount: Int {
+        shards.reduce(0) { sum, core in sum + core.queue.sync { core.activeTransactionCount } }
+    }
+
+    /// Counters summed over the loops.
+    public var stats: ProxyStats {
+        var total = ProxyStats()
+        for core in shards {
+            let s = core.queue.sync { core.stats }
+            total.requestsReceived += s.requestsReceived
+            total.responsesReceived += s.responsesReceived
+            total.parseFailures += s.parseFailures
+            total.statelessResponses += s.statelessResponses
+            total.requestsForwarded += s.requestsForwarded
+            total.responsesForwarded += s.responsesForwarded
+            total.retransmissionsAbsorbed += s.retransmissionsAbsorbed
+            total.strayResponses += s.strayResponses
+            total.droppedResponses += s.droppedResponses
+            total.suspended += s.suspended
+        }
+        return total
+    }
+
+    /// The loop for a message: FNV-1a of its Call-ID value (`Call-ID:` or
+    /// compact `i:`, RFC 3261 §20.8), found by a byte scan of the header
+    /// section; loop 0 when there is none (the core answers or drops it).
+    static func shardIndex(_ bytes: [UInt8], count: Int) -> Int {
+        guard let value = callIDValue(bytes) else { return 0 }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in value { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return Int(h % UInt64(count))
+    }
+
+    static func callIDValue(_ bytes: [UInt8]) -> ArraySlice<UInt8>? {
+        let n = min(bytes.count, 16_384)
+        var lineStart = 0
+        var i = 0
+        while i < n {
+            if bytes[i] == 10 {  // LF: a header line starts after it
+                lineStart = i + 1
+                if lineStart < n, bytes[lineStart] == 13 || bytes[lineStart] == 10 { return nil }  // end of headers
+                if let v = value(of: bytes, at: lineStart, limit: n) { return v }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The trimmed value when the line at `start` is a Call-ID header field.
+    private static func value(of bytes: [UInt8], at start: Int, limit: Int) -> ArraySlice<UInt8>? {
+        func lower(_ b: UInt8) -> UInt8 { (b >= 65 && b <= 90) ? b + 32 : b }
+        var j = start
+        let long = Array("call-id".utf8)
+        if j + long.count <= limit, (0..<long.count).allSatisfy({ lower(bytes[j + $0]) == long[$0] }) {
+            j += long.count
+        } else if j < limit, lower(bytes[j]) == UInt8(ascii: "i") {
+            j += 1
+        } else {
+            return nil
+        }
+        while j < limit, bytes[j] == 32 || bytes[j] == 9 { j += 1 }
+        guard j < limit, bytes[j] == UInt8(ascii: ":") else { return nil }
+        j += 1
+        while j < limit, bytes[j] == 32 || bytes[j] == 9 { j += 1 }
+        var end = j
+        while end < limit, bytes[end] != 13, bytes[end] != 10 { end += 1 }
+        while end > j, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
+        return end > j ? bytes[j..<end] : nil
+    }
+}
