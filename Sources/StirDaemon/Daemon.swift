@@ -36,7 +36,7 @@ public final class Daemon {
             // Processors are built once and shared by the loops (they are
             // thread-safe: immutable tables, locked caches, own queues).
             let shared = processors
-            shards = ProxyShards(count: config.loops, config: config.proxy, sender: transport,
+            shards = ProxyShards(count: config.loops, config: config.proxy, sender: transport, maxQueued: config.maxQueuedPerLoop,
                                  makeProcessors: { shared }, logger: logger)
             self.processors = processors
             transport.onMessage = { [shards] rx in shards!.receive(rx) }

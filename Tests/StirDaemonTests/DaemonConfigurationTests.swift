@@ -24,7 +24,7 @@ import Testing
                     "tcp_max_connections", "udp_receive_buffer_bytes", "t1_ms", "t2_ms", "t4_ms", "timer_c_s",
                     "trying_after_ms", "record_route", "default_max_forwards", "processor_timeout_ms",
                     "local_names", "supported_extensions", "resolve_names", "user_prefix", "domain",
-                    "next_hop", "transport", "suspend_requests_ms", "enabled", "listen", "loops"]
+                    "next_hop", "transport", "suspend_requests_ms", "enabled", "listen", "loops", "max_queued_messages"]
         for key in keys {
             #expect(text.contains("\(key) ="), "etc/stird.ini does not document \(key)")
         }

@@ -132,6 +132,8 @@ public struct ProxyStats: Equatable, Sendable {
     public var strayResponses = 0
     public var droppedResponses = 0
     public var suspended = 0
+    /// Messages dropped before parsing because their loop was overloaded.
+    public var overloadDrops = 0
     public init() {}
 }
 

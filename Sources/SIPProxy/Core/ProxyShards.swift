@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Logging
 
 /// Several proxy loops, each a `ProxyCore` on its own serial queue with its
@@ -7,10 +8,18 @@ import Logging
 /// house). The transport queue only reads sockets and hands messages over.
 public final class ProxyShards {
     public let shards: [ProxyCore]
+    /// Messages handed to a loop and not yet processed, per loop. Past
+    /// `maxQueued` a loop is overloaded and new messages are dropped on the
+    /// transport queue (UDP peers retransmit; TCP is rarely the cause), which
+    /// bounds memory instead of queueing without limit.
+    private var queued: [Int]
+    private let lock = NSLock()
+    public let maxQueued: Int
+    private var dropped = 0
 
     /// - Parameter makeProcessors: called once per loop (processors may keep
     ///   per-loop state); shared thread-safe processors can be returned each time.
-    public init(count: Int, config: ProxyConfiguration, sender: MessageSender,
+    public init(count: Int, config: ProxyConfiguration, sender: MessageSender, maxQueued: Int = 100_000,
                 makeProcessors: () throws -> [RequestProcessor], logger: Logger) rethrows {
         var cores: [ProxyCore] = []
         for i in 0..<max(1, count) {
@@ -22,12 +31,35 @@ public final class ProxyShards {
                                    processors: try makeProcessors(), logger: log))
         }
         shards = cores
+        queued = Array(repeating: 0, count: cores.count)
+        self.maxQueued = maxQueued
     }
 
     /// Called on the transport queue for every message.
     public func receive(_ rx: ReceivedMessage) {
-        let core = shards.count == 1 ? shards[0] : shards[ProxyShards.shardIndex(rx.bytes, count: shards.count)]
-        core.queue.async { core.receive(rx) }
+        let index = shards.count == 1 ? 0 : ProxyShards.shardIndex(rx.bytes, count: shards.count)
+        lock.lock()
+        guard queued[index] < maxQueued else {
+            dropped += 1
+            lock.unlock()
+            return
+        }
+        queued[index] += 1
+        lock.unlock()
+        let core = shards[index]
+        core.queue.async {
+            core.receive(rx)
+            self.lock.lock()
+            self.queued[index] -= 1
+            self.lock.unlock()
+        }
+    }
+
+    /// Messages dropped because their loop was overloaded.
+    public var overloadDrops: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return dropped
     }
 
     /// Runs `body` on every loop and waits (never call from a loop's own queue).
@@ -59,6 +91,7 @@ public final class ProxyShards {
             total.droppedResponses += s.droppedResponses
             total.suspended += s.suspended
         }
+        total.overloadDrops = overloadDrops
         return total
     }
 

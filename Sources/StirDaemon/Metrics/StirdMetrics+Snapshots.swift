@@ -14,6 +14,7 @@ extension StirdMetrics {
             total("requests_received", "SIP requests received and parsed.", stats.requestsReceived),
             total("responses_received", "SIP responses received and parsed.", stats.responsesReceived),
             total("parse_failures", "Datagrams or stream messages that failed to parse.", stats.parseFailures),
+            total("overload_drops", "Messages dropped unparsed because their proxy loop was overloaded.", stats.overloadDrops),
             total("stateless_responses", "Responses sent without a server transaction.", stats.statelessResponses),
             total("requests_forwarded", "Requests forwarded downstream.", stats.requestsForwarded),
             total("responses_forwarded", "Responses forwarded upstream.", stats.responsesForwarded),
