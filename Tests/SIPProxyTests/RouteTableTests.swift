@@ -1,3 +1,5 @@
+import Dispatch
+import Logging
 import Testing
 @testable import SIPProxy
 
@@ -52,5 +54,27 @@ import Testing
         let body = Array("OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\r\nCall-ID: body\r\n".utf8)
         #expect(ProxyShards.callIDValue(body) == nil)
         #expect(ProxyShards.shardIndex(body, count: 4) == 0)
+    }
+}
+
+@Suite struct ProxyShardsOverloadTests {
+    @Test func dropsMessagesPastTheQueueBoundAndCountsThem() {
+        let sender = CapturingSender()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let shards = ProxyShards(count: 1, config: ProxyConfiguration(), sender: sender, maxQueued: 3,
+                                 makeProcessors: { [] }, logger: logger)
+        let core = shards.shards[0]
+        let gate = DispatchSemaphore(value: 0)
+        core.queue.async { gate.wait() }  // the loop is busy
+        for i in 0..<5 {
+            let rx = ReceivedMessage(bytes: Array(Msg.invite(branch: "z9hG4bKo\(i)", callID: "c\(i)").utf8),
+                                     source: ProxyHarness.caller, local: sender.local, transport: .udp, connectionID: nil)
+            shards.receive(rx)
+        }
+        #expect(shards.overloadDrops == 2)
+        gate.signal()
+        #expect(core.queue.sync { core.stats.requestsReceived } == 3)
+        #expect(shards.stats.overloadDrops == 2)
     }
 }
