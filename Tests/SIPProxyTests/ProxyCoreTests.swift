@@ -154,6 +154,16 @@ struct ProxyCoreTests {
         #expect(out.filter { $0.hasPrefix("INVITE") }.count >= 5)  // Timer A retransmissions
     }
 
+    @Test func nonInviteTimeoutSendsNo408Upstream() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite(method: "OPTIONS"))
+        #expect(h.take().first?.message?.method == "OPTIONS")
+        h.advance(.seconds(33))  // Timer F = 64*T1
+        let out = h.take().map(\.firstLine)
+        #expect(!out.contains { $0.hasPrefix("SIP/2.0 408") })  // RFC 4320 §4.2
+        #expect(out.filter { $0.hasPrefix("OPTIONS") }.count >= 5)  // Timer E retransmissions
+    }
+
     @Test func cancelAfterProvisionalIsForwardedAnd487ReachesCaller() throws {
         let h = ProxyHarness()
         h.receive(Msg.invite())

@@ -132,6 +132,12 @@ extension ProxyCore {
     private func clientFailed(_ client: ClientContext, status: Int, reason: String) {
         guard client.method != "CANCEL", client.method != "ACK",
               let server = client.server, servers[server.key] === server, server.finalStatusSent == nil else { return }
+        // RFC 4320 §4.2: a transaction-stateful element never sends 408 to a
+        // non-INVITE request; the client's own Timer F ends it.
+        if status == 408, server.method != "INVITE" {
+            decision(server.callID, server.method, "downstream timeout: no 408 for non-INVITE (RFC 4320)")
+            return
+        }
         decision(server.callID, server.method, "downstream \(status) \(reason)")
         respond(server, status: status, reason: reason)
     }
