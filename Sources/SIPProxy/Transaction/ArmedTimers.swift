@@ -24,3 +24,34 @@ struct ArmedTimers: Equatable, Sendable {
         return armed
     }
 }
+
+/// The timer actions every machine's `Action` enum has; lets the timer
+/// book-keeping below be written once for all four machines.
+protocol TimerAction {
+    static func startTimer(_ timer: TransactionTimer, _ after: Duration) -> Self
+    static func cancelTimer(_ timer: TransactionTimer) -> Self
+    static var terminated: Self { get }
+}
+
+extension InviteClientTransaction.Action: TimerAction {}
+extension NonInviteClientTransaction.Action: TimerAction {}
+extension InviteServerTransaction.Action: TimerAction {}
+extension NonInviteServerTransaction.Action: TimerAction {}
+
+extension ArmedTimers {
+    /// Arms `timer` and returns the action that asks the owner to start it.
+    mutating func start<A: TimerAction>(_ timer: TransactionTimer, _ duration: Duration) -> A {
+        arm(timer, duration)
+        return .startTimer(timer, duration)
+    }
+
+    /// Disarms `timer`; a cancel action only when it was armed.
+    mutating func stop<A: TimerAction>(_ timer: TransactionTimer) -> [A] {
+        disarm(timer) != nil ? [.cancelTimer(timer)] : []
+    }
+
+    /// Cancels every armed timer, then `notify`, then `.terminated` (always last).
+    mutating func end<A: TimerAction>(notify: [A]) -> [A] {
+        disarmAll().map(A.cancelTimer) + notify + [.terminated]
+    }
+}

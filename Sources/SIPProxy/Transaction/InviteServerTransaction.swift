@@ -190,16 +190,15 @@ public struct InviteServerTransaction: Sendable {
     // MARK: timer book-keeping
 
     private mutating func arm(_ timer: TransactionTimer, _ duration: Duration) -> Action {
-        armed.arm(timer, duration)
-        return .startTimer(timer, duration)
+        armed.start(timer, duration)
     }
 
     private mutating func cancel(_ timer: TransactionTimer) -> [Action] {
-        armed.disarm(timer) != nil ? [.cancelTimer(timer)] : []
+        armed.stop(timer)
     }
 
     private mutating func terminate(notify: [Action]) -> [Action] {
         state = .terminated
-        return armed.disarmAll().map(Action.cancelTimer) + notify + [.terminated]
+        return armed.end(notify: notify)
     }
 }

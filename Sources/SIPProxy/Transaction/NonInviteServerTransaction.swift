@@ -100,12 +100,11 @@ public struct NonInviteServerTransaction: Sendable {
     // MARK: timer book-keeping
 
     private mutating func arm(_ timer: TransactionTimer, _ duration: Duration) -> Action {
-        armed.arm(timer, duration)
-        return .startTimer(timer, duration)
+        armed.start(timer, duration)
     }
 
     private mutating func terminate(notify: [Action]) -> [Action] {
         state = .terminated
-        return armed.disarmAll().map(Action.cancelTimer) + notify + [.terminated]
+        return armed.end(notify: notify)
     }
 }
