@@ -51,11 +51,10 @@ public final class Daemon {
     private func startMetrics() throws {
         guard config.metrics.enabled else { return }
         let metrics = StirdMetrics.shared
-        metrics.register { [queue, weak self] in
-            queue.sync {
-                guard let self, let shards = self.shards else { return [] }
-                return StirdMetrics.samples(for: shards.stats, activeTransactions: shards.activeTransactionCount)
-            }
+        // ProxyShards reads each loop's counters on that loop.
+        metrics.register { [weak self] in
+            guard let self, let shards = self.shards else { return [] }
+            return StirdMetrics.samples(for: shards.stats, activeTransactions: shards.activeTransactionCount)
         }
         // The certificate cache's counters (its own lock; no hop to the loop).
         for case let verifier as VerificationProcessor in processors {
@@ -88,8 +87,8 @@ public final class Daemon {
     private func reload() {
         guard let path = configPath else { return }
         do {
-            let routes = try DaemonConfiguration.readRoutes(INIDocument.load(path: path))
-            _ = try DaemonConfiguration.load(path: path)  // whole file must still be valid
+            // The whole file must still be valid; only its routes are applied.
+            let routes = try DaemonConfiguration.load(path: path).proxy.routes
             shards.forEach { $0.updateRoutes(routes) }
             logger.notice("routes reloaded", metadata: ["routes": "\(routes.routes.count)", "active-transactions": "\(shards.activeTransactionCount)"])
         } catch {
@@ -109,15 +108,17 @@ public final class Daemon {
         transport.stopListening()
         logger.notice("draining", metadata: ["pending": "\(shards.pendingTransactionCount)", "timeout": "\(config.drainTimeout)"])
         let deadline = DispatchTime.now() + .milliseconds(Int(config.drainTimeout.components.seconds * 1000))
-        func check() {
-            let pending = shards.pendingTransactionCount
-            if pending == 0 || DispatchTime.now() >= deadline {
-                logger.notice("stopped", metadata: ["pending": "\(pending)"])
-                transport.shutdown()
-                exit(0)
-            }
-            queue.asyncAfter(deadline: .now() + .milliseconds(50)) { check() }
+        exitWhenDrained(by: deadline)
+    }
+
+    /// Polls every 50 ms on the transport queue until nothing is pending or the deadline passes.
+    private func exitWhenDrained(by deadline: DispatchTime) {
+        let pending = shards.pendingTransactionCount
+        if pending == 0 || DispatchTime.now() >= deadline {
+            logger.notice("stopped", metadata: ["pending": "\(pending)"])
+            transport.shutdown()
+            exit(0)
         }
-        check()
+        queue.asyncAfter(deadline: .now() + .milliseconds(50)) { self.exitWhenDrained(by: deadline) }
     }
 }

@@ -20,6 +20,8 @@ public final class ProxyCore {
     var nextUnique: UInt64
     var draining = false
     var cachedLocalEndpoints: Set<String>?
+    /// `config.localNames`, lower-cased once (isLocal runs several times per message).
+    let localNames: Set<String>
     /// Counters for tests, logs and metrics.
     public internal(set) var stats = ProxyStats()
 
@@ -31,6 +33,7 @@ public final class ProxyCore {
         self.queue = queue
         self.processors = processors
         self.logger = logger
+        self.localNames = Set(config.localNames.map { $0.lowercased() })
         // Unique branch parts must not repeat across restarts within the
         // lifetime of old transactions elsewhere: seed from the clock.
         self.nextUnique = DispatchTime.now().uptimeNanoseconds
@@ -60,10 +63,7 @@ public final class ProxyCore {
         } catch {
             stats.parseFailures += 1
             logger.debug("unparseable message dropped", metadata: ["from": "\(rx.source)", "reason": "\(error)"])
-            if let reply = FallbackResponse.badRequest(rx.bytes, reason: "\(error)") {
-                sender.send(reply, to: rx.source, transport: rx.transport, connectionID: rx.connectionID)
-                stats.statelessResponses += 1
-            }
+            answerUnparseable(rx, reason: "\(error)")
             return
         }
         if message.isRequest {
@@ -71,6 +71,18 @@ public final class ProxyCore {
         } else {
             receiveResponse(message, rx)
         }
+    }
+
+    /// RFC 4475 §3.1.2.2/§3.1.2.3: a request whose framing is broken still
+    /// gets a 400 over UDP when its header section can be read and has what
+    /// a response needs (Via, From, To, Call-ID, CSeq); anything else
+    /// (responses, ACKs, unreadable headers) is dropped.
+    private func answerUnparseable(_ rx: ReceivedMessage, reason: String) {
+        guard let request = SIPMessage.parseHeaderSection(rx.bytes), request.isRequest, request.method != "ACK",
+              !request.vias.isEmpty, request.from != nil, request.to != nil, request.callID != nil,
+              request.cseq != nil else { return }
+        let phrase = String(reason.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7f }.prefix(100).map(Character.init))
+        respondStatelessly(to: request, rx, status: 400, reason: "Bad Request (\(phrase))")
     }
 
     // MARK: shared helpers
@@ -117,7 +129,7 @@ public final class ProxyCore {
         return set
     }
 
-    private var localNames: Set<String> { Set(config.localNames.map { $0.lowercased() }) }
+
 }
 
 /// Counters kept by the core.
