@@ -39,7 +39,7 @@ public final class Daemon {
             shards = ProxyShards(count: config.loops, config: config.proxy, sender: transport, maxQueued: config.maxQueuedPerLoop,
                                  makeProcessors: { shared }, logger: logger)
             self.processors = processors
-            transport.onMessage = { [shards] rx in shards!.receive(rx) }
+            transport.onMessages = { [shards] batch in shards!.receive(batch) }
             try transport.start()
         }
         try startMetrics()

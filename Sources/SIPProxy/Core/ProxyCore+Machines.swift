@@ -4,6 +4,7 @@ import SIPCore
 /// only this code touches sockets and timers (rule 3 of the house).
 extension ProxyCore {
     func apply(_ actions: [InviteServerTransaction.Action], to ctx: ServerContext) {
+        var linger: Duration?
         for action in actions {
             switch action {
             case .passRequestToTU, .absorb, .passAckToTU, .timeout, .transportFailure:
@@ -13,16 +14,21 @@ extension ProxyCore {
             case .send100Trying:
                 send100(ctx)
             case let .startTimer(timer, after):
-                armServerTimer(ctx, timer, after)
+                // Accepted (RFC 6026 §7.1): only INVITE retransmissions are
+                // left to absorb until Timer L; the lingering table does that.
+                if timer == .l, after > .zero { linger = after } else { armServerTimer(ctx, timer, after) }
             case let .cancelTimer(timer):
                 if let t = ctx.timers.removeValue(forKey: timer) { scheduler.cancel(t) }
             case .terminated:
+                linger = nil
                 endServer(ctx)
             }
         }
+        if let linger { retireServer(ctx, lingering: linger, response: nil) }
     }
 
     func apply(_ actions: [NonInviteServerTransaction.Action], to ctx: ServerContext) {
+        var linger: Duration?
         for action in actions {
             switch action {
             case .passRequestToTU, .absorb, .timeout, .transportFailure:
@@ -30,16 +36,21 @@ extension ProxyCore {
             case .sendResponse, .resendLastResponse:
                 if let bytes = ctx.lastResponse { sendUpstream(ctx, bytes) }
             case let .startTimer(timer, after):
-                armServerTimer(ctx, timer, after)
+                // Completed (RFC 3261 §17.2.2): retransmitted requests get the
+                // final response again until Timer J; the lingering table keeps it.
+                if timer == .j, after > .zero { linger = after } else { armServerTimer(ctx, timer, after) }
             case let .cancelTimer(timer):
                 if let t = ctx.timers.removeValue(forKey: timer) { scheduler.cancel(t) }
             case .terminated:
+                linger = nil
                 endServer(ctx)
             }
         }
+        if let linger { retireServer(ctx, lingering: linger, response: ctx.lastResponse) }
     }
 
     func apply(_ actions: [InviteClientTransaction.Action], to client: ClientContext) {
+        var linger: Duration?
         for action in actions {
             switch action {
             case .sendRequest:
@@ -54,7 +65,9 @@ extension ProxyCore {
             case let .passToTU(status):
                 clientPassedResponse(client, status: status)
             case let .startTimer(timer, after):
-                armClientTimer(client, timer, after)
+                // Accepted (RFC 6026 §7.2): 2xx retransmissions go on
+                // upstream until Timer M; the lingering table matches them.
+                if timer == .m, after > .zero { linger = after } else { armClientTimer(client, timer, after) }
             case let .cancelTimer(timer):
                 if let t = client.timers.removeValue(forKey: timer) { scheduler.cancel(t) }
             case .timeout:
@@ -62,12 +75,15 @@ extension ProxyCore {
             case .transportFailure:
                 clientFailed(client, status: 503, reason: "Service Unavailable")
             case .terminated:
+                linger = nil
                 endClient(client)
             }
         }
+        if let linger { retireClient(client, lingering: linger) }
     }
 
     func apply(_ actions: [NonInviteClientTransaction.Action], to client: ClientContext) {
+        var linger: Duration?
         for action in actions {
             switch action {
             case .sendRequest:
@@ -75,7 +91,9 @@ extension ProxyCore {
             case let .passToTU(status):
                 clientPassedResponse(client, status: status)
             case let .startTimer(timer, after):
-                armClientTimer(client, timer, after)
+                // Completed (RFC 3261 §17.1.2.2): response retransmissions are
+                // absorbed until Timer K; the lingering table matches them.
+                if timer == .k, after > .zero { linger = after } else { armClientTimer(client, timer, after) }
             case let .cancelTimer(timer):
                 if let t = client.timers.removeValue(forKey: timer) { scheduler.cancel(t) }
             case .timeout:
@@ -83,9 +101,11 @@ extension ProxyCore {
             case .transportFailure:
                 clientFailed(client, status: 503, reason: "Service Unavailable")
             case .terminated:
+                linger = nil
                 endClient(client)
             }
         }
+        if let linger { retireClient(client, lingering: linger) }
     }
 
     /// Feeds one event to a server transaction's machine and carries out its actions.
@@ -164,6 +184,21 @@ extension ProxyCore {
         if let t = ctx.processorTimer { scheduler.cancel(t) }
         ctx.processorTimer = nil
         if servers[ctx.key] === ctx { servers[ctx.key] = nil }
+    }
+
+    /// The transaction's work is done: it leaves the table of live contexts
+    /// for the lingering table, which keeps only its key (and, for a
+    /// non-INVITE server transaction, its final response).
+    private func retireServer(_ ctx: ServerContext, lingering: Duration, response: [UInt8]?) {
+        guard servers[ctx.key] === ctx else { return }
+        endServer(ctx)
+        lingeringServers.insert(ctx.key.lingerKey, bytes: response, lingering: lingering)
+    }
+
+    private func retireClient(_ client: ClientContext, lingering: Duration) {
+        guard clients[client.key] === client else { return }
+        endClient(client)
+        lingeringClients.insert(LingerTable.Key("c", client.key), bytes: nil, lingering: lingering)
     }
 
     private func endClient(_ client: ClientContext) {

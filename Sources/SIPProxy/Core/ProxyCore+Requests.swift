@@ -46,11 +46,24 @@ extension ProxyCore {
     }
 
     private func receiveCancel(_ request: SIPMessage, _ rx: ReceivedMessage, _ upstream: Upstream) {
-        if let key = ServerKey.make(for: request, method: "CANCEL"), let existing = servers[key] {
-            feedRetransmission(existing)
+        if let key = ServerKey.make(for: request, method: "CANCEL") {
+            if let existing = servers[key] {
+                feedRetransmission(existing)
+                return
+            }
+            if absorbedByLingering(key, upstream) { return }
+        }
+        guard let inviteKey = ServerKey.make(for: request, method: "INVITE") else { return }
+        if lingeringServers.contains(inviteKey.lingerKey), let key = ServerKey.make(for: request, method: "CANCEL") {
+            // §16.10: the INVITE's response context exists but its final
+            // response went out: 200 to the CANCEL, nothing to cancel.
+            let ctx = makeServerContext(key: key, request: request, rx: rx, upstream: upstream, method: "CANCEL")
+            startServer(ctx)
+            respond(ctx, status: 200, reason: "OK")
+            decision(ctx.callID, "CANCEL", "200; INVITE already answered")
             return
         }
-        guard let inviteKey = ServerKey.make(for: request, method: "INVITE"), let invite = servers[inviteKey] else {
+        guard let invite = servers[inviteKey] else {
             // §16.10: no response context → forward statelessly.
             decision(request.callID ?? "-", "CANCEL", "no matching INVITE: forward statelessly")
             forwardStatelessly(request, rx)
@@ -88,6 +101,7 @@ extension ProxyCore {
             feedRetransmission(existing)
             return
         }
+        if absorbedByLingering(key, upstream) { return }
         let ctx = makeServerContext(key: key, request: request, rx: rx, upstream: upstream, method: method)
         startServer(ctx)
         if draining {
@@ -101,6 +115,19 @@ extension ProxyCore {
             return
         }
         runProcessors(ctx, from: 0)
+    }
+
+    /// A retransmission of a finished server transaction: absorbed, and a
+    /// non-INVITE one gets its final response again (RFC 3261 §17.2.2).
+    private func absorbedByLingering(_ key: ServerKey, _ upstream: Upstream) -> Bool {
+        let (found, bytes) = lingeringServers.lookup(key.lingerKey)
+        guard found else { return false }
+        stats.retransmissionsAbsorbed += 1
+        if let bytes {
+            let destination = upstream.transport == .udp ? upstream.responseAddress : upstream.address
+            sender.send(Array(bytes), to: destination, transport: upstream.transport, connectionID: upstream.connectionID)
+        }
+        return true
     }
 
     private func feedRetransmission(_ ctx: ServerContext) {

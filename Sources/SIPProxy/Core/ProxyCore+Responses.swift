@@ -54,8 +54,23 @@ extension ProxyCore {
             return
         }
         guard let branch = response.vias.first?.branch, let cseq = response.cseq,
-              let client = clients[ClientContext.key(branch: branch, method: cseq.method)],
               let status = response.statusCode else {
+            forwardResponseStatelessly(response)
+            return
+        }
+        let key = ClientContext.key(branch: branch, method: cseq.method)
+        guard let client = clients[key] else {
+            if lingeringClients.contains(LingerTable.Key("c", key)) {
+                // A finished client transaction: in Accepted a 2xx goes on
+                // upstream (RFC 6026 §7.2), which the Via says where; any
+                // other retransmission is absorbed (§17.1.1.2, §17.1.2.2).
+                if cseq.method == "INVITE", (200..<300).contains(status) {
+                    forwardResponseStatelessly(response)
+                } else {
+                    stats.retransmissionsAbsorbed += 1
+                }
+                return
+            }
             forwardResponseStatelessly(response)
             return
         }

@@ -17,6 +17,10 @@ public final class ProxyCore {
     let processors: [RequestProcessor]
     var servers: [ServerKey: ServerContext] = [:]
     var clients: [String: ClientContext] = [:]
+    /// Finished server transactions kept for retransmissions (Timers L and J).
+    let lingeringServers: LingerTable
+    /// Finished client transactions kept for retransmissions (Timers M and K).
+    let lingeringClients: LingerTable
     var nextUnique: UInt64
     var draining = false
     var cachedLocalEndpoints: Set<String>?
@@ -34,13 +38,17 @@ public final class ProxyCore {
         self.processors = processors
         self.logger = logger
         self.localNames = Set(config.localNames.map { $0.lowercased() })
+        self.lingeringServers = LingerTable(scheduler: scheduler)
+        self.lingeringClients = LingerTable(scheduler: scheduler)
         // Unique branch parts must not repeat across restarts within the
         // lifetime of old transactions elsewhere: seed from the clock.
         self.nextUnique = DispatchTime.now().uptimeNanoseconds
     }
 
-    /// Transactions still alive (server + client); the drain waits for 0.
-    public var activeTransactionCount: Int { servers.count + clients.count }
+    /// Transactions still alive (server + client), lingering ones included.
+    public var activeTransactionCount: Int {
+        servers.count + clients.count + lingeringServers.count + lingeringClients.count
+    }
 
     /// Replaces the static route table (SIGHUP); transactions in flight keep their next hop.
     public func updateRoutes(_ routes: RouteTable) {

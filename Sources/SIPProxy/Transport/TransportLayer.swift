@@ -33,8 +33,9 @@ public final class TransportLayer: MessageSender {
     private var localAddresses: [LocalKey: SocketAddress] = [:]
     private var udpByFamily: [SocketAddress.Family: UDPSocket] = [:]
     static let queueKey = DispatchSpecificKey<ObjectIdentifier>()
-    /// Receives every message; set before `start()`. Called on `queue`.
-    public var onMessage: ((ReceivedMessage) -> Void)?
+    /// Receives every message; set before `start()`. Called on `queue`
+    /// with what one socket wake-up produced (one or more messages).
+    public var onMessages: (([ReceivedMessage]) -> Void)?
 
     public init(config: TransportConfiguration, queue: DispatchQueue, logger: Logger) {
         self.config = config
@@ -46,8 +47,8 @@ public final class TransportLayer: MessageSender {
     public func start() throws {
         dispatchPrecondition(condition: .onQueue(queue))
         for address in config.udp {
-            let sock = try UDPSocket(bind: address, queue: queue, receiveBufferBytes: config.udpReceiveBufferBytes) { [weak self] bytes, from in
-                self?.receivedDatagram(bytes, from: from)
+            let sock = try UDPSocket(bind: address, queue: queue, receiveBufferBytes: config.udpReceiveBufferBytes) { [weak self] batch in
+                self?.receivedDatagrams(batch)
             }
             udpSockets.append(sock)
             logger.info("listening", metadata: ["transport": "udp", "address": "\(sock.local)"])
@@ -140,15 +141,20 @@ public final class TransportLayer: MessageSender {
         }
     }
 
-    private func receivedDatagram(_ bytes: [UInt8], from: SocketAddress) {
-        // RFC 5626 §3.5.1 keep-alives (CRLF) carry no message.
-        if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { return }
-        guard bytes.count <= config.maxMessageSize else {
-            logger.notice("oversized datagram dropped", metadata: ["from": "\(from)", "bytes": "\(bytes.count)"])
-            return
+    private func receivedDatagrams(_ batch: [(bytes: [UInt8], from: SocketAddress)]) {
+        var messages: [ReceivedMessage] = []
+        messages.reserveCapacity(batch.count)
+        for (bytes, from) in batch {
+            // RFC 5626 §3.5.1 keep-alives (CRLF) carry no message.
+            if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { continue }
+            guard bytes.count <= config.maxMessageSize else {
+                logger.notice("oversized datagram dropped", metadata: ["from": "\(from)", "bytes": "\(bytes.count)"])
+                continue
+            }
+            let local = udpByFamily[from.family]?.local ?? from
+            messages.append(ReceivedMessage(bytes: bytes, source: from, local: local, transport: .udp, connectionID: nil))
         }
-        let local = udpSockets.first { $0.local.family == from.family }?.local ?? from
-        onMessage?(ReceivedMessage(bytes: bytes, source: from, local: local, transport: .udp, connectionID: nil))
+        if !messages.isEmpty { onMessages?(messages) }
     }
 
     private func accepted(fd: Int32, remote: SocketAddress) {
@@ -180,7 +186,7 @@ public final class TransportLayer: MessageSender {
     }
 
     private func receivedStream(_ bytes: [UInt8], on c: TCPConnection) {
-        onMessage?(ReceivedMessage(bytes: bytes, source: c.remote, local: c.local, transport: .tcp, connectionID: c.id))
+        onMessages?([ReceivedMessage(bytes: bytes, source: c.remote, local: c.local, transport: .tcp, connectionID: c.id)])
     }
 
     private func closed(_ c: TCPConnection, _ why: String) {

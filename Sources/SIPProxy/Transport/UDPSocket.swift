@@ -10,9 +10,11 @@ final class UDPSocket {
     private let source: DispatchSourceRead
     private var buffer = [UInt8](repeating: 0, count: 65_536)
 
-    /// - Parameter onDatagram: called on `queue` for every datagram.
+    /// - Parameter onDatagrams: called on `queue` with the datagrams one
+    ///   wake-up read (at most 256), so that the receiver can hand them on in
+    ///   one piece rather than one by one.
     init(bind address: SocketAddress, queue: DispatchQueue, receiveBufferBytes: Int,
-         onDatagram: @escaping ([UInt8], SocketAddress) -> Void) throws {
+         onDatagrams: @escaping ([(bytes: [UInt8], from: SocketAddress)]) -> Void) throws {
         let domain = address.family == .inet ? AF_INET : AF_INET6
         let fd = socket(domain, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw TransportError(address: "udp:\(address)", reason: "socket: \(errnoText())") }
@@ -41,14 +43,16 @@ final class UDPSocket {
         self.fd = fd
         self.local = UDPSocket.boundAddress(fd) ?? address
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [weak self] in self?.drain(onDatagram) }
+        source.setEventHandler { [weak self] in self?.drain(onDatagrams) }
         source.setCancelHandler { Glibc.close(fd) }
         source.resume()
     }
 
     /// Reads what is queued, bounded per wake-up so one busy socket cannot
     /// starve timers on the same loop.
-    private func drain(_ onDatagram: ([UInt8], SocketAddress) -> Void) {
+    private func drain(_ onDatagrams: ([(bytes: [UInt8], from: SocketAddress)]) -> Void) {
+        var batch: [(bytes: [UInt8], from: SocketAddress)] = []
+        defer { if !batch.isEmpty { onDatagrams(batch) } }
         for _ in 0..<256 {
             var storage = sockaddr_storage()
             var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -61,7 +65,7 @@ final class UDPSocket {
             }
             if n <= 0 { return }
             guard let from = SocketAddress(storage: storage) else { continue }
-            onDatagram(Array(buffer[0..<n]), from)
+            batch.append((Array(buffer[0..<n]), from))
         }
     }
 

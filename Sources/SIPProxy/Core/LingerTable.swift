@@ -1,0 +1,147 @@
+/// Transactions whose work is done but which must still be remembered.
+///
+/// After its final response a transaction lingers so that retransmissions
+/// find it: an INVITE server transaction in Accepted absorbs retransmitted
+/// INVITEs for Timer L (RFC 6026 §7.1), a non-INVITE server transaction in
+/// Completed answers retransmitted requests with its final response for
+/// Timer J (RFC 3261 §17.2.2), client transactions absorb retransmitted
+/// responses for Timer M (RFC 6026 §7.2) and Timer K (§17.1.2.2). Over UDP
+/// these timers are 64*T1 = 32 s, while the call itself took milliseconds, so
+/// at thousands of calls per second almost every transaction alive is one of
+/// these. Keeping the full context (machine, timers, upstream, notes) for
+/// them costs kilobytes per call; this table keeps what lingering needs:
+///
+/// - the key, as a 128-bit hash of the transaction key (two independent
+///   64-bit FNV-1a hashes; a false match among a million lingering entries
+///   has a probability around 2^-88),
+/// - for a non-INVITE server transaction, the final response's bytes, which
+///   are copied into a per-generation byte arena (one allocation per
+///   generation, not one per transaction).
+///
+/// Entries are grouped into generations by insertion time: a generation
+/// takes entries for `window` and expires as a whole `duration + window`
+/// after it opened. An entry thus lives at least its timer's duration, as
+/// RFC 3261 asks, and at most `window` longer; the scheduler sees two timers
+/// per generation instead of one per transaction.
+///
+/// Not thread-safe: used on its loop's queue, like the core that owns it.
+final class LingerTable {
+    struct Key: Hashable {
+        let a: UInt64
+        let b: UInt64
+    }
+
+    private struct Entry {
+        var generation: UInt32
+        var offset: Int32
+        /// -1 when no bytes are kept.
+        var length: Int32
+    }
+
+    private final class Generation {
+        let id: UInt32
+        var keys: [Key] = []
+        var bytes: [UInt8] = []
+        init(id: UInt32) { self.id = id }
+    }
+
+    private let scheduler: TimerScheduler
+    private let window: Duration
+    private var entries: [Key: Entry] = [:]
+    private var generations: [UInt32: Generation] = [:]
+    /// The generation taking entries, per lingering duration.
+    private var open: [Duration: Generation] = [:]
+    private var nextGeneration: UInt32 = 0
+
+    init(scheduler: TimerScheduler, window: Duration = .seconds(1)) {
+        self.scheduler = scheduler
+        self.window = window
+    }
+
+    /// Entries lingering now.
+    var count: Int { entries.count }
+
+    /// Remembers `key` for at least `duration`, with `bytes` when given.
+    /// A key already present is replaced.
+    func insert(_ key: Key, bytes: [UInt8]?, lingering duration: Duration) {
+        let generation = openGeneration(for: duration)
+        var entry = Entry(generation: generation.id, offset: 0, length: -1)
+        if let bytes, bytes.count < Int(Int32.max) - generation.bytes.count {
+            entry.offset = Int32(generation.bytes.count)
+            entry.length = Int32(bytes.count)
+            generation.bytes.append(contentsOf: bytes)
+        }
+        generation.keys.append(key)
+        entries[key] = entry
+    }
+
+    /// nil when `key` is not lingering; else whether bytes are kept, and them.
+    func lookup(_ key: Key) -> (found: Bool, bytes: ArraySlice<UInt8>?) {
+        guard let entry = entries[key] else { return (false, nil) }
+        guard entry.length >= 0, let generation = generations[entry.generation] else { return (true, nil) }
+        let start = Int(entry.offset)
+        return (true, generation.bytes[start..<(start + Int(entry.length))])
+    }
+
+    func contains(_ key: Key) -> Bool { entries[key] != nil }
+
+    private func openGeneration(for duration: Duration) -> Generation {
+        if let generation = open[duration] { return generation }
+        nextGeneration &+= 1
+        let generation = Generation(id: nextGeneration)
+        generations[generation.id] = generation
+        open[duration] = generation
+        scheduler.schedule(after: window) { [weak self, weak generation] in
+            guard let self, let generation else { return }
+            if self.open[duration] === generation { self.open[duration] = nil }
+            // The arena grew by doubling; keep only what it holds.
+            if generation.bytes.capacity > generation.bytes.count + 4096 {
+                generation.bytes = Array(generation.bytes[...])
+            }
+            generation.keys = Array(generation.keys[...])
+        }
+        let id = generation.id
+        scheduler.schedule(after: duration + window) { [weak self] in
+            self?.expire(id)
+        }
+        return generation
+    }
+
+    private func expire(_ id: UInt32) {
+        guard let generation = generations.removeValue(forKey: id) else { return }
+        for (duration, candidate) in open where candidate === generation { open[duration] = nil }
+        for key in generation.keys where entries[key]?.generation == id {
+            entries[key] = nil
+        }
+    }
+}
+
+extension LingerTable.Key {
+    /// Two FNV-1a 64-bit hashes with different offset bases over the same
+    /// bytes; a 0xff separator ends every part so "ab"+"c" differs from "a"+"bc".
+    init(_ parts: String...) {
+        var a: UInt64 = 0xcbf2_9ce4_8422_2325
+        var b: UInt64 = 0x84222325_cbf29ce4 ^ 0x9e37_79b9_7f4a_7c15
+        let prime: UInt64 = 0x0000_0100_0000_01b3
+        for part in parts {
+            for byte in part.utf8 {
+                a = (a ^ UInt64(byte)) &* prime
+                b = (b ^ UInt64(byte)) &* prime
+                b = (b ^ (b >> 29))
+            }
+            a = (a ^ 0xff) &* prime
+            b = ((b ^ 0xff) &* prime) ^ (b >> 31)
+        }
+        self.a = a
+        self.b = b
+    }
+}
+
+extension ServerKey {
+    var lingerKey: LingerTable.Key {
+        switch self {
+        case let .rfc3261(key): return LingerTable.Key("r", key.branch, key.sentBy ?? "", key.method)
+        case let .legacy(text): return LingerTable.Key("l", text)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Testing
+import SIPCore
+@testable import SIPProxy
+
+/// Finished transactions leave their full context for the lingering table
+/// (Timers L, J, M, K): what they must still do is checked here.
+@Suite("Lingering transactions (RFC 3261 §17, RFC 6026)")
+struct LingeringTransactionTests {
+    /// INVITE → 200 through the proxy; returns the forwarded INVITE.
+    private func answeredCall(_ h: ProxyHarness) throws -> SIPMessage {
+        h.receive(Msg.invite())
+        let fwd = try #require(h.take().first?.message)
+        h.receive(Msg.response(to: fwd, status: 200, reason: "OK"), from: ProxyHarness.callee)
+        #expect(h.take().map(\.firstLine) == ["SIP/2.0 200 OK"])
+        return fwd
+    }
+
+    @Test func inviteRetransmittedAfter2xxIsAbsorbedUntilTimerL() throws {
+        let h = ProxyHarness()
+        _ = try answeredCall(h)
+        #expect(h.queue.sync { h.core.servers.count + h.core.clients.count } == 0)
+        #expect(h.transactions == 2)  // both lingering
+        h.receive(Msg.invite())
+        #expect(h.take().isEmpty)
+        #expect(h.queue.sync { h.core.stats.retransmissionsAbsorbed } == 1)
+        h.advance(.seconds(31))  // Timer L = 64*T1 = 32 s: still absorbed
+        h.receive(Msg.invite())
+        #expect(h.take().isEmpty)
+        h.advance(.seconds(3))  // past Timer L plus the generation window
+        #expect(h.transactions == 0)
+        h.receive(Msg.invite())  // now a new transaction: forwarded again
+        #expect(h.take().map(\.firstLine) == ["INVITE sip:+15551230000@127.0.0.1:5060 SIP/2.0"])
+    }
+
+    @Test func retransmitted2xxGoesUpstreamWhileAccepted() throws {
+        let h = ProxyHarness()
+        let fwd = try answeredCall(h)
+        h.receive(Msg.response(to: fwd, status: 200, reason: "OK"), from: ProxyHarness.callee)
+        let out = h.take()
+        #expect(out.map(\.firstLine) == ["SIP/2.0 200 OK"])
+        #expect(out.first?.to == ProxyHarness.caller)
+        #expect(out.first?.message?.vias.count == 1)
+        // A provisional after the final is absorbed, not forwarded.
+        h.receive(Msg.response(to: fwd, status: 180, reason: "Ringing"), from: ProxyHarness.callee)
+        #expect(h.take().isEmpty)
+    }
+
+    @Test func cancelAfterTheFinalResponseGets200AndGoesNowhere() throws {
+        let h = ProxyHarness()
+        _ = try answeredCall(h)
+        h.receive(Msg.invite(method: "CANCEL"))
+        #expect(h.take().map(\.firstLine) == ["SIP/2.0 200 OK"])
+        h.receive(Msg.invite(method: "CANCEL"))  // retransmitted CANCEL: its 200 again
+        #expect(h.take().map(\.firstLine) == ["SIP/2.0 200 OK"])
+    }
+
+    @Test func nonInviteRetransmissionGetsTheSameFinalUntilTimerJ() throws {
+        let h = ProxyHarness()
+        let bye = Msg.invite(branch: "z9hG4bKbye1", method: "BYE")
+        h.receive(bye)
+        let fwd = try #require(h.take().first?.message)
+        h.receive(Msg.response(to: fwd, status: 200, reason: "OK"), from: ProxyHarness.callee)
+        let first = try #require(h.take().first)
+        #expect(first.firstLine == "SIP/2.0 200 OK")
+        // A retransmitted 200 from downstream is absorbed during Timer K (T4 = 5 s).
+        h.advance(.seconds(4))
+        h.receive(Msg.response(to: fwd, status: 200, reason: "OK"), from: ProxyHarness.callee)
+        #expect(h.take().isEmpty)
+        h.advance(.seconds(16))
+        h.receive(bye)
+        let again = h.take()
+        #expect(again.map(\.bytes) == [first.bytes])
+        #expect(again.first?.to == ProxyHarness.caller)
+        h.advance(.seconds(14))  // past Timer J (32 s) and the window
+        #expect(h.transactions == 0)
+        h.receive(bye)
+        #expect(h.take().map(\.firstLine) == ["BYE sip:+15551230000@127.0.0.1:5060 SIP/2.0"])
+    }
+
+    @Test func overTCPNothingLingersForNonInvite() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite(branch: "z9hG4bKbye2", method: "BYE"), transport: .tcp)
+        let fwd = try #require(h.take().first?.message)
+        h.receive(Msg.response(to: fwd, status: 200, reason: "OK"), from: ProxyHarness.callee)
+        #expect(h.take().map(\.firstLine) == ["SIP/2.0 200 OK"])
+        // Timer J is 0 on a reliable transport; the UDP client side still has Timer K.
+        #expect(h.queue.sync { h.core.lingeringServers.count } == 0)
+    }
+}
+
+@Suite("LingerTable")
+struct LingerTableTests {
+    @Test func keepsBytesForAtLeastTheDurationAndAtMostOneWindowMore() {
+        let clock = ManualTimerScheduler()
+        let table = LingerTable(scheduler: clock)
+        let a = LingerTable.Key("r", "z9hg4bk1", "host:5060", "BYE")
+        let b = LingerTable.Key("r", "z9hg4bk2", "host:5060", "BYE")
+        table.insert(a, bytes: Array("first".utf8), lingering: .seconds(32))
+        clock.advance(by: .milliseconds(900))
+        table.insert(b, bytes: nil, lingering: .seconds(32))
+        #expect(table.lookup(a).bytes.map(Array.init) == Array("first".utf8))
+        #expect(table.lookup(b).found && table.lookup(b).bytes == nil)
+        clock.advance(by: .seconds(32))  // 32.9 s: b (inserted at 0.9 s) has had 32 s only
+        #expect(table.contains(b))
+        clock.advance(by: .milliseconds(200))  // 33.1 s: the generation (opened at 0) is gone
+        #expect(table.count == 0)
+    }
+
+    @Test func laterInsertsGoToANewGenerationWithTheirOwnBytes() {
+        let clock = ManualTimerScheduler()
+        let table = LingerTable(scheduler: clock)
+        for i in 0..<100 {
+            table.insert(LingerTable.Key("c", "k\(i)"), bytes: Array("resp-\(i)".utf8), lingering: .seconds(5))
+            clock.advance(by: .milliseconds(50))
+        }
+        for i in 0..<100 {
+            #expect(table.lookup(LingerTable.Key("c", "k\(i)")).bytes.map(Array.init) == Array("resp-\(i)".utf8))
+        }
+        #expect(!table.contains(LingerTable.Key("c", "k100")))
+        clock.advance(by: .seconds(7))
+        #expect(table.count == 0)
+    }
+
+    @Test func keyPartsAreSeparated() {
+        #expect(LingerTable.Key("ab", "c") != LingerTable.Key("a", "bc"))
+        #expect(LingerTable.Key("ab", "c") == LingerTable.Key("ab", "c"))
+    }
+}
