@@ -19,7 +19,7 @@ public struct DaemonConfiguration: Equatable, Sendable {
     /// file means one per CPU core.
     public var loops = DaemonConfiguration.cores
     /// Messages waiting for one loop before new ones are dropped (overload).
-    public var maxQueuedPerLoop = 100_000
+    public var maxQueuedPerLoop = 10_000
     static var cores: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 64)) }
     /// The Prometheus endpoint (`[metrics]`).
     public var metrics = MetricsConfiguration()
@@ -123,7 +123,7 @@ public struct DaemonConfiguration: Equatable, Sendable {
         proxy.resolveNames = try r.bool("resolve_names", default: true)
         let loopCount = try r.int("loops", default: 0, range: 0...64)
         loops = loopCount == 0 ? Self.cores : loopCount
-        maxQueuedPerLoop = try r.int("max_queued_messages", default: 100_000, range: 100...10_000_000)
+        maxQueuedPerLoop = try r.int("max_queued_messages", default: 10_000, range: 100...10_000_000)
         try r.finish()
         if let hosts = doc.section(named: "hosts") {
             for entry in hosts.entries {

@@ -154,6 +154,9 @@ public struct ProxyStats: Equatable, Sendable {
     public var suspended = 0
     /// Messages dropped before parsing because their loop was overloaded.
     public var overloadDrops = 0
+    /// Finished transactions kept for retransmissions (a gauge, filled in by
+    /// `ProxyShards.stats`).
+    public var lingeringTransactions = 0
     public init() {}
 }
 

@@ -19,7 +19,7 @@ public final class ProxyShards {
 
     /// - Parameter makeProcessors: called once per loop (processors may keep
     ///   per-loop state); shared thread-safe processors can be returned each time.
-    public init(count: Int, config: ProxyConfiguration, sender: MessageSender, maxQueued: Int = 100_000,
+    public init(count: Int, config: ProxyConfiguration, sender: MessageSender, maxQueued: Int = 10_000,
                 makeProcessors: () throws -> [RequestProcessor], logger: Logger) rethrows {
         var cores: [ProxyCore] = []
         for i in 0..<max(1, count) {
@@ -98,7 +98,10 @@ public final class ProxyShards {
     public var stats: ProxyStats {
         var total = ProxyStats()
         for core in shards {
-            let s = core.queue.sync { core.stats }
+            let (s, lingering) = core.queue.sync {
+                (core.stats, core.lingeringServers.count + core.lingeringClients.count)
+            }
+            total.lingeringTransactions += lingering
             total.requestsReceived += s.requestsReceived
             total.responsesReceived += s.responsesReceived
             total.parseFailures += s.parseFailures

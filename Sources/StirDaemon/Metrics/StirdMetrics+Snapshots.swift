@@ -28,6 +28,9 @@ extension StirdMetrics {
         if let activeTransactions {
             samples.append((name: "stird_sip_transactions", help: "Server and client transactions alive now.",
                             labels: [], value: Double(activeTransactions)))
+            samples.append((name: "stird_sip_transactions_lingering",
+                            help: "Of those, finished transactions kept only for retransmissions (Timers J, K, L, M).",
+                            labels: [], value: Double(stats.lingeringTransactions)))
         }
         return samples
     }
