@@ -33,8 +33,9 @@ public final class TransportLayer: MessageSender {
     private var localAddresses: [LocalKey: SocketAddress] = [:]
     private var udpByFamily: [SocketAddress.Family: UDPSocket] = [:]
     static let queueKey = DispatchSpecificKey<ObjectIdentifier>()
-    /// Receives every message; set before `start()`. Called on `queue`
-    /// with what one socket wake-up produced (one or more messages).
+    /// Receives every message; set before `start()`. Called with what one
+    /// socket wake-up produced (one or more messages): on `queue` for TCP,
+    /// on a UDP socket's reader thread for UDP. Must be thread-safe.
     public var onMessages: (([ReceivedMessage]) -> Void)?
 
     public init(config: TransportConfiguration, queue: DispatchQueue, logger: Logger) {
@@ -47,8 +48,11 @@ public final class TransportLayer: MessageSender {
     public func start() throws {
         dispatchPrecondition(condition: .onQueue(queue))
         for address in config.udp {
-            let sock = try UDPSocket(bind: address, queue: queue, receiveBufferBytes: config.udpReceiveBufferBytes) { [weak self] batch in
-                self?.receivedDatagrams(batch)
+            // Read on the socket's own thread (see UDPSocket); everything the
+            // handler touches is fixed at init.
+            let handler = DatagramHandler(maxMessageSize: config.maxMessageSize, logger: logger, layer: self)
+            let sock = try UDPSocket(bind: address, receiveBufferBytes: config.udpReceiveBufferBytes) { batch, local in
+                handler.received(batch, local: local)
             }
             udpSockets.append(sock)
             logger.info("listening", metadata: ["transport": "udp", "address": "\(sock.local)"])
@@ -141,22 +145,6 @@ public final class TransportLayer: MessageSender {
         }
     }
 
-    private func receivedDatagrams(_ batch: [(bytes: [UInt8], from: SocketAddress)]) {
-        var messages: [ReceivedMessage] = []
-        messages.reserveCapacity(batch.count)
-        for (bytes, from) in batch {
-            // RFC 5626 §3.5.1 keep-alives (CRLF) carry no message.
-            if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { continue }
-            guard bytes.count <= config.maxMessageSize else {
-                logger.notice("oversized datagram dropped", metadata: ["from": "\(from)", "bytes": "\(bytes.count)"])
-                continue
-            }
-            let local = udpByFamily[from.family]?.local ?? from
-            messages.append(ReceivedMessage(bytes: bytes, source: from, local: local, transport: .udp, connectionID: nil))
-        }
-        if !messages.isEmpty { onMessages?(messages) }
-    }
-
     private func accepted(fd: Int32, remote: SocketAddress) {
         guard connections.count < config.tcpMaxConnections else {
             logger.warning("TCP connection limit reached; refusing", metadata: ["from": "\(remote)"])
@@ -205,5 +193,34 @@ public final class TransportLayer: MessageSender {
     private func allocateID() -> UInt64 {
         defer { nextConnectionID += 1 }
         return nextConnectionID
+    }
+}
+
+/// Turns datagrams into messages on a UDP reader thread: filters keep-alives
+/// and oversized datagrams, then hands the batch to `onMessages`.
+private final class DatagramHandler: @unchecked Sendable {
+    let maxMessageSize: Int
+    let logger: Logger
+    weak var layer: TransportLayer?
+
+    init(maxMessageSize: Int, logger: Logger, layer: TransportLayer) {
+        self.maxMessageSize = maxMessageSize
+        self.logger = logger
+        self.layer = layer
+    }
+
+    func received(_ batch: [(bytes: [UInt8], from: SocketAddress)], local: SocketAddress) {
+        var messages: [ReceivedMessage] = []
+        messages.reserveCapacity(batch.count)
+        for (bytes, from) in batch {
+            // RFC 5626 §3.5.1 keep-alives (CRLF) carry no message.
+            if bytes.allSatisfy({ $0 == 13 || $0 == 10 }) { continue }
+            guard bytes.count <= maxMessageSize else {
+                logger.notice("oversized datagram dropped", metadata: ["from": "\(from)", "bytes": "\(bytes.count)"])
+                continue
+            }
+            messages.append(ReceivedMessage(bytes: bytes, source: from, local: local, transport: .udp, connectionID: nil))
+        }
+        if !messages.isEmpty, let deliver = layer?.onMessages { deliver(messages) }
     }
 }
