@@ -126,7 +126,7 @@ public final class Daemon {
         setGeneration(plan.generation)
         config.proxy.routes = plan.file.proxy.routes
         config.stir = plan.file.stir
-        logger.notice("configuration reloaded: \(plan.summary)", metadata: ["active-transactions": "\(shards.activeTransactionCount)"])
+        logger.notice("routes reloaded and STIR rebuilt: \(plan.summary)", metadata: ["active-transactions": "\(shards.activeTransactionCount)"])
         if !plan.restartOnly.isEmpty {
             logger.warning("reload: changes to \(plan.restartOnly.joined(separator: ", ")) take effect on restart")
         }
