@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import INIConfig
 import Logging
 import SIPProxy
@@ -18,27 +19,48 @@ public final class Daemon {
     private var signalSources: [DispatchSourceSignal] = []
     private var draining = false
     private var metricsServer: MetricsServer?
-    private var processors: [RequestProcessor] = []
+    /// One per proxy loop, each touched only on its loop's queue.
+    private var stirLoops: [StirLoop] = []
+    /// The STIR generation the loops run; written on the transport queue,
+    /// read by the metrics queue (hence the lock).
+    private var stirGeneration: StirGeneration
+    private let generationLock = NSLock()
 
     public init(config: DaemonConfiguration, configPath: String?, logger: Logger) {
         self.config = config
         self.configPath = configPath
         self.logger = logger
+        stirGeneration = StirGeneration(number: 0, config: StirConfiguration(), scrub: nil, verify: nil, sign: nil,
+                                        certificateSource: nil, cacheIdentity: nil)
+    }
+
+    /// The STIR setup in use (metrics, tests).
+    public var currentStirGeneration: StirGeneration {
+        generationLock.lock()
+        defer { generationLock.unlock() }
+        return stirGeneration
     }
 
     /// Binds sockets and installs signal handlers; call then `dispatchMain()`.
     public func start() throws {
         try queue.sync {
             transport = TransportLayer(config: config.transport, queue: queue, logger: logger)
-            var processors: [RequestProcessor] = []
-            if let d = config.debugSuspend { processors.append(DelayProcessor(delay: d)) }
-            processors += try StirPipeline.processors(for: config.stir, logger: logger)
-            // Processors are built once and shared by the loops (they are
-            // thread-safe: immutable tables, locked caches, own queues).
-            let shared = processors
+            let generation = try StirPipeline.generation(for: config.stir, logger: logger).generation
+            setGeneration(generation)
+            // Each loop gets its own StirLoop and three fixed stages that
+            // forward to the loop's current generation (SIGHUP swaps it on
+            // the loop's queue; the processors themselves are thread-safe
+            // and shared: immutable tables, locked caches, own queues).
+            var loops: [StirLoop] = []
+            let debugSuspend = config.debugSuspend
             shards = ProxyShards(count: config.loops, config: config.proxy, sender: transport, maxQueued: config.maxQueuedPerLoop,
-                                 makeProcessors: { shared }, logger: logger)
-            self.processors = processors
+                                 makeProcessors: {
+                                     let loop = StirLoop(generation)
+                                     loops.append(loop)
+                                     return (debugSuspend.map { [DelayProcessor(delay: $0)] } ?? []) + loop.stages()
+                                 }, logger: logger)
+            for (loop, core) in zip(loops, shards.shards) { loop.queue = core.queue }
+            stirLoops = loops
             transport.onMessages = { [shards] batch in shards!.receive(batch) }
             try transport.start()
         }
@@ -56,12 +78,11 @@ public final class Daemon {
             guard let self, let shards = self.shards else { return [] }
             return StirdMetrics.samples(for: shards.stats, activeTransactions: shards.activeTransactionCount)
         }
-        // The certificate cache's counters (its own lock; no hop to the loop).
-        for case let verifier as VerificationProcessor in processors {
-            if let source = verifier.source as? CertificateSource {
-                let provider = source.provider
-                metrics.register { StirdMetrics.samples(for: provider.counters) }
-            }
+        // The certificate cache's counters (its own lock; no hop to the
+        // loop), from whichever cache the current generation uses.
+        metrics.register { [weak self] in
+            guard let provider = self?.currentStirGeneration.certificateSource?.provider else { return [] }
+            return StirdMetrics.samples(for: provider.counters)
         }
         let server = MetricsServer(config: config.metrics, metrics: metrics)
         try server.start()
@@ -83,16 +104,31 @@ public final class Daemon {
         }
     }
 
-    /// SIGHUP: re-read the file; only the route table changes, transactions stay.
+    private func setGeneration(_ generation: StirGeneration) {
+        generationLock.lock()
+        stirGeneration = generation
+        generationLock.unlock()
+    }
+
+    /// SIGHUP: see `ConfigurationReload`. Any failure keeps the whole old
+    /// configuration (routes and STIR); transactions in flight keep their
+    /// next hop and their STIR generation.
     private func reload() {
         guard let path = configPath else { return }
+        let plan: ConfigurationReload
         do {
-            // The whole file must still be valid; only its routes are applied.
-            let routes = try DaemonConfiguration.load(path: path).proxy.routes
-            shards.forEach { $0.updateRoutes(routes) }
-            logger.notice("routes reloaded", metadata: ["routes": "\(routes.routes.count)", "active-transactions": "\(shards.activeTransactionCount)"])
+            plan = try ConfigurationReload(path: path, running: config, previous: currentStirGeneration, logger: logger)
         } catch {
-            logger.error("reload failed, keeping the old routes: \(error)")
+            logger.error("reload failed, keeping the old configuration (routes and STIR): \(error)")
+            return
+        }
+        plan.apply(to: stirLoops, cores: shards.shards)
+        setGeneration(plan.generation)
+        config.proxy.routes = plan.file.proxy.routes
+        config.stir = plan.file.stir
+        logger.notice("routes reloaded and STIR rebuilt: \(plan.summary)", metadata: ["active-transactions": "\(shards.activeTransactionCount)"])
+        if !plan.restartOnly.isEmpty {
+            logger.warning("reload: changes to \(plan.restartOnly.joined(separator: ", ")) take effect on restart")
         }
     }
 

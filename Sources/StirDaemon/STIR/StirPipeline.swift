@@ -15,19 +15,95 @@ public enum StirPipeline {
 
     /// The processors, or none when no peer is configured.
     public static func processors(for config: StirConfiguration, logger: Logger) throws -> [RequestProcessor] {
-        guard config.isEnabled else { return [] }
-        let peers = PeerTable(config.peers)
-        var out: [RequestProcessor] = [ScrubProcessor(peers: peers, scrubber: HeaderScrubber(attestationHeader: config.verify.attestationHeader))]
-        if config.peers.contains(where: \.verify) {
-            let source = try certificateSource(config.verify, logger: logger)
-            out.append(VerificationProcessor(peers: peers, source: source, config: config.verify, extraction: config.extractionPolicy))
+        try generation(for: config, logger: logger).generation.processors
+    }
+
+    /// Builds and validates a complete generation: keys and certificates are
+    /// read and checked against each other, trust anchors loaded. Throws
+    /// before anything is shared, so a failure leaves `previous` in use.
+    /// The certificate cache of `previous` is reused when the settings it was
+    /// built from and the trust files' contents are unchanged.
+    public static func generation(for config: StirConfiguration, previous: StirGeneration? = nil,
+                                  logger: Logger) throws -> (generation: StirGeneration, cache: CertificateCacheFate) {
+        let number = (previous?.number ?? 0) + 1
+        guard config.isEnabled else {
+            let fate: CertificateCacheFate = previous?.certificateSource == nil ? .none : .dropped
+            return (StirGeneration(number: number, config: config, scrub: nil, verify: nil, sign: nil, certificateSource: nil,
+                                   cacheIdentity: nil), fate)
         }
+        let peers = PeerTable(config.peers)
+        let scrub = ScrubProcessor(peers: peers, scrubber: HeaderScrubber(attestationHeader: config.verify.attestationHeader))
+        var verify: VerificationProcessor?
+        var source: CertificateSource?
+        var identity: StirGeneration.CacheIdentity?
+        var fate = CertificateCacheFate.none
+        if config.peers.contains(where: \.verify) {
+            let id = StirGeneration.CacheIdentity(settings: cacheSettings(config.verify), trustFiles: trustFiles(config.verify))
+            if let old = previous?.certificateSource, let oldID = previous?.cacheIdentity, oldID == id {
+                // Same provider (its cache, revocation state and fetches in
+                // flight); the host allow-list is the source's own.
+                source = old.allowedHosts == Set(config.verify.x5uHosts)
+                    ? old : CertificateSource(provider: old.provider, allowedHosts: config.verify.x5uHosts)
+                fate = .kept
+            } else {
+                source = try certificateSource(config.verify, logger: logger)
+                fate = previous?.certificateSource == nil ? .created : .rebuiltTrustChanged
+            }
+            identity = id
+            verify = VerificationProcessor(peers: peers, source: source!, config: config.verify, extraction: config.extractionPolicy)
+        } else if previous?.certificateSource != nil {
+            fate = .dropped
+        }
+        var sign: SigningProcessor?
         if config.peers.contains(where: \.sign) {
             let credentials = try config.credentials.map { c -> SigningCredential in
                 do { return try SigningCredential(c) } catch let e as SigningCredential.LoadError { throw SetupError(description: e.description) }
             }
-            out.append(SigningProcessor(peers: peers, credentials: credentials, config: config.sign, extraction: config.extractionPolicy))
+            sign = SigningProcessor(peers: peers, credentials: credentials, config: config.sign, extraction: config.extractionPolicy)
         }
+        return (StirGeneration(number: number, config: config, scrub: scrub, verify: verify, sign: sign, certificateSource: source,
+                               cacheIdentity: identity), fate)
+    }
+
+    /// The `[verify]` keys `certificateSource` reads; a change in any of them
+    /// needs a new certificate provider. Freshness, verstat and failure
+    /// policy keys are the verifier's own and are not part of it, nor is
+    /// `x5u_hosts` (the source's allow-list).
+    static func cacheSettings(_ v: VerifyConfiguration) -> VerifyConfiguration {
+        var s = VerifyConfiguration()
+        s.trustAnchorsFile = v.trustAnchorsFile
+        s.trustAnchorsDirectory = v.trustAnchorsDirectory
+        s.allowSpecialPurposeAddresses = v.allowSpecialPurposeAddresses
+        s.httpsCAFile = v.httpsCAFile
+        s.fetchTimeoutMs = v.fetchTimeoutMs
+        s.requireSHAKENCommonName = v.requireSHAKENCommonName
+        s.revocation = v.revocation
+        s.revocationHardFail = v.revocationHardFail
+        s.shortLivedMaxSeconds = v.shortLivedMaxSeconds
+        s.x5uAllowHTTP = v.x5uAllowHTTP
+        s.x5uPorts = v.x5uPorts
+        s.cacheMaxEntries = v.cacheMaxEntries
+        s.cacheDefaultTTLSeconds = v.cacheDefaultTTLSeconds
+        s.cacheMinTTLSeconds = v.cacheMinTTLSeconds
+        s.cacheMaxTTLSeconds = v.cacheMaxTTLSeconds
+        s.negativeTTLSeconds = v.negativeTTLSeconds
+        s.negativeTTLMaxSeconds = v.negativeTTLMaxSeconds
+        s.lookupDeadlineMs = v.lookupDeadlineMs
+        s.fetchMaxBytes = v.fetchMaxBytes
+        s.cacheDirectory = v.cacheDirectory
+        return s
+    }
+
+    /// The bytes of the trust anchor file, of each file in the anchor
+    /// directory and of the HTTPS CA file (unreadable files count as empty;
+    /// loading the anchors reports them).
+    static func trustFiles(_ v: VerifyConfiguration) -> [String: [UInt8]] {
+        var paths = [v.trustAnchorsFile, v.httpsCAFile].compactMap { $0 }
+        if let dir = v.trustAnchorsDirectory, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) {
+            paths += names.sorted().map { dir + "/" + $0 }
+        }
+        var out: [String: [UInt8]] = [:]
+        for p in paths { out[p] = FileManager.default.contents(atPath: p).map { Array($0) } ?? [] }
         return out
     }
 
