@@ -24,6 +24,14 @@ struct SIPHeaderField {
         self.raw = raw
     }
 
+    /// A received field whose key is already known (see `key(forName:)`).
+    init(name: String, key: String, value: String, raw: [UInt8]) {
+        self.name = name
+        self.key = key
+        self.value = value
+        self.raw = raw
+    }
+
     /// Appends "name: value" (or the received bytes) and CRLF.
     func serialize(into output: inout [UInt8]) {
         if let raw {
@@ -50,6 +58,34 @@ struct SIPHeaderField {
         "l": "content-length", "m": "contact", "o": "event", "r": "refer-to", "s": "subject",
         "t": "to", "u": "allow-events", "v": "via", "x": "session-expires", "y": "identity",
     ]
+
+    /// Keys of the fields found in nearly every message, so that parsing
+    /// can match the name bytes case-insensitively instead of lowercasing
+    /// a String and looking it up.
+    static let commonKeys: [(key: String, bytes: [UInt8])] = [
+        "via", "from", "to", "call-id", "cseq", "contact", "max-forwards", "content-length",
+        "content-type", "route", "record-route", "subject", "user-agent", "allow", "supported",
+        "expires", "identity", "p-asserted-identity", "proxy-require", "require", "date",
+    ].map { ($0, Array($0.utf8)) }
+
+    /// `key(for:)` of a field name given as token bytes (ASCII).
+    static func key(forName bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if bytes.count == 1 {
+            // Compact forms (RFC 3261 §7.3.3).
+            let lower = bytes[0] | 0x20
+            if SIPBytes.isAlpha(bytes[0]), let key = compactForms[String(UnicodeScalar(lower))] { return key }
+        } else {
+            for entry in commonKeys where entry.bytes.count == bytes.count {
+                var same = true
+                for index in 0..<bytes.count where entry.bytes[index] != (SIPBytes.isAlpha(bytes[index]) ? bytes[index] | 0x20 : bytes[index]) {
+                    same = false
+                    break
+                }
+                if same { return entry.key }
+            }
+        }
+        return key(for: String(decoding: bytes, as: UTF8.self))
+    }
 
     /// Lowercased long form of a header name; names are case-insensitive
     /// (RFC 3261 §7.3.1).
@@ -143,9 +179,12 @@ enum SIPHeaderParser {
             index += 1
         }
         while let last = value.last, last == 0x20 || last == 0x09 { value.removeLast() }
-        return SIPHeaderField(
-            name: String(decoding: nameBytes, as: UTF8.self),
-            value: String(decoding: value, as: UTF8.self),
-            raw: Array(bytes[range]))
+        return nameBytes.withUnsafeBufferPointer { name in
+            SIPHeaderField(
+                name: String(decoding: name, as: UTF8.self),
+                key: SIPHeaderField.key(forName: name),
+                value: String(decoding: value, as: UTF8.self),
+                raw: Array(bytes[range]))
+        }
     }
 }
