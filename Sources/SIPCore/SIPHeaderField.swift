@@ -156,6 +156,26 @@ enum SIPHeaderParser {
         guard !nameBytes.isEmpty, nameBytes.allSatisfy(SIPSyntax.isTokenByte) else {
             throw SIPParseError(reason: "Bad Header Field Name")
         }
+        // An unfolded line (the usual case): the value is the text after the
+        // colon less leading and trailing SP/HTAB, read straight from the bytes.
+        var valueStart = colon + 1
+        var valueEnd = range.upperBound
+        var folded = false
+        for index in valueStart..<valueEnd where bytes[index] == 0x0D || bytes[index] == 0x0A {
+            folded = true
+            break
+        }
+        if !folded {
+            while valueStart < valueEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
+            while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+            return nameBytes.withUnsafeBufferPointer { name in
+                SIPHeaderField(
+                    name: String(decoding: name, as: UTF8.self),
+                    key: SIPHeaderField.key(forName: name),
+                    value: String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self),
+                    raw: Array(bytes[range]))
+            }
+        }
         // Unfold: CR, LF and runs of SP/HTAB after them become one SP.
         var value: [UInt8] = []
         value.reserveCapacity(range.upperBound - colon)

@@ -111,6 +111,32 @@ enum Reference {
         return (UInt32(number), String(parts[1]))
     }
 
+    /// The field value as the parser used to compute it from the received
+    /// bytes: CR, LF and the SP/HTAB runs after them become one SP, outer
+    /// SP/HTAB removed.
+    static func fieldValue(raw: [UInt8]) -> String? {
+        guard let colon = raw.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        var value: [UInt8] = []
+        var pendingSpace = false
+        for byte in raw[(colon + 1)...] {
+            if byte == 0x0D || byte == 0x0A || byte == 0x20 || byte == 0x09 {
+                if byte == 0x0D || byte == 0x0A {
+                    pendingSpace = true
+                } else if pendingSpace || value.isEmpty {
+                    pendingSpace = true
+                } else {
+                    value.append(byte)
+                }
+            } else {
+                if pendingSpace, !value.isEmpty { value.append(0x20) }
+                pendingSpace = false
+                value.append(byte)
+            }
+        }
+        while let last = value.last, last == 0x20 || last == 0x09 { value.removeLast() }
+        return String(decoding: value, as: UTF8.self)
+    }
+
     static func vias(_ message: SIPMessage) -> [SIPVia] {
         message.listElements("via").compactMap(SIPVia.init)
     }
@@ -220,6 +246,10 @@ struct Differential {
             if message.callID != reference.headers(named: "call-id").first { fail("callID", text) }
             let cseq = Reference.cseq(reference)
             if message.cseq?.number != cseq?.number || message.cseq?.method != cseq?.method { fail("cseq", text) }
+        }
+        for field in reference.fields {
+            if let raw = field.raw, field.value != Reference.fieldValue(raw: raw) { fail("field value", text) }
+            if field.key != SIPHeaderField.key(for: field.name) { fail("field key \(field.name)", text) }
         }
         for name in reference.headerNames {
             for value in reference.headers(named: name) { self.value(value) }
