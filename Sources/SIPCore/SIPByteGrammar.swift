@@ -447,3 +447,129 @@ extension SIPNameAddr {
         }
     }
 }
+
+/// Byte-level forms of the small start-line and header checks; the String
+/// forms (`versionCheck`, `requestURIProblem`, `isCallID`) stay as the
+/// reference and take over for non-ASCII text, where Character semantics
+/// (case mapping of "ſ", combining marks) could differ from bytes.
+extension SIPMessage {
+    static func withASCII<T>(_ text: String, _ body: (SIPBytes.Buffer) -> T) -> T? {
+        var text = text
+        return text.withUTF8 { buffer in
+            for byte in buffer where byte >= 0x80 { return nil }
+            return body(buffer)
+        }
+    }
+
+    /// SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (RFC 3261 §25.1), "SIP"
+    /// case-insensitive; as `versionCheck`.
+    static func fastVersionCheck(_ version: String) -> VersionCheck {
+        let result = withASCII(version) { buffer -> VersionCheck in
+            guard buffer.count > 4, buffer[0] | 0x20 == 0x73, buffer[1] | 0x20 == 0x69, buffer[2] | 0x20 == 0x70,
+                  buffer[3] == 0x2F else { return .malformed }
+            let numbers = 4..<buffer.count
+            guard let dot = SIPBytes.firstIndex(of: 0x2E, buffer, numbers),
+                  !SIPBytes.contains(0x2E, buffer, (dot + 1)..<buffer.count),
+                  let major = SIPBytes.number(buffer, 4..<dot, limit: 1_000_000),
+                  let minor = SIPBytes.number(buffer, (dot + 1)..<buffer.count, limit: 1_000_000)
+            else { return .malformed }
+            return major == 2 && minor == 0 ? .supported : .unsupported
+        }
+        return result ?? versionCheck(version)
+    }
+
+    /// As `requestURIProblem`: no LWS, not bracketed, a well-formed URI
+    /// (libosip2 still judges sip/sips), no headers component (RFC 3261 §19.1.5).
+    static func fastRequestURIProblem(_ uri: String) -> String? {
+        let result = withASCII(uri) { buffer -> String? in
+            let whole = 0..<buffer.count
+            if SIPBytes.containsLWS(buffer, whole) || (!whole.isEmpty && buffer[0] == 0x3C) {
+                return "Malformed Request-URI"
+            }
+            guard SIPBytes.isURI(buffer, whole) else { return "Malformed Request-URI" }
+            // Valid, so there is a scheme colon. Only sip/sips have headers:
+            // a "?" after the userinfo (which ends at the first "@").
+            let colon = SIPBytes.firstIndex(of: 0x3A, buffer, whole)!
+            guard SIPBytes.schemeKind(buffer, 0..<colon) == .sip else { return nil }
+            var remainder = (colon + 1)..<buffer.count
+            if let at = SIPBytes.firstIndex(of: 0x40, buffer, remainder) { remainder = (at + 1)..<buffer.count }
+            return SIPBytes.contains(0x3F, buffer, remainder) ? "Headers Not Allowed In Request-URI" : nil
+        }
+        return result ?? requestURIProblem(uri)
+    }
+
+    /// callid = word [ "@" word ] (RFC 3261 §25.1), word = 1*(alphanum /
+    /// "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" / "(" / ")" /
+    /// "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}").
+    static func fastIsCallID(_ text: String) -> Bool {
+        let result = withASCII(text) { buffer -> Bool in
+            var ats = 0
+            var wordLength = 0
+            for byte in buffer {
+                if byte == 0x40 {
+                    guard wordLength > 0 else { return false }
+                    ats += 1
+                    wordLength = 0
+                    continue
+                }
+                guard isWordByte(byte) else { return false }
+                wordLength += 1
+            }
+            return ats <= 1 && wordLength > 0
+        }
+        return result ?? isCallID(text)
+    }
+
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        if SIPSyntax.isTokenByte(byte) { return true }
+        switch byte {
+        case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ":"),
+             UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "/"), UInt8(ascii: "["), UInt8(ascii: "]"),
+             UInt8(ascii: "?"), UInt8(ascii: "{"), UInt8(ascii: "}"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16): two words separated by
+    /// whitespace, the number at most 2^32-1, the method a token.
+    static func parseCSeq(_ value: String) -> (number: UInt32, method: String)? {
+        var useReference = false
+        let parsed = withASCII(value) { buffer -> (number: UInt32, method: String)? in
+            // Values never hold CR/LF (unfolded); leave such text to the reference.
+            let whole = 0..<buffer.count
+            if SIPBytes.contains(0x0D, buffer, whole) || SIPBytes.contains(0x0A, buffer, whole) {
+                useReference = true
+                return nil
+            }
+            var words: [Range<Int>] = []
+            var index = 0
+            while index < buffer.count {
+                while index < buffer.count, SIPBytes.isLWS(buffer[index]) { index += 1 }
+                let start = index
+                while index < buffer.count, !SIPBytes.isLWS(buffer[index]) { index += 1 }
+                if index > start {
+                    if words.count == 2 { return nil }
+                    words.append(start..<index)
+                }
+            }
+            guard words.count == 2, let number = SIPBytes.number(buffer, words[0], limit: UInt64(UInt32.max)),
+                  SIPBytes.isToken(buffer, words[1]) else { return nil }
+            return (UInt32(number), SIPBytes.string(buffer, words[1]))
+        }
+        guard let parsed else {
+            // nil from withASCII itself: non-ASCII text.
+            return useReference || !value.utf8.allSatisfy({ $0 < 0x80 }) ? referenceCSeq(value) : nil
+        }
+        return parsed
+    }
+
+    /// The String form of `parseCSeq`.
+    static func referenceCSeq(_ value: String) -> (number: UInt32, method: String)? {
+        let parts = value.split(whereSeparator: SIPSyntax.isWhitespace)
+        guard parts.count == 2, let number = SIPSyntax.number(parts[0], limit: UInt64(UInt32.max)),
+              SIPSyntax.isToken(parts[1]) else { return nil }
+        return (UInt32(number), String(parts[1]))
+    }
+}

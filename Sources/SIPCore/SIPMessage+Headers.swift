@@ -113,10 +113,7 @@ extension SIPMessage {
 
     private func parseCSeq() -> (number: UInt32, method: String)? {
         guard let value = firstValue("cseq") else { return nil }
-        let parts = value.split(whereSeparator: SIPSyntax.isWhitespace)
-        guard parts.count == 2, let number = SIPSyntax.number(parts[0], limit: UInt64(UInt32.max)),
-              SIPSyntax.isToken(parts[1]) else { return nil }
-        return (UInt32(number), String(parts[1]))
+        return SIPMessage.parseCSeq(value)
     }
 
     /// Max-Forwards (RFC 3261 §20.22): nil when absent or not a number in

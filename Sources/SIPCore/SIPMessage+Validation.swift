@@ -8,12 +8,12 @@ extension SIPMessage {
     public func validateRequest() -> (status: Int, reason: String)? {
         guard case let .request(method, uri, version) = startLine else { return (400, "Not A Request") }
         // RFC 3261 §8.2.2 / §21.5.6: another SIP version gets 505.
-        switch SIPMessage.versionCheck(version) {
+        switch SIPMessage.fastVersionCheck(version) {
         case .supported: break
         case .unsupported: return (505, "Version Not Supported")
         case .malformed: return (400, "Bad SIP-Version")
         }
-        if let reason = SIPMessage.requestURIProblem(uri) { return (400, reason) }
+        if let reason = SIPMessage.fastRequestURIProblem(uri) { return (400, reason) }
         if let reason = headerProblem(method: method) {
             // RFC 4475 §3.1.2.18: an unknown method whose CSeq does not match
             // is better answered 501 than 400, particularly by proxies.
@@ -43,7 +43,7 @@ extension SIPMessage {
         guard code.utf8.count == 3, let status = Int(code), (100...699).contains(status) else {
             return "Status Code Out Of Range"
         }
-        guard SIPMessage.versionCheck(version) == .supported else { return "Unsupported SIP Version" }
+        guard SIPMessage.fastVersionCheck(version) == .supported else { return "Unsupported SIP Version" }
         // A proxy forwards Contact, Record-Route and P-Asserted-Identity of a
         // response without acting on them (RFC 3261 §16.7): their syntax is
         // the endpoints' business, and checking it costs a URI parse each.
@@ -108,7 +108,7 @@ extension SIPMessage {
         parsed.fromChecked = true
         if let reason = addressProblem("to", name: "To", single: true) { return reason }
         parsed.toChecked = true
-        if let callID = callID, !SIPMessage.isCallID(callID) { return "Bad Call-ID" }
+        if let callID = callID, !SIPMessage.fastIsCallID(callID) { return "Bad Call-ID" }
         guard let cseq else { return "Bad CSeq" }
         // RFC 3261 §8.2.2 / RFC 4475 §3.1.2.17: CSeq method must match.
         if let method, cseq.method != method { return SIPMessage.cseqMismatch }

@@ -104,7 +104,10 @@ enum Reference {
     }
 
     static func cseq(_ message: SIPMessage) -> (number: UInt32, method: String)? {
-        guard let value = message.headers(named: "cseq").first else { return nil }
+        message.headers(named: "cseq").first.flatMap(cseqValue)
+    }
+
+    static func cseqValue(_ value: String) -> (number: UInt32, method: String)? {
         let parts = value.split(whereSeparator: SIPSyntax.isWhitespace)
         guard parts.count == 2, let number = SIPSyntax.number(parts[0], limit: UInt64(UInt32.max)),
               SIPSyntax.isToken(parts[1]) else { return nil }
@@ -175,10 +178,22 @@ struct Differential {
             via(element)
         }
         for piece in SIPSyntax.split(value, at: ";").elements { parameter(piece) }
+        small(value)
+        for word in value.split(separator: " ") { small(String(word)) }
         // The URI inside <...> as well.
         if let open = value.firstIndex(of: "<"), let close = value[open...].firstIndex(of: ">") {
             uri(String(value[value.index(after: open)..<close]))
         }
+    }
+
+    /// Start-line and single-field checks: version, Request-URI, Call-ID, CSeq.
+    mutating func small(_ text: String) {
+        if SIPMessage.versionCheck(text) != SIPMessage.fastVersionCheck(text) { fail("version", text) }
+        if SIPMessage.requestURIProblem(text) != SIPMessage.fastRequestURIProblem(text) { fail("Request-URI", text) }
+        if SIPMessage.isCallID(text) != SIPMessage.fastIsCallID(text) { fail("Call-ID", text) }
+        let expected = Reference.cseqValue(text)
+        let actual = SIPMessage.parseCSeq(text)
+        if expected?.number != actual?.number || expected?.method != actual?.method { fail("CSeq", text) }
     }
 
     mutating func nameAddr(_ text: String) {
@@ -254,7 +269,11 @@ struct Differential {
         for name in reference.headerNames {
             for value in reference.headers(named: name) { self.value(value) }
         }
-        if let uri = reference.requestURI { self.uri(uri) }
+        if let uri = reference.requestURI {
+            self.uri(uri)
+            small(uri)
+        }
+        small(reference.sipVersion)
     }
 }
 
@@ -327,6 +346,19 @@ func mutateValue(_ value: String, _ random: inout SplitMix64) -> String {
         #expect(differential.mismatches.isEmpty, "\(differential.mismatches)")
         print("DIFF mutated values: \(mutations), \(differential.mismatches.count) mismatches")
         print("DIFF URIs where the grammar alone differs from libosip2: \(differential.osipOnly.count), e.g. \(Array(differential.osipOnly.keys.sorted().prefix(8)))")
+    }
+
+    @Test func mutatedStartLineAndFieldValuesMatchReference() {
+        var random = SplitMix64(state: 0x51A7)
+        var differential = Differential()
+        let bases = ["SIP/2.0", "sip/2.0", "SIP/2.1", "SIP/20", "1-4711@10.0.0.1", "a84b4c76e66710@pc33.atlanta.com",
+                     "314159 INVITE", "2 BYE", "sip:service@10.0.0.2:5060", "sips:a@b.example.com;transport=tls?x=y",
+                     "tel:+12155551212;phone-context=example.com", "urn:service:sos", "sip:[2001:db8::1]:5060"]
+        for index in 0..<12_000 {
+            differential.small(mutateValue(bases[index % bases.count], &random))
+        }
+        #expect(differential.mismatches.isEmpty, "\(differential.mismatches)")
+        print("DIFF mutated start-line/Call-ID/CSeq values: 12000, \(differential.mismatches.count) mismatches")
     }
 
     @Test func mutatedMessagesMatchReference() {
