@@ -70,26 +70,38 @@ struct SIPHeaderField {
 
     /// `key(for:)` of a field name given as token bytes (ASCII).
     static func key(forName bytes: UnsafeBufferPointer<UInt8>) -> String {
+        knownKey(bytes) ?? key(for: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The key of a compact form or of one of `commonKeys`, matched
+    /// ASCII-case-insensitively; nil for any other name.
+    static func knownKey(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         if bytes.count == 1 {
             // Compact forms (RFC 3261 §7.3.3).
-            let lower = bytes[0] | 0x20
-            if SIPBytes.isAlpha(bytes[0]), let key = compactForms[String(UnicodeScalar(lower))] { return key }
-        } else {
-            for entry in commonKeys where entry.bytes.count == bytes.count {
-                var same = true
-                for index in 0..<bytes.count where entry.bytes[index] != (SIPBytes.isAlpha(bytes[index]) ? bytes[index] | 0x20 : bytes[index]) {
+            guard SIPBytes.isAlpha(bytes[0]) else { return nil }
+            return compactForms[String(UnicodeScalar(bytes[0] | 0x20))]
+        }
+        for entry in commonKeys where entry.bytes.count == bytes.count {
+            var same = true
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                if entry.bytes[index] != (SIPBytes.isAlpha(byte) ? byte | 0x20 : byte) {
                     same = false
                     break
                 }
-                if same { return entry.key }
             }
+            if same { return entry.key }
         }
-        return key(for: String(decoding: bytes, as: UTF8.self))
+        return nil
     }
 
     /// Lowercased long form of a header name; names are case-insensitive
     /// (RFC 3261 §7.3.1).
     static func key(for name: String) -> String {
+        var ascii = name
+        if let known = ascii.withUTF8({ buffer in
+            buffer.allSatisfy { $0 < 0x80 } ? knownKey(buffer) : nil
+        }) { return known }
         let lowered = name.lowercased()
         return compactForms[lowered] ?? lowered
     }
@@ -109,6 +121,7 @@ enum SIPHeaderParser {
 
     static func lines(_ bytes: [UInt8], from start: Int, limit: Int) -> Lines {
         var result: [Range<Int>] = []
+        result.reserveCapacity(24)
         var lineStart = start
         var index = start
         let stop = min(bytes.count, limit)
@@ -130,6 +143,7 @@ enum SIPHeaderParser {
     static func fields(_ bytes: [UInt8], lines: ArraySlice<Range<Int>>) throws -> [SIPHeaderField] {
         var fields: [SIPHeaderField] = []
         var groups: [Range<Int>] = []
+        groups.reserveCapacity(lines.count)
         for line in lines {
             guard let first = line.first.map({ bytes[$0] }) else { continue }
             if first == 0x20 || first == 0x09 {

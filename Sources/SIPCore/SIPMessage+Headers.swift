@@ -7,7 +7,9 @@ extension SIPMessage {
     /// `pAssertedIdentities`) do split them.
     public func headers(named name: String) -> [String] {
         let key = SIPHeaderField.key(for: name)
-        return fields.filter { $0.key == key }.map(\.value)
+        var values: [String] = []
+        for field in fields where field.key == key { values.append(field.value) }
+        return values
     }
 
     /// Names of all header fields in order, as written.
