@@ -33,6 +33,20 @@ final class OSIPVia {
         if status != 0 { return nil }
     }
 
+    /// As `init(parsing:)`, from UTF-8 bytes without a Swift String.
+    init?(bytes: UnsafeBufferPointer<UInt8>) {
+        guard OSIPLibrary.ready, !bytes.contains(0) else { return nil }
+        var raw: UnsafeMutablePointer<osip_via_t>?
+        guard osip_via_init(&raw) == 0, let raw else { return nil }
+        pointer = raw
+        let status = withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { text in
+            for index in 0..<bytes.count { text[index] = CChar(bitPattern: bytes[index]) }
+            text[bytes.count] = 0
+            return osip_via_parse(raw, text.baseAddress)
+        }
+        if status != 0 { return nil }
+    }
+
     deinit { osip_via_free(pointer) }
 
     var version: String? { OSIPLibrary.string(pointer.pointee.version) }
@@ -65,6 +79,20 @@ final class OSIPURI {
     }
 
     deinit { osip_uri_free(pointer) }
+
+    /// Whether `osip_uri_parse` accepts `bytes` (no Swift String made).
+    /// The bytes must not contain NUL (the caller checks).
+    static func accepts(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard OSIPLibrary.ready else { return false }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { text in
+            for index in 0..<bytes.count { text[index] = CChar(bitPattern: bytes[index]) }
+            text[bytes.count] = 0
+            var raw: UnsafeMutablePointer<osip_uri_t>?
+            guard osip_uri_init(&raw) == 0, let raw else { return false }
+            defer { osip_uri_free(raw) }
+            return osip_uri_parse(raw, text.baseAddress) == 0
+        }
+    }
 
     var host: String? { OSIPLibrary.string(pointer.pointee.host) }
     var port: String? { OSIPLibrary.string(pointer.pointee.port) }

@@ -24,6 +24,14 @@ struct SIPHeaderField {
         self.raw = raw
     }
 
+    /// A received field whose key is already known (see `key(forName:)`).
+    init(name: String, key: String, value: String, raw: [UInt8]) {
+        self.name = name
+        self.key = key
+        self.value = value
+        self.raw = raw
+    }
+
     /// Appends "name: value" (or the received bytes) and CRLF.
     func serialize(into output: inout [UInt8]) {
         if let raw {
@@ -51,9 +59,49 @@ struct SIPHeaderField {
         "t": "to", "u": "allow-events", "v": "via", "x": "session-expires", "y": "identity",
     ]
 
+    /// Keys of the fields found in nearly every message, so that parsing
+    /// can match the name bytes case-insensitively instead of lowercasing
+    /// a String and looking it up.
+    static let commonKeys: [(key: String, bytes: [UInt8])] = [
+        "via", "from", "to", "call-id", "cseq", "contact", "max-forwards", "content-length",
+        "content-type", "route", "record-route", "subject", "user-agent", "allow", "supported",
+        "expires", "identity", "p-asserted-identity", "proxy-require", "require", "date",
+    ].map { ($0, Array($0.utf8)) }
+
+    /// `key(for:)` of a field name given as token bytes (ASCII).
+    static func key(forName bytes: UnsafeBufferPointer<UInt8>) -> String {
+        knownKey(bytes) ?? key(for: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The key of a compact form or of one of `commonKeys`, matched
+    /// ASCII-case-insensitively; nil for any other name.
+    static func knownKey(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if bytes.count == 1 {
+            // Compact forms (RFC 3261 §7.3.3).
+            guard SIPBytes.isAlpha(bytes[0]) else { return nil }
+            return compactForms[String(UnicodeScalar(bytes[0] | 0x20))]
+        }
+        for entry in commonKeys where entry.bytes.count == bytes.count {
+            var same = true
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                if entry.bytes[index] != (SIPBytes.isAlpha(byte) ? byte | 0x20 : byte) {
+                    same = false
+                    break
+                }
+            }
+            if same { return entry.key }
+        }
+        return nil
+    }
+
     /// Lowercased long form of a header name; names are case-insensitive
     /// (RFC 3261 §7.3.1).
     static func key(for name: String) -> String {
+        var ascii = name
+        if let known = ascii.withUTF8({ buffer in
+            buffer.allSatisfy { $0 < 0x80 } ? knownKey(buffer) : nil
+        }) { return known }
         let lowered = name.lowercased()
         return compactForms[lowered] ?? lowered
     }
@@ -73,6 +121,7 @@ enum SIPHeaderParser {
 
     static func lines(_ bytes: [UInt8], from start: Int, limit: Int) -> Lines {
         var result: [Range<Int>] = []
+        result.reserveCapacity(24)
         var lineStart = start
         var index = start
         let stop = min(bytes.count, limit)
@@ -94,6 +143,7 @@ enum SIPHeaderParser {
     static func fields(_ bytes: [UInt8], lines: ArraySlice<Range<Int>>) throws -> [SIPHeaderField] {
         var fields: [SIPHeaderField] = []
         var groups: [Range<Int>] = []
+        groups.reserveCapacity(lines.count)
         for line in lines {
             guard let first = line.first.map({ bytes[$0] }) else { continue }
             if first == 0x20 || first == 0x09 {
@@ -120,6 +170,26 @@ enum SIPHeaderParser {
         guard !nameBytes.isEmpty, nameBytes.allSatisfy(SIPSyntax.isTokenByte) else {
             throw SIPParseError(reason: "Bad Header Field Name")
         }
+        // An unfolded line (the usual case): the value is the text after the
+        // colon less leading and trailing SP/HTAB, read straight from the bytes.
+        var valueStart = colon + 1
+        var valueEnd = range.upperBound
+        var folded = false
+        for index in valueStart..<valueEnd where bytes[index] == 0x0D || bytes[index] == 0x0A {
+            folded = true
+            break
+        }
+        if !folded {
+            while valueStart < valueEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
+            while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+            return nameBytes.withUnsafeBufferPointer { name in
+                SIPHeaderField(
+                    name: String(decoding: name, as: UTF8.self),
+                    key: SIPHeaderField.key(forName: name),
+                    value: String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self),
+                    raw: Array(bytes[range]))
+            }
+        }
         // Unfold: CR, LF and runs of SP/HTAB after them become one SP.
         var value: [UInt8] = []
         value.reserveCapacity(range.upperBound - colon)
@@ -143,9 +213,12 @@ enum SIPHeaderParser {
             index += 1
         }
         while let last = value.last, last == 0x20 || last == 0x09 { value.removeLast() }
-        return SIPHeaderField(
-            name: String(decoding: nameBytes, as: UTF8.self),
-            value: String(decoding: value, as: UTF8.self),
-            raw: Array(bytes[range]))
+        return nameBytes.withUnsafeBufferPointer { name in
+            SIPHeaderField(
+                name: String(decoding: name, as: UTF8.self),
+                key: SIPHeaderField.key(forName: name),
+                value: String(decoding: value, as: UTF8.self),
+                raw: Array(bytes[range]))
+        }
     }
 }

@@ -7,7 +7,9 @@ extension SIPMessage {
     /// `pAssertedIdentities`) do split them.
     public func headers(named name: String) -> [String] {
         let key = SIPHeaderField.key(for: name)
-        return fields.filter { $0.key == key }.map(\.value)
+        var values: [String] = []
+        for field in fields where field.key == key { values.append(field.value) }
+        return values
     }
 
     /// Names of all header fields in order, as written.
@@ -30,11 +32,33 @@ extension SIPMessage {
     /// All Via values, topmost first, fields and comma-separated values
     /// flattened (RFC 3261 §20.42). Malformed values are left out: call
     /// `validateRequest()`/`validateResponse()` first.
-    public var vias: [SIPVia] {
-        if let cached = parsed.vias { return cached }
-        let value = listElements("via").compactMap(SIPVia.init)
-        parsed.vias = value
-        return value
+    public var vias: [SIPVia] { parseVias().vias }
+
+    /// Parses every Via element once (cached for `vias` and validation).
+    /// `valid` is false when a field has an open quote or `<`, or an
+    /// element (possibly empty) does not parse; `vias` holds the elements
+    /// that did parse, in order.
+    func parseVias() -> (vias: [SIPVia], valid: Bool) {
+        if let cached = parsed.vias, let valid = parsed.viasValid { return (cached, valid) }
+        var vias: [SIPVia] = []
+        var valid = true
+        for field in fields where field.key == "via" {
+            var value = field.value
+            value.withUTF8 { buffer in
+                let unbalanced = SIPBytes.split(buffer, 0..<buffer.count, separator: 0x2C) { element in
+                    if let via = SIPVia.parse(buffer, element) {
+                        vias.append(via)
+                    } else {
+                        valid = false
+                    }
+                    return true
+                }
+                if unbalanced { valid = false }
+            }
+        }
+        parsed.vias = vias
+        parsed.viasValid = valid
+        return (vias, valid)
     }
 
     /// The topmost Via value as received (text), nil when there is none.
@@ -42,21 +66,29 @@ extension SIPMessage {
 
     public var from: SIPNameAddr? {
         if let cached = parsed.from { return cached }
-        let value = firstNameAddr("from")
+        let value = firstNameAddr("from", checked: parsed.fromChecked)
         parsed.from = .some(value)
         return value
     }
 
     public var to: SIPNameAddr? {
         if let cached = parsed.to { return cached }
-        let value = firstNameAddr("to")
+        let value = firstNameAddr("to", checked: parsed.toChecked)
         parsed.to = .some(value)
         return value
     }
 
-    private func firstNameAddr(_ name: String) -> SIPNameAddr? {
-        guard let value = headers(named: name).first else { return nil }
-        return try? SIPNameAddr.parse(value)
+    /// The first field's value as `SIPNameAddr.parse` reads it (nil where it
+    /// throws); `checked` (validation passed) skips the URI grammar.
+    private func firstNameAddr(_ key: String, checked: Bool) -> SIPNameAddr? {
+        guard let value = firstValue(key) else { return nil }
+        return SIPNameAddr.fastParse(value, checkURI: !checked)
+    }
+
+    /// Value of the first field with lowercased long-form `key`.
+    func firstValue(_ key: String) -> String? {
+        for field in fields where field.key == key { return field.value }
+        return nil
     }
 
     private func nameAddrList(_ name: String) -> [SIPNameAddr] {
@@ -70,7 +102,7 @@ extension SIPMessage {
     /// RFC 3325 §9.1.
     public var pAssertedIdentities: [SIPNameAddr] { nameAddrList("p-asserted-identity") }
 
-    public var callID: String? { headers(named: "call-id").first }
+    public var callID: String? { firstValue("call-id") }
 
     /// CSeq (RFC 3261 §20.16): nil when absent or malformed (number above
     /// 2^32-1, method not a token).
@@ -82,11 +114,8 @@ extension SIPMessage {
     }
 
     private func parseCSeq() -> (number: UInt32, method: String)? {
-        guard let value = headers(named: "cseq").first else { return nil }
-        let parts = value.split(whereSeparator: SIPSyntax.isWhitespace)
-        guard parts.count == 2, let number = SIPSyntax.number(parts[0], limit: UInt64(UInt32.max)),
-              SIPSyntax.isToken(parts[1]) else { return nil }
-        return (UInt32(number), String(parts[1]))
+        guard let value = firstValue("cseq") else { return nil }
+        return SIPMessage.parseCSeq(value)
     }
 
     /// Max-Forwards (RFC 3261 §20.22): nil when absent or not a number in
@@ -94,7 +123,7 @@ extension SIPMessage {
     /// Setting replaces the first field in place (others removed); nil removes it.
     public var maxForwards: Int? {
         get {
-            guard let value = headers(named: "max-forwards").first,
+            guard let value = firstValue("max-forwards"),
                   let number = SIPSyntax.number(value, limit: 255) else { return nil }
             return Int(number)
         }

@@ -8,12 +8,12 @@ extension SIPMessage {
     public func validateRequest() -> (status: Int, reason: String)? {
         guard case let .request(method, uri, version) = startLine else { return (400, "Not A Request") }
         // RFC 3261 §8.2.2 / §21.5.6: another SIP version gets 505.
-        switch SIPMessage.versionCheck(version) {
+        switch SIPMessage.fastVersionCheck(version) {
         case .supported: break
         case .unsupported: return (505, "Version Not Supported")
         case .malformed: return (400, "Bad SIP-Version")
         }
-        if let reason = SIPMessage.requestURIProblem(uri) { return (400, reason) }
+        if let reason = SIPMessage.fastRequestURIProblem(uri) { return (400, reason) }
         if let reason = headerProblem(method: method) {
             // RFC 4475 §3.1.2.18: an unknown method whose CSeq does not match
             // is better answered 501 than 400, particularly by proxies.
@@ -43,7 +43,7 @@ extension SIPMessage {
         guard code.utf8.count == 3, let status = Int(code), (100...699).contains(status) else {
             return "Status Code Out Of Range"
         }
-        guard SIPMessage.versionCheck(version) == .supported else { return "Unsupported SIP Version" }
+        guard SIPMessage.fastVersionCheck(version) == .supported else { return "Unsupported SIP Version" }
         // A proxy forwards Contact, Record-Route and P-Asserted-Identity of a
         // response without acting on them (RFC 3261 §16.7): their syntax is
         // the endpoints' business, and checking it costs a URI parse each.
@@ -72,82 +72,105 @@ extension SIPMessage {
 
     /// Mandatory fields (RFC 3261 §8.1.1), single-valued fields, and the
     /// syntax of the fields a proxy reads. `method` is nil for responses.
+    ///
+    /// Address values are checked on their bytes (`SIPBytes.nameAddr`);
+    /// nothing is built here: `from`, `to` and the lists are parsed when
+    /// first read, and `vias` shares one parse with this check.
     func headerProblem(method: String?, checkAddressLists: Bool = true) -> String? {
-        let required: [(key: String, name: String)] = [
-            ("via", "Via"), ("from", "From"), ("to", "To"), ("call-id", "Call-ID"), ("cseq", "CSeq"),
-        ]
-        var counts: [String: Int] = [:]
-        for field in fields { counts[field.key, default: 0] += 1 }
-        for header in required where counts[header.key, default: 0] == 0 {
-            return "Missing \(header.name)"
+        var via = 0, from = 0, to = 0, callIDs = 0, cseqs = 0, maxForwardsFields = 0, contentLengths = 0
+        for field in fields {
+            switch field.key {
+            case "via": via += 1
+            case "from": from += 1
+            case "to": to += 1
+            case "call-id": callIDs += 1
+            case "cseq": cseqs += 1
+            case "max-forwards": maxForwardsFields += 1
+            case "content-length": contentLengths += 1
+            default: break
+            }
         }
+        if via == 0 { return "Missing Via" }
+        if from == 0 { return "Missing From" }
+        if to == 0 { return "Missing To" }
+        if callIDs == 0 { return "Missing Call-ID" }
+        if cseqs == 0 { return "Missing CSeq" }
         // RFC 4475 §3.3.8: more than one value in a single-value field.
-        let single: [(key: String, name: String)] = [
-            ("call-id", "Call-ID"), ("from", "From"), ("to", "To"), ("cseq", "CSeq"),
-            ("max-forwards", "Max-Forwards"), ("content-length", "Content-Length"),
-        ]
-        for header in single where counts[header.key, default: 0] > 1 {
-            return "Multiple \(header.name) Header Fields"
-        }
-        if let reason = viaProblem() { return reason }
-        for header in [(key: "from", name: "From"), (key: "to", name: "To")] {
-            if let reason = addressProblem(header.key, name: header.name, single: true) { return reason }
-        }
-        if let callID = callID, !SIPMessage.isCallID(callID) { return "Bad Call-ID" }
+        if callIDs > 1 { return "Multiple Call-ID Header Fields" }
+        if from > 1 { return "Multiple From Header Fields" }
+        if to > 1 { return "Multiple To Header Fields" }
+        if cseqs > 1 { return "Multiple CSeq Header Fields" }
+        if maxForwardsFields > 1 { return "Multiple Max-Forwards Header Fields" }
+        if contentLengths > 1 { return "Multiple Content-Length Header Fields" }
+        // Every Via value must parse; empty list elements are errors (RFC 4475 §3.1.2.1).
+        if !parseVias().valid { return "Bad Via" }
+        if let reason = addressProblem("from", name: "From", single: true) { return reason }
+        parsed.fromChecked = true
+        if let reason = addressProblem("to", name: "To", single: true) { return reason }
+        parsed.toChecked = true
+        if let callID = callID, !SIPMessage.fastIsCallID(callID) { return "Bad Call-ID" }
         guard let cseq else { return "Bad CSeq" }
         // RFC 3261 §8.2.2 / RFC 4475 §3.1.2.17: CSeq method must match.
         if let method, cseq.method != method { return SIPMessage.cseqMismatch }
-        if counts["max-forwards", default: 0] > 0, maxForwards == nil { return "Bad Max-Forwards" }
+        if maxForwardsFields > 0, maxForwards == nil { return "Bad Max-Forwards" }
         guard checkAddressLists else { return nil }
-        let lists: [(key: String, name: String)] = [
-            ("contact", "Contact"), ("route", "Route"), ("record-route", "Record-Route"),
-            ("p-asserted-identity", "P-Asserted-Identity"),
-        ]
-        for header in lists {
-            if let reason = addressProblem(header.key, name: header.name, single: false) { return reason }
+        if let reason = addressProblem("contact", name: "Contact", single: false) { return reason }
+        if let reason = addressProblem("route", name: "Route", single: false) { return reason }
+        if let reason = addressProblem("record-route", name: "Record-Route", single: false) { return reason }
+        if let reason = addressProblem("p-asserted-identity", name: "P-Asserted-Identity", single: false) {
+            return reason
         }
         return nil
     }
 
-    /// Every Via value must parse; empty list elements are errors
-    /// (RFC 4475 §3.1.2.1).
-    private func viaProblem() -> String? {
-        var parsedVias: [SIPVia] = []
-        for field in fields where field.key == "via" {
-            let split = SIPSyntax.split(field.value, at: ",")
-            guard !split.unbalanced else { return "Bad Via" }
-            for element in split.elements {
-                guard !element.isEmpty, let via = SIPVia(element) else { return "Bad Via" }
-                parsedVias.append(via)
-            }
-        }
-        // Every value parsed: keep them for `vias`, which would parse again.
-        parsed.vias = parsedVias
-        return nil
-    }
-
-    /// name-addr / addr-spec syntax of every value of `key`.
+    /// name-addr / addr-spec syntax of every value of `key`
+    /// (RFC 3261 §20.10, §25.1), with the reasons `SIPNameAddr.parse` gives.
     private func addressProblem(_ key: String, name: String, single: Bool) -> String? {
         for field in fields where field.key == key {
-            let split = SIPSyntax.split(field.value, at: ",")
-            if split.unbalanced { return "Bad \(name): Unterminated Quote Or '<'" }
-            if single, split.elements.count > 1 { return "Multiple \(name) Values" }
-            // Contact: * is the wildcard of REGISTER (RFC 3261 §10.2.2).
-            if key == "contact", split.elements == ["*"] { continue }
-            for element in split.elements {
-                do {
-                    let value = try SIPNameAddr.parse(element)
-                    // Single-valued From/To: keep the parse for `from`/`to`.
-                    if single, key == "from" { parsed.from = .some(value) }
-                    if single, key == "to" { parsed.to = .some(value) }
-                } catch let error as SIPParseError {
-                    return "Bad \(name): \(error.reason)"
-                } catch {
-                    return "Bad \(name)"
-                }
+            if let reason = SIPMessage.addressListProblem(field.value, name: name, single: single,
+                                                          wildcard: key == "contact") {
+                return reason
             }
         }
         return nil
+    }
+
+    /// One field value: a comma-separated list of name-addr / addr-spec
+    /// elements (RFC 3261 §7.3.1). `single` allows one element only;
+    /// `wildcard` accepts a lone `*` (Contact of REGISTER, RFC 3261 §10.2.2).
+    static func addressListProblem(_ value: String, name: String, single: Bool, wildcard: Bool,
+                                   useOSIP: Bool = true) -> String? {
+        var value = value
+        return value.withUTF8 { buffer -> String? in
+            let whole = 0..<buffer.count
+            let (count, unbalanced) = SIPBytes.splitCount(buffer, whole, separator: 0x2C)
+            if unbalanced { return "Bad \(name): Unterminated Quote Or '<'" }
+            if single, count > 1 { return "Multiple \(name) Values" }
+            if wildcard, count == 1 {
+                let element = SIPBytes.trim(buffer, whole)
+                if element.count == 1, buffer[element.lowerBound] == 0x2A { return nil }
+            }
+            let plain = SIPBytes.isPlainASCII(buffer, whole)
+            var reason: String?
+            SIPBytes.split(buffer, whole, separator: 0x2C) { element in
+                if plain {
+                    if case .failure(let error) = SIPBytes.nameAddr(buffer, element, useOSIP: useOSIP) {
+                        reason = "Bad \(name): \(error.reason)"
+                    }
+                } else {
+                    // Non-ASCII: the reference parser (Character semantics).
+                    do {
+                        _ = try SIPNameAddr.parse(SIPBytes.string(buffer, element))
+                    } catch let error as SIPParseError {
+                        reason = "Bad \(name): \(error.reason)"
+                    } catch {
+                        reason = "Bad \(name)"
+                    }
+                }
+                return reason == nil
+            }
+            return reason
+        }
     }
 
     /// callid = word [ "@" word ] (RFC 3261 §25.1).

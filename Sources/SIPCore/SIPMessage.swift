@@ -26,6 +26,11 @@ public final class SIPMessage {
 
     struct ParsedFields {
         var vias: [SIPVia]?
+        /// Every Via field balanced and every element parsed (set with `vias`).
+        var viasValid: Bool?
+        /// Validation found the From / To value well-formed, URI included.
+        var fromChecked = false
+        var toChecked = false
         var from: SIPNameAddr??
         var to: SIPNameAddr??
         var cseq: (number: UInt32, method: String)??

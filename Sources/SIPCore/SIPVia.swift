@@ -67,6 +67,43 @@ public struct SIPVia: Equatable, CustomStringConvertible {
         protocolVersion = version
     }
 
+    /// `init(text)` over the UTF-8 bytes of `range`: the same value, or nil
+    /// where it fails. Parameters are split and checked on the bytes
+    /// instead of through intermediate Strings; libosip2 still parses the
+    /// via-parm (`osip_via_parse`). Non-ASCII values go to `init(text)`.
+    static func parse(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> SIPVia? {
+        guard SIPBytes.isPlainASCII(buffer, range) else { return SIPVia(SIPBytes.string(buffer, range)) }
+        guard let parsed = OSIPVia(bytes: UnsafeBufferPointer(rebasing: buffer[range])),
+              let version = parsed.version, SIPSyntax.isToken(version),
+              let transport = parsed.transport, SIPSyntax.isToken(transport),
+              let host = parsed.host, !host.isEmpty, !SIPSyntax.containsWhitespace(host)
+        else { return nil }
+        var port: Int?
+        if let portText = parsed.port {
+            guard let value = SIPSyntax.number(portText, limit: 65535) else { return nil }
+            port = Int(value)
+        }
+        // via-params = via-ttl / via-maddr / via-received / via-branch / via-extension,
+        // all generic-param shaped (RFC 3261 §25.1); osip's count is a cross-check.
+        var count = 0
+        var good = true
+        var parameters: [(name: String, value: String?)] = []
+        let unbalanced = SIPBytes.split(buffer, range, separator: 0x3B) { piece in
+            defer { count += 1 }
+            guard count > 0 else { return true }
+            guard let parameter = SIPBytes.parameter(buffer, piece) else {
+                good = false
+                return false
+            }
+            parameters.append((SIPBytes.string(buffer, parameter.name), parameter.value.map { SIPBytes.string(buffer, $0) }))
+            return true
+        }
+        guard good, !unbalanced, count == parsed.parameterCount + 1 else { return nil }
+        var via = SIPVia(transport: transport, host: host, port: port, parameters: parameters)
+        via.protocolVersion = version
+        return via
+    }
+
     /// The value of parameter `name` (case-insensitive): nil when absent,
     /// `.some(nil)` for a flag.
     public func parameter(_ name: String) -> String?? {

@@ -15,7 +15,7 @@ enum Branch {
         h.add(request.from?.tag ?? "")
         h.add(request.to?.tag ?? "")
         h.add(request.callID ?? "")
-        h.add(String(request.cseq?.number ?? 0))
+        h.add(decimal: request.cseq?.number ?? 0)
         for v in request.headers(named: "Proxy-Require") { h.add(v) }
         return h.hex
     }
@@ -53,8 +53,43 @@ struct FNV1a {
         state ^= 0xff
         state = state &* 0x0000_0100_0000_01b3
     }
+    /// Same as `add(String(value))`: the decimal digits, most significant
+    /// first, then the separator; without building the String.
+    mutating func add(decimal value: UInt32) {
+        let before = self
+        defer {
+            // Debug builds (all tests) check against the String form.
+            assert({ var reference = before; reference.add(String(value)); return reference.state == state }())
+        }
+        var divisor: UInt32 = 1
+        while value / divisor >= 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            state ^= UInt64(0x30 + rest / divisor)
+            state = state &* 0x0000_0100_0000_01b3
+            rest %= divisor
+            divisor /= 10
+        }
+        state ^= 0xff
+        state = state &* 0x0000_0100_0000_01b3
+    }
+
+    /// 16 lowercase hex digits, zero-padded (as `String(state, radix: 16)`
+    /// left-padded with "0"), written straight into the String's storage.
     var hex: String {
-        let s = String(state, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
+        let digits: StaticString = "0123456789abcdef"
+        let state = self.state
+        let text = String(unsafeUninitializedCapacity: 16) { buffer in
+            for index in 0..<16 {
+                let nibble = Int((state >> UInt64(60 - 4 * index)) & 0xf)
+                buffer[index] = digits.utf8Start[nibble]
+            }
+            return 16
+        }
+        assert({
+            let reference = String(state, radix: 16)
+            return text == String(repeating: "0", count: 16 - reference.count) + reference
+        }())
+        return text
     }
 }
