@@ -42,12 +42,6 @@ public final class ProxyShards {
     /// Messages are grouped by loop and each loop gets one block for its
     /// share: at high rates a block per datagram costs more in queue
     /// hand-offs and thread wake-ups than the SIP work itself.
-    ///
-    /// The first loop's share runs on the calling thread (`queue.sync` runs
-    /// the block in place when the loop is idle, and waits its turn when
-    /// not): the reader thread then does that loop's work itself instead of
-    /// waking another thread for it. The other loops get theirs with `async`.
-    /// Never call from a loop's own queue.
     public func receive(_ batch: [ReceivedMessage]) {
         if shards.count == 1 {
             hand(batch, to: 0)
@@ -57,7 +51,7 @@ public final class ProxyShards {
         for rx in batch {
             groups[ProxyShards.shardIndex(rx.bytes, count: shards.count)].append(rx)
         }
-        for (index, group) in groups.enumerated().reversed() where !group.isEmpty {
+        for (index, group) in groups.enumerated() where !group.isEmpty {
             hand(group, to: index)
         }
     }
@@ -72,21 +66,13 @@ public final class ProxyShards {
         guard accepted > 0 else { return }
         let core = shards[index]
         let work = accepted == group.count ? group : Array(group.prefix(accepted))
-        let run = {
+        core.queue.async {
             for rx in work { core.receive(rx) }
             self.lock.lock()
             self.queued[index] -= work.count
             self.lock.unlock()
         }
-        if index == 0 && inlineFirstLoop {
-            core.queue.sync(execute: run)
-        } else {
-            core.queue.async(execute: run)
-        }
     }
-
-    /// Whether `receive` runs the first loop's share on the calling thread.
-    public var inlineFirstLoop = ProcessInfo.processInfo.environment["STIRD_INLINE"] == "1"
 
     /// Messages dropped because their loop was overloaded.
     public var overloadDrops: Int {
