@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "COSIP2", pkgConfig: "libosip2", providers: [.apt(["libosip2-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Generic INI reader with file:line errors.
         .target(name: "INIConfig"),
@@ -31,7 +32,7 @@ let package = Package(
         // X.509, TNAuthList, chain validation, x5u fetch + cache, revocation.
         .target(name: "Certificates", dependencies: ["Crypto", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log")]),
         // Dispatch transports, transactions, proxy core, processor chain. Knows no STIR.
-        .target(name: "SIPProxy", dependencies: ["SIPCore", "INIConfig", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "SIPProxy", dependencies: ["SIPCore", "INIConfig", "CZlib", .product(name: "Logging", package: "swift-log")]),
         // Glue: processors from config, signals, reload, metrics.
         .target(name: "StirDaemon", dependencies: [
             "SIPProxy", "SIPCore", "INIConfig", "STIRCore", "Certificates",

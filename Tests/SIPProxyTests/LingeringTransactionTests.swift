@@ -98,7 +98,7 @@ struct LingerTableTests {
         table.insert(a, bytes: Array("first".utf8), lingering: .seconds(32))
         clock.advance(by: .milliseconds(900))
         table.insert(b, bytes: nil, lingering: .seconds(32))
-        #expect(table.lookup(a).bytes.map(Array.init) == Array("first".utf8))
+        #expect(table.lookup(a).bytes == Array("first".utf8))
         #expect(table.lookup(b).found && table.lookup(b).bytes == nil)
         clock.advance(by: .seconds(32))  // 32.9 s: b (inserted at 0.9 s) has had 32 s only
         #expect(table.contains(b))
@@ -114,11 +114,52 @@ struct LingerTableTests {
             clock.advance(by: .milliseconds(50))
         }
         for i in 0..<100 {
-            #expect(table.lookup(LingerTable.Key("c", "k\(i)")).bytes.map(Array.init) == Array("resp-\(i)".utf8))
+            #expect(table.lookup(LingerTable.Key("c", "k\(i)")).bytes == Array("resp-\(i)".utf8))
         }
         #expect(!table.contains(LingerTable.Key("c", "k100")))
         clock.advance(by: .seconds(7))
         #expect(table.count == 0)
+    }
+
+    @Test func similarResponsesAreStoredDeflatedAndComeBackExactly() {
+        let clock = ManualTimerScheduler()
+        let table = LingerTable(scheduler: clock)
+        func response(_ i: Int) -> [UInt8] {
+            Array(("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-\(i)-1;rport=5070\r\n"
+                + "From: <sip:+15551110000@127.0.0.1>;tag=f\(i)\r\nTo: <sip:+15551230000@127.0.0.1>;tag=t\(i * 7)\r\n"
+                + "Call-ID: call-\(i)@127.0.0.1\r\nCSeq: 2 BYE\r\nContact: <sip:127.0.0.1:5080>\r\n"
+                + "Content-Length: 0\r\n\r\n").utf8)
+        }
+        let count = 200
+        var raw = 0
+        for i in 0..<count {
+            table.insert(LingerTable.Key("r", "b\(i)"), bytes: response(i), lingering: .seconds(32))
+            raw += response(i).count
+        }
+        // Every response comes back byte for byte.
+        for i in 0..<count {
+            #expect(table.lookup(LingerTable.Key("r", "b\(i)")).bytes == response(i))
+        }
+        // And the arena holds far less than the responses did.
+        #expect(table.storedBytes * 4 < raw)
+        // Unlike bytes (nothing in common with the reference) are kept as is.
+        let noise = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) }
+        table.insert(LingerTable.Key("r", "noise"), bytes: noise, lingering: .seconds(32))
+        #expect(table.lookup(LingerTable.Key("r", "noise")).bytes == noise)
+    }
+
+    @Test func damagedDeflateDataGivesNilNotGarbage() throws {
+        let c = DeltaCompressor()
+        let reference = Array("SIP/2.0 200 OK\r\nCSeq: 1 BYE\r\nCall-ID: abc\r\nContent-Length: 0\r\n\r\n".utf8)
+        let message = Array("SIP/2.0 200 OK\r\nCSeq: 2 BYE\r\nCall-ID: abd\r\nContent-Length: 0\r\n\r\n".utf8)
+        let packed = try #require(c.compress(message, reference: reference))
+        #expect(packed.count < message.count)
+        #expect(c.decompress(packed[...], reference: reference, length: message.count) == message)
+        #expect(c.decompress(packed.dropLast(3), reference: reference, length: message.count) == nil)
+        #expect(c.decompress(packed[...], reference: reference, length: message.count + 1) == nil)
+        var flipped = packed
+        flipped[0] ^= 0xff
+        #expect(c.decompress(flipped[...], reference: reference, length: message.count) != message)
     }
 
     @Test func keyPartsAreSeparated() {

@@ -16,7 +16,9 @@
 ///   has a probability around 2^-88),
 /// - for a non-INVITE server transaction, the final response's bytes, which
 ///   are copied into a per-generation byte arena (one allocation per
-///   generation, not one per transaction).
+///   generation, not one per transaction), deflated against the first
+///   response of the same generation (`DeltaCompressor`): about 30 bytes
+///   instead of 340 for a 200 OK to a BYE.
 ///
 /// Entries are grouped into generations by insertion time: a generation
 /// takes entries for `window` and expires as a whole `duration + window`
@@ -36,14 +38,20 @@ final class LingerTable {
         var offset: Int32
         /// -1 when no bytes are kept.
         var length: Int32
+        /// 0 when stored as is; else the length before compression.
+        var rawLength: Int32
     }
 
     private final class Generation {
         let id: UInt32
         var keys: [Key] = []
         var bytes: [UInt8] = []
+        /// The first bytes stored: the dictionary the others are deflated against.
+        var reference: [UInt8]?
         init(id: UInt32) { self.id = id }
     }
+
+    private let compressor = DeltaCompressor()
 
     private let scheduler: TimerScheduler
     private let window: Duration
@@ -65,23 +73,38 @@ final class LingerTable {
     /// A key already present is replaced.
     func insert(_ key: Key, bytes: [UInt8]?, lingering duration: Duration) {
         let generation = openGeneration(for: duration)
-        var entry = Entry(generation: generation.id, offset: 0, length: -1)
+        var entry = Entry(generation: generation.id, offset: 0, length: -1, rawLength: 0)
         if let bytes, bytes.count < Int(Int32.max) - generation.bytes.count {
+            var stored = bytes
+            if let reference = generation.reference {
+                if let packed = compressor.compress(bytes, reference: reference) {
+                    stored = packed
+                    entry.rawLength = Int32(bytes.count)
+                }
+            } else {
+                generation.reference = bytes
+            }
             entry.offset = Int32(generation.bytes.count)
-            entry.length = Int32(bytes.count)
-            generation.bytes.append(contentsOf: bytes)
+            entry.length = Int32(stored.count)
+            generation.bytes.append(contentsOf: stored)
         }
         generation.keys.append(key)
         entries[key] = entry
     }
 
-    /// nil when `key` is not lingering; else whether bytes are kept, and them.
-    func lookup(_ key: Key) -> (found: Bool, bytes: ArraySlice<UInt8>?) {
+    /// Whether `key` is lingering, and the bytes kept with it.
+    func lookup(_ key: Key) -> (found: Bool, bytes: [UInt8]?) {
         guard let entry = entries[key] else { return (false, nil) }
         guard entry.length >= 0, let generation = generations[entry.generation] else { return (true, nil) }
         let start = Int(entry.offset)
-        return (true, generation.bytes[start..<(start + Int(entry.length))])
+        let stored = generation.bytes[start..<(start + Int(entry.length))]
+        guard entry.rawLength > 0 else { return (true, Array(stored)) }
+        guard let reference = generation.reference else { return (true, nil) }
+        return (true, compressor.decompress(stored, reference: reference, length: Int(entry.rawLength)))
     }
+
+    /// Bytes held in generation arenas (for tests and sizing).
+    var storedBytes: Int { generations.values.reduce(0) { $0 + $1.bytes.count } }
 
     func contains(_ key: Key) -> Bool { entries[key] != nil }
 

@@ -125,7 +125,7 @@ extension ProxyCore {
         stats.retransmissionsAbsorbed += 1
         if let bytes {
             let destination = upstream.transport == .udp ? upstream.responseAddress : upstream.address
-            sender.send(Array(bytes), to: destination, transport: upstream.transport, connectionID: upstream.connectionID)
+            sender.send(bytes, to: destination, transport: upstream.transport, connectionID: upstream.connectionID)
         }
         return true
     }
