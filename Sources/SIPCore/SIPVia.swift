@@ -43,16 +43,8 @@ public struct SIPVia: Equatable, CustomStringConvertible {
     /// Parses one via-parm; nil when it is malformed (bad sent-protocol,
     /// empty host, port out of range, empty parameter, ...).
     public init?(_ text: String) {
-        guard let parsed = OSIPVia(parsing: text),
-              let version = parsed.version, SIPSyntax.isToken(version),
-              let transport = parsed.transport, SIPSyntax.isToken(transport),
-              let host = parsed.host, !host.isEmpty, !SIPSyntax.containsWhitespace(host)
+        guard let parsed = OSIPVia(parsing: text), let (version, transport, host, port) = SIPVia.sentBy(parsed)
         else { return nil }
-        var port: Int?
-        if let portText = parsed.port {
-            guard let value = SIPSyntax.number(portText, limit: 65535) else { return nil }
-            port = Int(value)
-        }
         // Parameters are read from the text itself: osip skips empty ones
         // (";;", RFC 4475 §3.1.2.1) and empty values ("branch="), which must
         // be rejected; osip's count is a cross-check.
@@ -74,15 +66,8 @@ public struct SIPVia: Equatable, CustomStringConvertible {
     static func parse(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> SIPVia? {
         guard SIPBytes.isPlainASCII(buffer, range) else { return SIPVia(SIPBytes.string(buffer, range)) }
         guard let parsed = OSIPVia(bytes: UnsafeBufferPointer(rebasing: buffer[range])),
-              let version = parsed.version, SIPSyntax.isToken(version),
-              let transport = parsed.transport, SIPSyntax.isToken(transport),
-              let host = parsed.host, !host.isEmpty, !SIPSyntax.containsWhitespace(host)
+              let (version, transport, host, port) = SIPVia.sentBy(parsed)
         else { return nil }
-        var port: Int?
-        if let portText = parsed.port {
-            guard let value = SIPSyntax.number(portText, limit: 65535) else { return nil }
-            port = Int(value)
-        }
         // via-params = via-ttl / via-maddr / via-received / via-branch / via-extension,
         // all generic-param shaped (RFC 3261 §25.1); osip's count is a cross-check.
         var count = 0
@@ -102,6 +87,21 @@ public struct SIPVia: Equatable, CustomStringConvertible {
         var via = SIPVia(transport: transport, host: host, port: port, parameters: parameters)
         via.protocolVersion = version
         return via
+    }
+
+    /// sent-protocol version and transport (tokens), host and port from
+    /// libosip2's parse; nil when one of them is malformed.
+    private static func sentBy(_ parsed: OSIPVia) -> (String, String, String, Int?)? {
+        guard let version = parsed.version, SIPSyntax.isToken(version),
+              let transport = parsed.transport, SIPSyntax.isToken(transport),
+              let host = parsed.host, !host.isEmpty, !SIPSyntax.containsWhitespace(host)
+        else { return nil }
+        var port: Int?
+        if let portText = parsed.port {
+            guard let value = SIPSyntax.number(portText, limit: 65535) else { return nil }
+            port = Int(value)
+        }
+        return (version, transport, host, port)
     }
 
     /// The value of parameter `name` (case-insensitive): nil when absent,
