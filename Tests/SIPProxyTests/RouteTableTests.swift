@@ -68,13 +68,40 @@ import Testing
         let gate = DispatchSemaphore(value: 0)
         core.queue.async { gate.wait() }  // the loop is busy
         for i in 0..<5 {
-            let rx = ReceivedMessage(bytes: Array(Msg.invite(branch: "z9hG4bKo\(i)", callID: "c\(i)").utf8),
+            let rx = ReceivedMessage(bytes: Array(Msg.invite(branch: "z9hG4bKo\(i)", callID: "c\(i)", method: "OPTIONS").utf8),
                                      source: ProxyHarness.caller, local: sender.local, transport: .udp, connectionID: nil)
             shards.receive(rx)
         }
         #expect(shards.overloadDrops == 2)
+        #expect(shards.overloadShedInvites == 0)
         gate.signal()
         #expect(core.queue.sync { core.stats.requestsReceived } == 3)
         #expect(shards.stats.overloadDrops == 2)
+    }
+
+    @Test func pastHalfTheBoundInvitesAreShedBeforeOtherMessages() {
+        let sender = CapturingSender()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let shards = ProxyShards(count: 1, config: ProxyConfiguration(), sender: sender, maxQueued: 4,
+                                 makeProcessors: { [] }, logger: logger)
+        let core = shards.shards[0]
+        let gate = DispatchSemaphore(value: 0)
+        core.queue.async { gate.wait() }  // the loop is busy
+        func message(_ i: Int, _ method: String) -> ReceivedMessage {
+            ReceivedMessage(bytes: Array(Msg.invite(branch: "z9hG4bKs\(i)", callID: "s\(i)", method: method).utf8),
+                            source: ProxyHarness.caller, local: sender.local, transport: .udp, connectionID: nil)
+        }
+        shards.receive([message(0, "INVITE"), message(1, "BYE")])  // 2 of 4: not past half
+        shards.receive([message(2, "INVITE"), message(3, "BYE")])  // past half: the INVITE is shed
+        shards.receive([message(4, "OPTIONS"), message(5, "BYE")])  // full: one fits
+        #expect(shards.overloadShedInvites == 1)
+        #expect(shards.overloadDrops == 2)
+        gate.signal()
+        let received = core.queue.sync { core.stats.requestsReceived }
+        #expect(received == 4)
+        #expect(ProxyShards.isInvite(Array("\r\nINVITE sip:a@b SIP/2.0\r\n".utf8)))
+        #expect(!ProxyShards.isInvite(Array("INVITED sip:a@b SIP/2.0\r\n".utf8)))
+        #expect(!ProxyShards.isInvite(Array("SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\n".utf8)))
     }
 }

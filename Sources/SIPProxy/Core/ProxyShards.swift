@@ -56,16 +56,34 @@ public final class ProxyShards {
         }
     }
 
+    /// Queues `group` on loop `index` within its bound. Past half the bound
+    /// the loop is falling behind, and INVITEs are shed first: they start new
+    /// work (a call's worth of messages), while responses, ACKs and BYEs
+    /// finish calls already paid for and free their state. A shed INVITE is
+    /// retransmitted by its sender (Timer A) and gets in once the loop has
+    /// caught up. Without this, a burst past the bound drops messages of
+    /// calls in progress, whose retransmissions add load and the overload
+    /// feeds itself.
     private func hand(_ group: [ReceivedMessage], to index: Int) {
         lock.lock()
+        let pressured = queued[index] + group.count > maxQueued / 2
+        lock.unlock()
+        var candidates = group
+        var shed = 0
+        if pressured {
+            candidates = group.filter { !ProxyShards.isInvite($0.bytes) }
+            shed = group.count - candidates.count
+        }
+        lock.lock()
         let room = max(0, maxQueued - queued[index])
-        let accepted = min(room, group.count)
-        dropped += group.count - accepted
+        let accepted = min(room, candidates.count)
+        dropped += candidates.count - accepted
+        shedInvites += shed
         queued[index] += accepted
         lock.unlock()
         guard accepted > 0 else { return }
         let core = shards[index]
-        let work = accepted == group.count ? group : Array(group.prefix(accepted))
+        let work = accepted == candidates.count ? candidates : Array(candidates.prefix(accepted))
         core.queue.async {
             for rx in work { core.receive(rx) }
             self.lock.lock()
@@ -74,11 +92,32 @@ public final class ProxyShards {
         }
     }
 
-    /// Messages dropped because their loop was overloaded.
+    /// The request line starts with "INVITE " (RFC 3261 §7.1: methods are
+    /// case-sensitive). Leading CRLFs are allowed before the start line.
+    static func isInvite(_ bytes: [UInt8]) -> Bool {
+        var i = 0
+        while i < bytes.count, bytes[i] == 13 || bytes[i] == 10 { i += 1 }
+        let method = inviteMethod
+        guard bytes.count - i >= method.count else { return false }
+        for j in 0..<method.count where bytes[i + j] != method[j] { return false }
+        return true
+    }
+
+    private static let inviteMethod: [UInt8] = Array("INVITE ".utf8)
+    private var shedInvites = 0
+
+    /// Messages dropped because their loop was overloaded, shed INVITEs included.
     public var overloadDrops: Int {
         lock.lock()
         defer { lock.unlock() }
-        return dropped
+        return dropped + shedInvites
+    }
+
+    /// INVITEs shed because their loop was past half its bound.
+    public var overloadShedInvites: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return shedInvites
     }
 
     /// Runs `body` on every loop and waits (never call from a loop's own queue).
