@@ -26,11 +26,26 @@ public struct ChainValidator: Sendable {
 
     /// Parses and validates `pem` (leaf first, then intermediates; extra
     /// certificates are only used as untrusted path candidates) at `time`.
+    /// A certificate whose notBefore is at most this far after `time` still
+    /// validates: a certificate issued seconds ago by a CA whose clock runs a
+    /// little ahead (short-lived certificates are often used at once) is not
+    /// refused as not yet valid. 0 = exact. notAfter gets no tolerance.
+    public var notBeforeTolerance: TimeInterval = 0
+
     public func validate(pem: [UInt8], at time: Date) -> Result<ValidatedChain, CertificateFailure> {
         do {
             let served = try X509Certificate.parsePEMChain(pem)
-            let path = try buildPath(served, at: time)
-            return .success(try checkSTIR(path: path, servedPEM: pem))
+            let path: [X509Certificate]
+            do {
+                path = try buildPath(served, at: time)
+            } catch CertificateFailure.notYetValid where notBeforeTolerance > 0 {
+                // Not yet valid now: valid within the tolerance? (Expiry is
+                // then checked at the later time, which is only stricter.)
+                path = try buildPath(served, at: time.addingTimeInterval(notBeforeTolerance))
+            }
+            var chain = try checkSTIR(path: path, servedPEM: pem)
+            chain.notBeforeTolerance = notBeforeTolerance
+            return .success(chain)
         } catch let failure as CertificateFailure {
             return .failure(failure)
         } catch {

@@ -31,6 +31,9 @@ public struct ValidatedChain: Sendable {
     public let servedPEM: [UInt8]
     /// Built path, leaf first, anchor last.
     let path: [X509Certificate]
+    /// How far `notBefore` may lie after a checked time (the validator's
+    /// `notBeforeTolerance`).
+    public internal(set) var notBeforeTolerance: TimeInterval = 0
 
     init(path: [X509Certificate], servedPEM: [UInt8], tnAuthList: TNAuthList?, caTNAuthLists: [TNAuthList],
          jwtClaimConstraints: JWTClaimConstraints? = nil) {
@@ -64,7 +67,7 @@ public struct ValidatedChain: Sendable {
     /// `nil` if every certificate of the path is valid at `date`
     /// (e.g. the PASSporT `iat`), else `.expired` or `.notYetValid`.
     public func validityFailure(at date: Date) -> CertificateFailure? {
-        if date < notBefore { return .notYetValid }
+        if date.addingTimeInterval(notBeforeTolerance) < notBefore { return .notYetValid }
         if date > notAfter { return .expired }
         return nil
     }

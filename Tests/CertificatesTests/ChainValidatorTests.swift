@@ -70,6 +70,20 @@ import Testing
         #expect(chain.validityFailure(at: Date().addingTimeInterval(-7200)) == .notYetValid)
     }
 
+    @Test func notBeforeToleranceAdmitsACertificateIssuedJustAhead() throws {
+        let notBefore = try validate("leaf-short-chain.pem").get().notBefore
+        let early = notBefore.addingTimeInterval(-30)
+        #expect(try validate("leaf-short-chain.pem", at: early) == .failure(.notYetValid))
+        let tolerant = try validate("leaf-short-chain.pem", at: early) { $0.notBeforeTolerance = 60 }
+        let chain = try tolerant.get()
+        #expect(chain.validityFailure(at: early) == nil)
+        #expect(chain.validityFailure(at: notBefore.addingTimeInterval(-61)) == .notYetValid)
+        // Beyond the tolerance, still not yet valid; and expiry gets none.
+        #expect(try validate("leaf-short-chain.pem", at: notBefore.addingTimeInterval(-120)) { $0.notBeforeTolerance = 60 }
+            == .failure(.notYetValid))
+        #expect(chain.validityFailure(at: chain.notAfter.addingTimeInterval(1)) == .expired)
+    }
+
     @Test func optionalCommonNameCheck() throws {
         #expect(try validate("leaf-badcn-chain.pem").map(\.spc) == .success("1234"))
         let strict = try validate("leaf-badcn-chain.pem") { $0.requireSHAKENCommonName = true }

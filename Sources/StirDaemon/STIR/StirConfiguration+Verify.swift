@@ -37,6 +37,7 @@ extension StirConfiguration {
         c.revocationHardFail = try r.choice("revocation_failure", default: false, ["soft": false, "hard": true])
         c.shortLivedMaxSeconds = try r.int("short_lived_max_s", default: 691_200, range: 60...31_536_000)
         c.requireSHAKENCommonName = try r.bool("require_shaken_cn", default: false)
+        c.certNotBeforeSkewSeconds = try r.int("cert_not_before_skew_s", default: 60, range: 0...3_600)
         c.maxDateAgeSeconds = Int64(try r.int("max_date_age_s", default: 60, range: 1...86_400))
         c.maxIatAgeSeconds = Int64(try r.int("max_iat_age_s", default: 60, range: 1...86_400))
         c.maxFutureSkewSeconds = Int64(try r.int("max_future_skew_s", default: 5, range: 0...3_600))

@@ -77,6 +77,7 @@ public enum StirPipeline {
         s.httpsCAFile = v.httpsCAFile
         s.fetchTimeoutMs = v.fetchTimeoutMs
         s.requireSHAKENCommonName = v.requireSHAKENCommonName
+        s.certNotBeforeSkewSeconds = v.certNotBeforeSkewSeconds
         s.revocation = v.revocation
         s.revocationHardFail = v.revocationHardFail
         s.shortLivedMaxSeconds = v.shortLivedMaxSeconds
@@ -121,6 +122,7 @@ public enum StirPipeline {
         let requester = CurlRequester(configuration: curl)
         var validator = ChainValidator(anchors: anchors)
         validator.requireSHAKENCommonName = v.requireSHAKENCommonName
+        validator.notBeforeTolerance = TimeInterval(v.certNotBeforeSkewSeconds)
         let revocation: RevocationChecker
         do {
             revocation = try RevocationChecker.named(v.revocation, failureMode: v.revocationHardFail ? .hard : .soft,

@@ -25,6 +25,8 @@ public struct VerifyConfiguration: Equatable, Sendable {
     public var revocationHardFail = false
     public var shortLivedMaxSeconds = 8 * 86_400
     public var requireSHAKENCommonName = false
+    /// Tolerated clock difference for certificate notBefore (seconds).
+    public var certNotBeforeSkewSeconds = 60
     public var maxDateAgeSeconds: Int64 = 60
     public var maxIatAgeSeconds: Int64 = 60
     public var maxFutureSkewSeconds: Int64 = 5
