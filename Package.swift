@@ -30,7 +30,7 @@ let package = Package(
         // PASSporT, Identity header, TN canonicalization, AS/VS logic. No sockets.
         .target(name: "STIRCore", dependencies: ["Crypto"]),
         // X.509, TNAuthList, chain validation, x5u fetch + cache, revocation.
-        .target(name: "Certificates", dependencies: ["Crypto", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Certificates", dependencies: ["Crypto", "STIRCore", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log")]),
         // Dispatch transports, transactions, proxy core, processor chain. Knows no STIR.
         .target(name: "SIPProxy", dependencies: ["SIPCore", "INIConfig", "CZlib", .product(name: "Logging", package: "swift-log")]),
         // Glue: processors from config, signals, reload, metrics.

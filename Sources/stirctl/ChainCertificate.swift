@@ -29,13 +29,6 @@ struct ChainCertificate: VerifiedCertificate {
     }
 
     static func verificationFailure(_ failure: CertificateFailure) -> VerificationFailure {
-        let text = CertificateText.failure(failure)
-        switch failure {
-        case .forbiddenURL: return .x5uNotAllowed(text)
-        case .fetchFailed, .fetchTimeout, .revocationUnknown: return .certificateUnavailable(text)
-        case .revoked: return .certificateRevoked
-        case .malformed, .chainInvalid, .untrustedRoot, .expired, .notYetValid, .noTNAuthList, .subjectMismatch:
-            return .certificateInvalid(text)
-        }
+        failure.verificationFailure(detail: CertificateText.failure(failure))
     }
 }

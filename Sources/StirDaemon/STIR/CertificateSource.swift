@@ -73,14 +73,9 @@ public final class CertificateSource: CertificateLookup, @unchecked Sendable {
     }
 
     /// RFC 8224 §6.2.2: 436 when the credential cannot be obtained, 437 when
-    /// it was obtained but is not acceptable (ATIS-1000074 §5.3.2).
+    /// it was obtained but is not acceptable (one table, in Certificates).
     static func map(_ f: CertificateFailure) -> VerificationFailure {
-        switch f {
-        case .forbiddenURL(let why): return .x5uNotAllowed(why)
-        case .fetchFailed, .fetchTimeout, .malformed: return .certificateUnavailable(f.code)
-        case .revoked: return .certificateRevoked
-        case .chainInvalid, .untrustedRoot, .expired, .notYetValid, .noTNAuthList, .subjectMismatch, .revocationUnknown:
-            return .certificateInvalid(f.code)
-        }
+        if case .forbiddenURL(let why) = f { return f.verificationFailure(detail: why) }
+        return f.verificationFailure(detail: f.code)
     }
 }
