@@ -16,15 +16,22 @@ extension ProxyCore {
 
     func runProcessors(_ ctx: ServerContext, from start: Int) {
         var index = start
+        guard index < processors.count else {
+            route(ctx)
+            return
+        }
+        // One context and one resumption for the whole run: a run ends at
+        // the first processor that suspends, so only that one can resume it.
+        let context = RequestContext(source: ctx.upstream.address, local: ctx.upstream.local,
+                                     transport: ctx.upstream.transport, callID: ctx.callID,
+                                     method: ctx.method, logger: logger, notes: ctx.notes)
+        let resumption = ProcessorResumption(queue: queue) { [weak self, weak ctx] current, work in
+            guard let self, let ctx else { return }
+            self.resume(ctx, processor: current, work: work)
+        }
         while index < processors.count {
             let current = index
-            let context = RequestContext(source: ctx.upstream.address, local: ctx.upstream.local,
-                                         transport: ctx.upstream.transport, callID: ctx.callID,
-                                         method: ctx.method, logger: logger, notes: ctx.notes)
-            let resumption = ProcessorResumption(queue: queue) { [weak self, weak ctx] work in
-                guard let self, let ctx else { return }
-                self.resume(ctx, processor: current, work: work)
-            }
+            resumption.index = current
             guard let request = ctx.request else { return }
             switch processors[index].process(request, context: context, resumption: resumption) {
             case .proceed:

@@ -1,3 +1,4 @@
+import Synchronization
 import Dispatch
 import Logging
 import SIPCore
@@ -53,28 +54,29 @@ public protocol RequestProcessor: AnyObject {
     func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision
 }
 
-/// Resumes one suspended request. Call `resume` exactly once, from any
-/// thread; `work` then runs on the request's loop with the request to
+/// Resumes one suspended request. Only the processor that returned
+/// `.suspend` may call `resume`, exactly once, from any thread; `work` then runs on the request's loop with the request to
 /// forward, and returns the decision (`.suspend` is not allowed again and is
 /// answered with 500). Calls after the first, or after the request was
 /// cancelled or timed out, are ignored.
 public final class ProcessorResumption: @unchecked Sendable {
     private let queue: DispatchQueue
-    private let deliver: (@escaping (SIPMessage) -> ProcessorDecision) -> Void
-    private var used = false
-    private let lock = DispatchQueue(label: "stird.resumption")
+    private let deliver: (Int, @escaping (SIPMessage) -> ProcessorDecision) -> Void
+    private let used = Atomic<Bool>(false)
+    /// The processor being run; set by the core on the loop before each
+    /// `process` call (one resumption serves a whole chain run, since at most
+    /// one processor can suspend it).
+    var index = 0
 
-    init(queue: DispatchQueue, deliver: @escaping (@escaping (SIPMessage) -> ProcessorDecision) -> Void) {
+    init(queue: DispatchQueue, deliver: @escaping (Int, @escaping (SIPMessage) -> ProcessorDecision) -> Void) {
         self.queue = queue
         self.deliver = deliver
     }
 
     public func resume(_ work: @escaping (SIPMessage) -> ProcessorDecision) {
-        let first: Bool = lock.sync {
-            defer { used = true }
-            return !used
+        guard used.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            return
         }
-        guard first else { return }
-        queue.async { self.deliver(work) }
+        queue.async { self.deliver(self.index, work) }
     }
 }
