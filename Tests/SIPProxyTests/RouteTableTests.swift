@@ -58,40 +58,43 @@ import Testing
 }
 
 @Suite struct ProxyShardsOverloadTests {
-    @Test func dropsMessagesPastTheQueueBoundAndCountsThem() {
-        let sender = CapturingSender()
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let shards = ProxyShards(count: 1, config: ProxyConfiguration(), sender: sender, maxQueued: 3,
-                                 makeProcessors: { [] }, logger: logger)
-        let core = shards.shards[0]
+    /// One loop, blocked until `gate` is signalled, so that messages queue.
+    private struct BusyLoop {
+        let shards: ProxyShards
+        let core: ProxyCore
         let gate = DispatchSemaphore(value: 0)
-        core.queue.async { gate.wait() }  // the loop is busy
-        for i in 0..<5 {
-            let rx = ReceivedMessage(bytes: Array(Msg.invite(branch: "z9hG4bKo\(i)", callID: "c\(i)", method: "OPTIONS").utf8),
-                                     source: ProxyHarness.caller, local: sender.local, transport: .udp, connectionID: nil)
-            shards.receive(rx)
+        let sender = CapturingSender()
+
+        init(maxQueued: Int) {
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            shards = ProxyShards(count: 1, config: ProxyConfiguration(), sender: sender, maxQueued: maxQueued,
+                                 makeProcessors: { [] }, logger: logger)
+            core = shards.shards[0]
+            let gate = self.gate
+            core.queue.async { gate.wait() }
         }
-        #expect(shards.overloadDrops == 2)
-        #expect(shards.overloadShedInvites == 0)
-        gate.signal()
-        #expect(core.queue.sync { core.stats.requestsReceived } == 3)
-        #expect(shards.stats.overloadDrops == 2)
+
+        func message(_ i: Int, _ method: String) -> ReceivedMessage {
+            ReceivedMessage(bytes: Array(Msg.invite(branch: "z9hG4bKo\(i)", callID: "c\(i)", method: method).utf8),
+                            source: ProxyHarness.caller, local: sender.local, transport: .udp, connectionID: nil)
+        }
+    }
+
+    @Test func dropsMessagesPastTheQueueBoundAndCountsThem() {
+        let busy = BusyLoop(maxQueued: 3)
+        for i in 0..<5 { busy.shards.receive(busy.message(i, "OPTIONS")) }
+        #expect(busy.shards.overloadDrops == 2)
+        #expect(busy.shards.overloadShedInvites == 0)
+        busy.gate.signal()
+        #expect(busy.core.queue.sync { busy.core.stats.requestsReceived } == 3)
+        #expect(busy.shards.stats.overloadDrops == 2)
     }
 
     @Test func pastHalfTheBoundInvitesAreShedBeforeOtherMessages() {
-        let sender = CapturingSender()
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let shards = ProxyShards(count: 1, config: ProxyConfiguration(), sender: sender, maxQueued: 4,
-                                 makeProcessors: { [] }, logger: logger)
-        let core = shards.shards[0]
-        let gate = DispatchSemaphore(value: 0)
-        core.queue.async { gate.wait() }  // the loop is busy
-        func message(_ i: Int, _ method: String) -> ReceivedMessage {
-            ReceivedMessage(bytes: Array(Msg.invite(branch: "z9hG4bKs\(i)", callID: "s\(i)", method: method).utf8),
-                            source: ProxyHarness.caller, local: sender.local, transport: .udp, connectionID: nil)
-        }
+        let busy = BusyLoop(maxQueued: 4)
+        let (shards, core, gate) = (busy.shards, busy.core, busy.gate)
+        let message = busy.message
         shards.receive([message(0, "INVITE"), message(1, "BYE")])  // 2 of 4: not past half
         shards.receive([message(2, "INVITE"), message(3, "BYE")])  // past half: the INVITE is shed
         shards.receive([message(4, "OPTIONS"), message(5, "BYE")])  // full: one fits
