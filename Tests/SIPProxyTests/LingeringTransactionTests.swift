@@ -162,6 +162,17 @@ struct LingerTableTests {
         #expect(c.decompress(flipped[...], reference: reference, length: message.count) != message)
     }
 
+    @Test func aFullTableRefusesNewEntriesAndCountsThem() {
+        let clock = ManualTimerScheduler()
+        let table = LingerTable(scheduler: clock, capacity: 3)
+        for i in 0..<5 { table.insert(LingerTable.Key("c", "k\(i)"), bytes: nil, lingering: .seconds(5)) }
+        #expect(table.count == 3 && table.refused == 2)
+        #expect(table.contains(LingerTable.Key("c", "k2")) && !table.contains(LingerTable.Key("c", "k3")))
+        clock.advance(by: .seconds(7))
+        table.insert(LingerTable.Key("c", "k9"), bytes: nil, lingering: .seconds(5))
+        #expect(table.count == 1)
+    }
+
     @Test func keyPartsAreSeparated() {
         #expect(LingerTable.Key("ab", "c") != LingerTable.Key("a", "bc"))
         #expect(LingerTable.Key("ab", "c") == LingerTable.Key("ab", "c"))

@@ -112,18 +112,20 @@ import Testing
         stats.suspended = 4
         stats.overloadDrops = 7
         stats.lingeringTransactions = 2
+        stats.lingeringRefused = 5
         let samples = StirdMetrics.samples(for: stats, activeTransactions: 3)
         let values = Dictionary(uniqueKeysWithValues: samples.map { ($0.name, $0.value) })
-        #expect(samples.count == 13)
+        #expect(samples.count == 14)
         #expect(values["stird_sip_requests_received_total"] == 10)
         #expect(values["stird_sip_parse_failures_total"] == 2)
         #expect(values["stird_sip_requests_suspended_total"] == 4)
         #expect(values["stird_sip_responses_forwarded_total"] == 0)
         #expect(values["stird_sip_transactions"] == 3)
         #expect(values["stird_sip_transactions_lingering"] == 2)
+        #expect(values["stird_sip_lingering_refused_total"] == 5)
         #expect(values["stird_sip_overload_drops_total"] == 7)
         #expect(samples.allSatisfy { !$0.help.isEmpty })
-        #expect(StirdMetrics.samples(for: stats).count == 11)
+        #expect(StirdMetrics.samples(for: stats).count == 12)
     }
 
     @Test func certificateCountersBecomeCacheMetricsWithFailureCodes() {

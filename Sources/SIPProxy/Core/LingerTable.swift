@@ -61,9 +61,18 @@ final class LingerTable {
     private var open: [Duration: Generation] = [:]
     private var nextGeneration: UInt32 = 0
 
-    init(scheduler: TimerScheduler, window: Duration = .seconds(1)) {
+    /// Past this many entries new ones are not kept (the transaction then
+    /// ends at once and a late retransmission is treated as new), so a
+    /// flood cannot grow the table without bound. 1,000,000 entries is about
+    /// 100 MB, and 30,000 calls/s per loop for 33 s.
+    let capacity: Int
+    /// Entries not kept because the table was full.
+    private(set) var refused = 0
+
+    init(scheduler: TimerScheduler, window: Duration = .seconds(1), capacity: Int = 1_000_000) {
         self.scheduler = scheduler
         self.window = window
+        self.capacity = capacity
     }
 
     /// Entries lingering now.
@@ -72,6 +81,10 @@ final class LingerTable {
     /// Remembers `key` for at least `duration`, with `bytes` when given.
     /// A key already present is replaced.
     func insert(_ key: Key, bytes: [UInt8]?, lingering duration: Duration) {
+        guard entries.count < capacity || entries[key] != nil else {
+            refused += 1
+            return
+        }
         let generation = openGeneration(for: duration)
         var entry = Entry(generation: generation.id, offset: 0, length: -1, rawLength: 0)
         if let bytes, bytes.count < Int(Int32.max) - generation.bytes.count {

@@ -157,6 +157,8 @@ public struct ProxyStats: Equatable, Sendable {
     /// Finished transactions kept for retransmissions (a gauge, filled in by
     /// `ProxyShards.stats`).
     public var lingeringTransactions = 0
+    /// Finished transactions not kept because the lingering table was full.
+    public var lingeringRefused = 0
     public init() {}
 }
 

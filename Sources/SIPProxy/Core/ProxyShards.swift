@@ -137,10 +137,12 @@ public final class ProxyShards {
     public var stats: ProxyStats {
         var total = ProxyStats()
         for core in shards {
-            let (s, lingering) = core.queue.sync {
-                (core.stats, core.lingeringServers.count + core.lingeringClients.count)
+            let (s, lingering, refused) = core.queue.sync {
+                (core.stats, core.lingeringServers.count + core.lingeringClients.count,
+                 core.lingeringServers.refused + core.lingeringClients.refused)
             }
             total.lingeringTransactions += lingering
+            total.lingeringRefused += refused
             total.requestsReceived += s.requestsReceived
             total.responsesReceived += s.responsesReceived
             total.parseFailures += s.parseFailures

@@ -24,6 +24,8 @@ extension StirdMetrics {
             total("dropped_responses", "Responses dropped (no route back, or invalid).", stats.droppedResponses),
             total("requests_suspended", "Requests suspended by a processor (e.g. waiting for a certificate).",
                   stats.suspended),
+            total("lingering_refused", "Finished transactions not kept for retransmissions: the lingering table was full.",
+                  stats.lingeringRefused),
         ]
         if let activeTransactions {
             samples.append((name: "stird_sip_transactions", help: "Server and client transactions alive now.",
