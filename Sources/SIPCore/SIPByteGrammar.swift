@@ -543,20 +543,23 @@ extension SIPMessage {
                 useReference = true
                 return nil
             }
-            var words: [Range<Int>] = []
+            // Exactly two words: number and method (no array: this runs for
+            // every message).
+            var first: Range<Int>?
+            var second: Range<Int>?
             var index = 0
             while index < buffer.count {
                 while index < buffer.count, SIPBytes.isLWS(buffer[index]) { index += 1 }
                 let start = index
                 while index < buffer.count, !SIPBytes.isLWS(buffer[index]) { index += 1 }
                 if index > start {
-                    if words.count == 2 { return nil }
-                    words.append(start..<index)
+                    if second != nil { return nil }
+                    if first == nil { first = start..<index } else { second = start..<index }
                 }
             }
-            guard words.count == 2, let number = SIPBytes.number(buffer, words[0], limit: UInt64(UInt32.max)),
-                  SIPBytes.isToken(buffer, words[1]) else { return nil }
-            return (UInt32(number), SIPBytes.string(buffer, words[1]))
+            guard let first, let second, let number = SIPBytes.number(buffer, first, limit: UInt64(UInt32.max)),
+                  SIPBytes.isToken(buffer, second) else { return nil }
+            return (UInt32(number), SIPBytes.string(buffer, second))
         }
         guard let parsed else {
             // nil from withASCII itself: non-ASCII text.

@@ -145,15 +145,27 @@ public final class SIPMessage {
     /// added when missing, RFC 3261 §20.14).
     public func serialize() -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(storedBody.count + fields.count * 48 + 64)
+        // One allocation: the size is known up to the start line and a
+        // rewritten Content-Length.
+        var size = storedBody.count + 160
+        for field in fields { size += (field.raw?.count ?? field.name.utf8.count + field.value.utf8.count + 2) + 2 }
+        output.reserveCapacity(size)
         switch startLine {
         case let .request(method, uri, version):
-            output.append(contentsOf: SIPHeaderField.singleLine("\(method) \(uri) \(version)"))
+            SIPHeaderField.appendSingleLine(method, to: &output)
+            output.append(0x20)
+            SIPHeaderField.appendSingleLine(uri, to: &output)
+            output.append(0x20)
+            SIPHeaderField.appendSingleLine(version, to: &output)
         case let .response(version, code, reason):
-            output.append(contentsOf: SIPHeaderField.singleLine("\(version) \(code) "))
-            output.append(contentsOf: reason.map { $0 == 0x0D || $0 == 0x0A ? 0x20 : $0 })
+            SIPHeaderField.appendSingleLine(version, to: &output)
+            output.append(0x20)
+            SIPHeaderField.appendSingleLine(code, to: &output)
+            output.append(0x20)
+            for byte in reason { output.append(byte == 0x0D || byte == 0x0A ? 0x20 : byte) }
         }
-        output.append(contentsOf: [0x0D, 0x0A])
+        output.append(0x0D)
+        output.append(0x0A)
         var wroteLength = false
         for field in fields {
             if field.key == "content-length" {

@@ -183,11 +183,13 @@ public final class ProxyShards {
         return nil
     }
 
+    private static let callIDName: [UInt8] = Array("call-id".utf8)
+
     /// The trimmed value when the line at `start` is a Call-ID header field.
     private static func value(of bytes: [UInt8], at start: Int, limit: Int) -> ArraySlice<UInt8>? {
         func lower(_ b: UInt8) -> UInt8 { (b >= 65 && b <= 90) ? b + 32 : b }
         var j = start
-        let long = Array("call-id".utf8)
+        let long = callIDName
         if j + long.count <= limit, (0..<long.count).allSatisfy({ lower(bytes[j + $0]) == long[$0] }) {
             j += long.count
         } else if j < limit, lower(bytes[j]) == UInt8(ascii: "i") {

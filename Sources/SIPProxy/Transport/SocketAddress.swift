@@ -20,9 +20,9 @@ public struct SocketAddress: Hashable, CustomStringConvertible, Sendable {
         if h.hasPrefix("["), h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
         var v4 = in_addr()
         var v6 = in6_addr()
-        if inet_pton(AF_INET, h, &v4) == 1 {
+        if h.withCString({ inet_pton(AF_INET, $0, &v4) }) == 1 {
             family = .inet
-        } else if inet_pton(AF_INET6, h, &v6) == 1 {
+        } else if h.withCString({ inet_pton(AF_INET6, $0, &v6) }) == 1 {
             family = .inet6
         } else {
             return nil
@@ -85,7 +85,7 @@ public struct SocketAddress: Hashable, CustomStringConvertible, Sendable {
             var sin = sockaddr_in()
             sin.sin_family = sa_family_t(AF_INET)
             sin.sin_port = UInt16(port).bigEndian
-            _ = inet_pton(AF_INET, host, &sin.sin_addr)
+            _ = host.withCString { inet_pton(AF_INET, $0, &sin.sin_addr) }  // no utf8CString array per send
             return withUnsafePointer(to: &sin) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
@@ -93,7 +93,7 @@ public struct SocketAddress: Hashable, CustomStringConvertible, Sendable {
             var sin6 = sockaddr_in6()
             sin6.sin6_family = sa_family_t(AF_INET6)
             sin6.sin6_port = UInt16(port).bigEndian
-            _ = inet_pton(AF_INET6, host, &sin6.sin6_addr)
+            _ = host.withCString { inet_pton(AF_INET6, $0, &sin6.sin6_addr) }
             return withUnsafePointer(to: &sin6) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
             }
@@ -101,17 +101,19 @@ public struct SocketAddress: Hashable, CustomStringConvertible, Sendable {
     }
 
     private static func numericText(family: Family, v4: in_addr, v6: in6_addr) -> String {
-        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        var a4 = v4
-        var a6 = v6
-        let ok: UnsafePointer<CChar>?
-        if family == .inet {
-            ok = inet_ntop(AF_INET, &a4, &buf, socklen_t(buf.count))
-        } else {
-            ok = inet_ntop(AF_INET6, &a6, &buf, socklen_t(buf.count))
+        // A stack buffer: this runs for every datagram received.
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN) + 1) { buf -> String in
+            var a4 = v4
+            var a6 = v6
+            let ok: UnsafePointer<CChar>?
+            if family == .inet {
+                ok = inet_ntop(AF_INET, &a4, buf.baseAddress, socklen_t(buf.count))
+            } else {
+                ok = inet_ntop(AF_INET6, &a6, buf.baseAddress, socklen_t(buf.count))
+            }
+            guard let ok else { return "" }
+            return String(cString: ok)
         }
-        guard ok != nil else { return "" }
-        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 
