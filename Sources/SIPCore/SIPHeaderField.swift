@@ -9,8 +9,9 @@ struct SIPHeaderField {
     /// Value with folding replaced by a single SP and outer LWS removed.
     var value: String
     /// Bytes as received (folding kept, no final line terminator); nil for
-    /// fields we built or edited.
-    var raw: [UInt8]?
+    /// fields we built or edited. A slice of the received datagram: no copy
+    /// per field (the message keeps the datagram alive anyway).
+    var raw: ArraySlice<UInt8>?
 
     init(name: String, value: String) {
         self.name = name
@@ -21,11 +22,11 @@ struct SIPHeaderField {
 
     init(name: String, value: String, raw: [UInt8]) {
         self.init(name: name, value: value)
-        self.raw = raw
+        self.raw = raw[...]
     }
 
     /// A received field whose key is already known (see `key(forName:)`).
-    init(name: String, key: String, value: String, raw: [UInt8]) {
+    init(name: String, key: String, value: String, raw: ArraySlice<UInt8>) {
         self.name = name
         self.key = key
         self.value = value
@@ -194,7 +195,7 @@ enum SIPHeaderParser {
                     name: String(decoding: name, as: UTF8.self),
                     key: SIPHeaderField.key(forName: name),
                     value: String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self),
-                    raw: Array(bytes[range]))
+                    raw: bytes[range])
             }
         }
         // Unfold: CR, LF and runs of SP/HTAB after them become one SP.
@@ -225,7 +226,7 @@ enum SIPHeaderParser {
                 name: String(decoding: name, as: UTF8.self),
                 key: SIPHeaderField.key(forName: name),
                 value: String(decoding: value, as: UTF8.self),
-                raw: Array(bytes[range]))
+                raw: bytes[range])
         }
     }
 }

@@ -269,7 +269,7 @@ struct Differential {
             if message.cseq?.number != cseq?.number || message.cseq?.method != cseq?.method { fail("cseq", text) }
         }
         for field in reference.fields {
-            if let raw = field.raw, field.value != Reference.fieldValue(raw: raw) { fail("field value", text) }
+            if let raw = field.raw, field.value != Reference.fieldValue(raw: Array(raw)) { fail("field value", text) }
             if field.key != Reference.key(field.name) { fail("field key \(field.name)", text) }
             if SIPHeaderField.key(for: field.name) != Reference.key(field.name) { fail("key(for:) \(field.name)", text) }
         }
