@@ -178,3 +178,30 @@ struct LingerTableTests {
         #expect(LingerTable.Key("ab", "c") == LingerTable.Key("ab", "c"))
     }
 }
+
+@Suite("TimerMap")
+struct TimerMapTests {
+    @Test func behavesLikeADictionaryIncludingPastFourTimers() {
+        var map = TimerMap<Int>()
+        var reference: [TransactionTimer: Int] = [:]
+        // A seeded walk of sets, overwrites and removals over all 13 timers.
+        var state: UInt64 = 0x9e37_79b9_7f4a_7c15
+        for step in 0..<2_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let timer = TransactionTimer.allCases[Int(state >> 33) % TransactionTimer.allCases.count]
+            if (state >> 20) % 3 == 0 {
+                #expect(map.removeValue(forKey: timer) == reference.removeValue(forKey: timer))
+            } else {
+                map[timer] = step
+                reference[timer] = step
+            }
+            for t in TransactionTimer.allCases where map[t] != reference[t] {
+                Issue.record("step \(step): \(t) is \(String(describing: map[t])), expected \(String(describing: reference[t]))")
+            }
+            #expect(map.isEmpty == reference.isEmpty)
+            #expect(map.keysInOrder == TransactionTimer.allCases.filter { reference[$0] != nil })
+        }
+        map.removeAll()
+        #expect(map.isEmpty && map.values.isEmpty)
+    }
+}

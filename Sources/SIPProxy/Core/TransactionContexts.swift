@@ -61,7 +61,7 @@ final class ServerContext {
     let upstream: Upstream
     var phase: Phase = .processing
     var lastResponse: [UInt8]?
-    var timers: [TransactionTimer: TimerToken] = [:]
+    var timers = TimerMap<TimerToken>()
     var processorTimer: TimerToken?
     var client: ClientContext?
     var cancelled = false
@@ -111,7 +111,7 @@ final class ClientContext {
     let destination: SocketAddress
     let transport: TransportProtocol
     weak var server: ServerContext?
-    var timers: [TransactionTimer: TimerToken] = [:]
+    var timers = TimerMap<TimerToken>()
     var timerC: TimerToken?
     var lastResponse: SIPMessage?
     var receivedProvisional = false

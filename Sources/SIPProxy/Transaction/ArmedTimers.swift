@@ -4,7 +4,7 @@
 /// Knowing what is armed lets a machine ignore a fire that raced its cancellation,
 /// and lets it cancel everything still pending when it terminates.
 struct ArmedTimers: Equatable, Sendable {
-    private var intervals: [TransactionTimer: Duration] = [:]
+    private var intervals = TimerMap<Duration>()
 
     mutating func arm(_ timer: TransactionTimer, _ duration: Duration) {
         intervals[timer] = duration
@@ -19,7 +19,7 @@ struct ArmedTimers: Equatable, Sendable {
     /// Disarms every timer and returns them in declaration order, so that the
     /// actions built from them are deterministic.
     mutating func disarmAll() -> [TransactionTimer] {
-        let armed = TransactionTimer.allCases.filter { intervals[$0] != nil }
+        let armed = intervals.keysInOrder
         intervals.removeAll()
         return armed
     }
