@@ -49,11 +49,6 @@ struct SIPHeaderField {
 
     /// UTF-8 of `text` with CR and LF turned into SP, so that a value set by
     /// a caller can never start a new header field (RFC 3261 §7.3.1).
-    static func singleLine(_ text: String) -> [UInt8] {
-        text.utf8.map { $0 == 0x0D || $0 == 0x0A ? 0x20 : $0 }
-    }
-
-    /// `singleLine(text)` appended to `output` without an intermediate array.
     static func appendSingleLine(_ text: String, to output: inout [UInt8]) {
         for byte in text.utf8 { output.append(byte == 0x0D || byte == 0x0A ? 0x20 : byte) }
     }

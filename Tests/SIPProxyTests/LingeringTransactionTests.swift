@@ -201,7 +201,9 @@ struct TimerMapTests {
             #expect(map.isEmpty == reference.isEmpty)
             #expect(map.keysInOrder == TransactionTimer.allCases.filter { reference[$0] != nil })
         }
-        map.removeAll()
+        var seen: [Int] = []
+        map.removeAll { seen.append($0) }
+        #expect(seen.sorted() == reference.values.sorted())
         #expect(map.isEmpty && map.values.isEmpty)
     }
 }

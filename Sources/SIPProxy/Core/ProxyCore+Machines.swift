@@ -179,8 +179,7 @@ extension ProxyCore {
     }
 
     private func endServer(_ ctx: ServerContext) {
-        for t in ctx.timers.values { scheduler.cancel(t) }
-        ctx.timers.removeAll()
+        ctx.timers.removeAll { scheduler.cancel($0) }
         if let t = ctx.processorTimer { scheduler.cancel(t) }
         ctx.processorTimer = nil
         if servers[ctx.key] === ctx { servers[ctx.key] = nil }
@@ -202,8 +201,7 @@ extension ProxyCore {
     }
 
     private func endClient(_ client: ClientContext) {
-        for t in client.timers.values { scheduler.cancel(t) }
-        client.timers.removeAll()
+        client.timers.removeAll { scheduler.cancel($0) }
         if let t = client.timerC { scheduler.cancel(t) }
         client.timerC = nil
         if clients[client.key] === client { clients[client.key] = nil }

@@ -66,15 +66,11 @@ public final class ProxyShards {
     /// feeds itself.
     private func hand(_ group: [ReceivedMessage], to index: Int) {
         lock.lock()
-        let pressured = queued[index] + group.count > maxQueued / 2
-        lock.unlock()
         var candidates = group
-        var shed = 0
-        if pressured {
+        if queued[index] + group.count > maxQueued / 2 {
             candidates = group.filter { !ProxyShards.isInvite($0.bytes) }
-            shed = group.count - candidates.count
         }
-        lock.lock()
+        let shed = group.count - candidates.count
         let room = max(0, maxQueued - queued[index])
         let accepted = min(room, candidates.count)
         dropped += candidates.count - accepted

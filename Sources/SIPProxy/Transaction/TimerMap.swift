@@ -88,6 +88,17 @@ struct TimerMap<Value> {
 
     var values: [Value] { keysInOrder.compactMap { self[$0] } }
 
+    /// Removes every entry, calling `body` with each value (no array built:
+    /// this runs whenever a transaction ends).
+    mutating func removeAll(_ body: (Value) -> Void) {
+        if let v = slots.0 { body(v) }
+        if let v = slots.1 { body(v) }
+        if let v = slots.2 { body(v) }
+        if let v = slots.3 { body(v) }
+        overflow?.values.forEach(body)
+        self = TimerMap()
+    }
+
     var isEmpty: Bool { keys.0 == nil && keys.1 == nil && keys.2 == nil && keys.3 == nil && (overflow?.isEmpty ?? true) }
 
     mutating func removeAll() {

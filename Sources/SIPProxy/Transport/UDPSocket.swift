@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,21 +18,11 @@ final class UDPSocket {
     let local: SocketAddress
     private let state = ReaderState()
 
-    /// Shared between the reader thread and `close()`.
-    private final class ReaderState: @unchecked Sendable {
-        private var lock = pthread_mutex_t()
-        private var closing = false
-        init() { pthread_mutex_init(&lock, nil) }
-        var isClosing: Bool {
-            pthread_mutex_lock(&lock)
-            defer { pthread_mutex_unlock(&lock) }
-            return closing
-        }
-        func close() {
-            pthread_mutex_lock(&lock)
-            closing = true
-            pthread_mutex_unlock(&lock)
-        }
+    /// Set by `close()`, read by the reader thread.
+    private final class ReaderState: Sendable {
+        private let closing = Atomic<Bool>(false)
+        var isClosing: Bool { closing.load(ordering: .acquiring) }
+        func close() { closing.store(true, ordering: .releasing) }
     }
 
     /// - Parameter onDatagrams: called on the socket's reader thread with the
