@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "SIPProxy", dependencies: ["SIPCore", "INIConfig", "CZlib", .product(name: "Logging", package: "swift-log")]),
         // Glue: processors from config, signals, reload, metrics.
         .target(name: "StirDaemon", dependencies: [
-            "SIPProxy", "SIPCore", "INIConfig", "STIRCore", "Certificates",
+            "SIPProxy", "SIPCore", "INIConfig", "STIRCore", "Certificates", "Crypto",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

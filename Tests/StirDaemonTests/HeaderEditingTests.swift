@@ -26,6 +26,16 @@ import Testing
         try SIPMessage.parse(Array(StirHarness.invite(from: "<sip:+12155551010;verstat=TN-Validation-Passed@x>;tag=f", extra: [extra]).utf8))
     }
 
+    @Test func verstatIsFoundInAnyCaseAndOnlyWithItsEqualsSign() {
+        #expect(VerstatEditor.hasVerstat("<sip:+1215;verstat=TN-Validation-Passed@a;user=phone>"))
+        #expect(VerstatEditor.hasVerstat("<tel:+1215;VerStat=No-TN-Validation>"))
+        #expect(VerstatEditor.hasVerstat("verstat="))
+        #expect(!VerstatEditor.hasVerstat("<sip:+1215@a;user=phone>;tag=verstat"))
+        #expect(!VerstatEditor.hasVerstat("<tel:+1215;verstat\u{1D}x>"))
+        #expect(!VerstatEditor.hasVerstat("verstat"))
+        #expect(!VerstatEditor.hasVerstat(""))
+    }
+
     @Test func untrustedPeersLoseAssertedIdentityVerstatAndAttestation() throws {
         let m = try Self.request("P-Asserted-Identity: <sip:+12155551010@x>\r\nX-Stir-Attestation: A\r\nIdentity: abc;info=<https://a/b>")
         let removed = HeaderScrubber(attestationHeader: "X-Stir-Attestation").scrub(m, peer: PeerConfiguration(name: "u"))

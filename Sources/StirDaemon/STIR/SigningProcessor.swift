@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import Metrics
@@ -39,8 +40,7 @@ public final class SigningProcessor: RequestProcessor {
         guard context.method == "INVITE", request.to?.tag == nil else { return .proceed }
         let peer = peers.peer(for: context.source.host)
         guard peer.sign else { return .proceed }
-        var log = context.logger
-        log[metadataKey: "call-id"] = "\(context.callID)"
+        let log = CallLog(logger: context.logger, callID: context.callID)
         guard let originator = authenticator.originator(of: request, context: context, peer: peer) else {
             log.debug("stir-sign: originator not authenticated, forwarding unsigned", metadata: ["peer": "\(peer.name)"])
             return .proceed
@@ -95,7 +95,7 @@ public final class SigningProcessor: RequestProcessor {
         do {
             let started = ContinuousClock.now
             let value = try credential.signer.identityHeader(orig: orig, dest: dest.sorted(), attest: attest,
-                                                             origid: UUID().uuidString.lowercased(), iat: Int(iat))
+                                                             origid: RandomUUID.make(), iat: Int(iat))
             StirdMetrics.shared.signLatency(ContinuousClock.now - started)
             request.addHeader(name: "Identity", value: value)
             StirdMetrics.shared.signed(attestation: attest.rawValue)

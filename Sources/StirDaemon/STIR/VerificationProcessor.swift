@@ -43,8 +43,7 @@ public final class VerificationProcessor: RequestProcessor {
         guard context.method == "INVITE", request.to?.tag == nil else { return .proceed }
         let peer = peers.peer(for: context.source.host)
         guard peer.verify else { return .proceed }
-        var log = context.logger
-        log[metadataKey: "call-id"] = "\(context.callID)"
+        let log = CallLog(logger: context.logger, callID: context.callID)
         let current = now()
         let sip = extractor.context(from: request.headers(named: "From").first,
                                     pAssertedIdentity: request.headers(named: "P-Asserted-Identity"),
@@ -99,7 +98,7 @@ public final class VerificationProcessor: RequestProcessor {
 
     /// Maps the result to the peer's policy (RFC 8224 §6.2.2; ATIS-1000074
     /// §5.3.2; RFC 9410 §4) and annotates the request to forward.
-    func apply(_ result: VerificationResult, to request: SIPMessage, peer: PeerConfiguration, log: Logger,
+    func apply(_ result: VerificationResult, to request: SIPMessage, peer: PeerConfiguration, log: CallLog,
                notes: TransactionNotes? = nil) -> ProcessorDecision {
         StirdMetrics.shared.verificationOutcome(label: result.metricLabel)
         let perHeader = result.headers.map { $0.outcome.failure?.code ?? "valid" }
