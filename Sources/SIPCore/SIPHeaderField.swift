@@ -50,6 +50,13 @@ struct SIPHeaderField {
     /// UTF-8 of `text` with CR and LF turned into SP, so that a value set by
     /// a caller can never start a new header field (RFC 3261 §7.3.1).
     static func appendSingleLine(_ text: String, to output: inout [UInt8]) {
+        let copied = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            // Almost every value has no CR or LF: copy it in one go.
+            guard !bytes.contains(where: { $0 == 0x0D || $0 == 0x0A }) else { return false }
+            output.append(contentsOf: bytes)
+            return true
+        } ?? false
+        guard !copied else { return }
         for byte in text.utf8 { output.append(byte == 0x0D || byte == 0x0A ? 0x20 : byte) }
     }
 

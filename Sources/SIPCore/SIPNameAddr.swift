@@ -21,7 +21,7 @@ public struct SIPNameAddr: Equatable, CustomStringConvertible {
     public var tag: String? {
         get { parameter("tag") ?? nil }
         set {
-            parameters.removeAll { $0.name.lowercased() == "tag" }
+            parameters.removeAll { SIPSyntax.equalsIgnoringCase($0.name, "tag") }
             if let newValue { parameters.append((name: "tag", value: newValue)) }
         }
     }
@@ -32,8 +32,7 @@ public struct SIPNameAddr: Equatable, CustomStringConvertible {
     /// The value of header parameter `name` (case-insensitive): nil when
     /// absent, `.some(nil)` for a parameter without a value.
     public func parameter(_ name: String) -> String?? {
-        let wanted = name.lowercased()
-        for parameter in parameters where parameter.name.lowercased() == wanted {
+        for parameter in parameters where SIPSyntax.equalsIgnoringCase(parameter.name, name) {
             return .some(parameter.value)
         }
         return nil

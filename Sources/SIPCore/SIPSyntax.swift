@@ -122,8 +122,27 @@ enum SIPSyntax {
         return (name, value)
     }
 
-    /// Case-insensitive ASCII comparison.
+    /// Case-insensitive comparison, without building lower-cased copies
+    /// for ASCII text (parameter names are tokens: ASCII). Non-ASCII text
+    /// falls back to `lowercased()`.
     static func equalsIgnoringCase(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.lowercased() == rhs.lowercased()
+        let fast: Bool?? = lhs.utf8.withContiguousStorageIfAvailable { l in
+            rhs.utf8.withContiguousStorageIfAvailable { r in asciiEqualsIgnoringCase(l, r) } ?? nil
+        }
+        if let fast, let answer = fast { return answer }
+        return lhs.lowercased() == rhs.lowercased()
+    }
+
+    /// nil when a differing byte is not ASCII (the caller decides then).
+    private static func asciiEqualsIgnoringCase(_ l: UnsafeBufferPointer<UInt8>, _ r: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard l.count == r.count else { return false }
+        for i in 0..<l.count {
+            let a = l[i], b = r[i]
+            if a == b { continue }
+            if a >= 0x80 || b >= 0x80 { return nil }
+            let folded = a | 0x20
+            guard folded == b | 0x20, folded >= UInt8(ascii: "a"), folded <= UInt8(ascii: "z") else { return false }
+        }
+        return true
     }
 }

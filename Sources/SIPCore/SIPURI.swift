@@ -42,8 +42,7 @@ public struct SIPURI: Equatable, CustomStringConvertible {
     /// The value of uri-parameter `name` (case-insensitive): nil when absent,
     /// `.some(nil)` for a flag parameter such as `lr`.
     public func parameter(_ name: String) -> String?? {
-        let wanted = name.lowercased()
-        for parameter in parameters where parameter.name.lowercased() == wanted {
+        for parameter in parameters where SIPSyntax.equalsIgnoringCase(parameter.name, name) {
             return .some(parameter.value)
         }
         return nil

@@ -107,8 +107,7 @@ public struct SIPVia: Equatable, CustomStringConvertible {
     /// The value of parameter `name` (case-insensitive): nil when absent,
     /// `.some(nil)` for a flag.
     public func parameter(_ name: String) -> String?? {
-        let wanted = name.lowercased()
-        for parameter in parameters where parameter.name.lowercased() == wanted {
+        for parameter in parameters where SIPSyntax.equalsIgnoringCase(parameter.name, name) {
             return .some(parameter.value)
         }
         return nil
@@ -117,12 +116,11 @@ public struct SIPVia: Equatable, CustomStringConvertible {
     /// Replaces the first parameter called `name` (or appends it); a nil
     /// `value` removes every parameter of that name.
     public mutating func setParameter(_ name: String, _ value: String?, flag: Bool = false) {
-        let wanted = name.lowercased()
         guard value != nil || flag else {
-            parameters.removeAll { $0.name.lowercased() == wanted }
+            parameters.removeAll { SIPSyntax.equalsIgnoringCase($0.name, name) }
             return
         }
-        if let index = parameters.firstIndex(where: { $0.name.lowercased() == wanted }) {
+        if let index = parameters.firstIndex(where: { SIPSyntax.equalsIgnoringCase($0.name, name) }) {
             parameters[index].value = value
         } else {
             parameters.append((name: name, value: value))

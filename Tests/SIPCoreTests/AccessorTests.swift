@@ -169,3 +169,26 @@ import Testing
         #expect(throws: SIPParseError(reason: "Bad Header Parameter")) { try SIPNameAddr.parse("<sip:a@b>;;") }
     }
 }
+
+@Suite struct CaseInsensitiveNameTests {
+    @Test func asciiLettersFoldAndNothingElseDoes() {
+        #expect(SIPSyntax.equalsIgnoringCase("Branch", "bRANCH"))
+        #expect(SIPSyntax.equalsIgnoringCase("maddr", "maddr"))
+        #expect(SIPSyntax.equalsIgnoringCase("", ""))
+        #expect(!SIPSyntax.equalsIgnoringCase("branch", "branc"))
+        #expect(!SIPSyntax.equalsIgnoringCase("tag", "tah"))
+        // '@' and '`' differ only in bit 0x20 but are not letters.
+        #expect(!SIPSyntax.equalsIgnoringCase("a@b", "a`b"))
+        #expect(!SIPSyntax.equalsIgnoringCase("x[", "x{"))
+        // Non-ASCII text still compares as lowercased() does.
+        #expect(SIPSyntax.equalsIgnoringCase("ÉTAT", "état"))
+        #expect(!SIPSyntax.equalsIgnoringCase("état", "etat"))
+    }
+
+    @Test func viaParameterLookupIgnoresCase() throws {
+        let via = try #require(SIPVia("SIP/2.0/UDP host;BRANCH=z9hG4bK1;Rport"))
+        #expect(via.parameter("branch") == .some("z9hG4bK1"))
+        #expect(via.parameter("rport") == .some(nil))
+        #expect(via.parameter("received") == nil)
+    }
+}
