@@ -12,6 +12,9 @@ struct NextHop {
 }
 
 extension ProxyCore {
+    /// Dialog-forming methods that get a Record-Route when configured.
+    static let recordRouteMethods: Set<String> = ["INVITE", "SUBSCRIBE", "REFER", "NOTIFY"]
+
     // MARK: processors
 
     func runProcessors(_ ctx: ServerContext, from start: Int) {
@@ -168,7 +171,7 @@ extension ProxyCore {
         }
         request.maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
         let loop = Branch.loopHash(of: request)
-        if config.recordRoute, request.to?.tag == nil, ["INVITE", "SUBSCRIBE", "REFER", "NOTIFY"].contains(ctx.method) {
+        if config.recordRoute, request.to?.tag == nil, ProxyCore.recordRouteMethods.contains(ctx.method) {
             let t = transport == .tcp ? ";transport=tcp" : ""
             request.prependRecordRoute("<sip:\(local.hostForURI):\(local.port)\(t);lr>")
         }

@@ -184,7 +184,9 @@ extension ProxyCore {
         }
     }
 
-    func decision(_ callID: String, _ method: String, _ what: String) {
-        logger.debug("request decision", metadata: ["call-id": "\(callID)", "method": "\(method)", "decision": "\(what)"])
+    /// `what` is only built when debug logging is on (it runs per request).
+    func decision(_ callID: String, _ method: String, _ what: @autoclosure () -> String) {
+        guard logger.logLevel <= .debug else { return }
+        logger.debug("request decision", metadata: ["call-id": "\(callID)", "method": "\(method)", "decision": "\(what())"])
     }
 }

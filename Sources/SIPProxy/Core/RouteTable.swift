@@ -24,22 +24,38 @@ public struct RouteTable: Equatable, Sendable {
     public init(routes: [StaticRoute] = []) { self.routes = routes }
 
     public func lookup(user: String?, host: String?) -> StaticRoute? {
-        let host = host?.lowercased()
-        // RFC 3966 visual separators and a leading '+' do not matter for prefixes.
-        let digits = user.map { u in String(u.prefix { $0 != ";" }.filter { $0 != "-" && $0 != "." && $0 != "(" && $0 != ")" }) }
+        // Host and digits are only built when some route needs them (a
+        // table of catch-all routes, the common case, allocates nothing).
+        var lowered: String??
+        var digits: String??
         var best: (route: StaticRoute, score: Int)?
         for route in routes {
             var score = 0
             if let d = route.domain {
-                guard d == host else { continue }
+                if lowered == nil { lowered = .some(host?.lowercased()) }
+                guard d == lowered! else { continue }
                 score += 100_000
             }
             if let p = route.userPrefix {
-                guard let u = digits, u.hasPrefix(p) || (u.hasPrefix("+") && u.dropFirst().hasPrefix(p)) else { continue }
+                if digits == nil { digits = .some(user.map(Self.dialledDigits)) }
+                guard let u = digits!, u.hasPrefix(p) || (u.hasPrefix("+") && u.dropFirst().hasPrefix(p)) else { continue }
                 score += p.count + 1
             }
             if best == nil || score > best!.score { best = (route, score) }
         }
         return best?.route
+    }
+
+    /// The user part up to its first ';', without RFC 3966 visual
+    /// separators ('-', '.', '(', ')'), which do not matter for prefixes.
+    static func dialledDigits(_ user: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(user.utf8.count)
+        for b in user.utf8 {
+            if b == UInt8(ascii: ";") { break }
+            if b == UInt8(ascii: "-") || b == UInt8(ascii: ".") || b == UInt8(ascii: "(") || b == UInt8(ascii: ")") { continue }
+            bytes.append(b)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
