@@ -48,6 +48,12 @@ extension SIPMessage {
     func removeFirstElement(_ key: String) {
         let key = SIPHeaderField.key(for: key)
         guard let index = fields.firstIndex(where: { $0.key == key }) else { return }
+        // No comma at all: one element (the proxy's own Via on a response,
+        // nearly always), removed without splitting the value.
+        if !fields[index].value.utf8.contains(UInt8(ascii: ",")) {
+            fields.remove(at: index)
+            return
+        }
         let elements = SIPSyntax.split(fields[index].value, at: ",").elements
         if elements.count <= 1 {
             fields.remove(at: index)

@@ -14,6 +14,7 @@ extension SIPMessage {
         case .malformed: return (400, "Bad SIP-Version")
         }
         if let reason = SIPMessage.fastRequestURIProblem(uri) { return (400, reason) }
+        requestURIChecked = true
         if let reason = headerProblem(method: method) {
             // RFC 4475 §3.1.2.18: an unknown method whose CSeq does not match
             // is better answered 501 than 400, particularly by proxies.

@@ -13,7 +13,16 @@ public final class SIPMessage {
         case response(version: String, code: String, reason: [UInt8])
     }
 
-    var startLine: StartLine
+    var startLine: StartLine {
+        didSet {
+            requestURICache = nil
+            requestURIChecked = false
+        }
+    }
+    /// The Request-URI parsed on first use; `requestURIChecked` is set once
+    /// validation (libosip2 included) has accepted the current URI text.
+    var requestURICache: SIPURI??
+    var requestURIChecked = false
     /// Any edit of the header fields drops the parsed values cached from them.
     var fields: [SIPHeaderField] {
         didSet { parsed = ParsedFields() }
@@ -209,6 +218,16 @@ public final class SIPMessage {
             guard let newValue, case let .request(method, _, version) = startLine else { return }
             startLine = .request(method: method, uri: newValue, version: version)
         }
+    }
+
+    /// The Request-URI as a `SIPURI`, parsed once per message (nil for a
+    /// response or a malformed URI). After `validateRequest()` accepted it,
+    /// libosip2 is not asked again.
+    public var parsedRequestURI: SIPURI? {
+        if let cached = requestURICache { return cached }
+        let value = requestURI.flatMap { SIPURI($0, osipChecked: requestURIChecked) }
+        requestURICache = .some(value)
+        return value
     }
 
     /// Status-Code of a response; nil for requests.

@@ -20,7 +20,11 @@ public struct SIPURI: Equatable, CustomStringConvertible {
     public var opaque: String?
 
     /// Parses `text`; nil when it is not a well-formed URI.
-    public init?(_ text: String) {
+    public init?(_ text: String) { self.init(text, osipChecked: false) }
+
+    /// `osipChecked`: libosip2 already accepted this exact text (request
+    /// validation does), so its parse is not repeated for sip/sips.
+    init?(_ text: String, osipChecked: Bool) {
         guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
         let schemeText = text[..<colon]
         guard let first = schemeText.utf8.first, SIPURI.isAlpha(first),
@@ -31,7 +35,7 @@ public struct SIPURI: Equatable, CustomStringConvertible {
         parameters = []
         switch scheme {
         case "sip", "sips":
-            guard parseSIP(rest), OSIPURI(parsing: text) != nil else { return nil }
+            guard parseSIP(rest), osipChecked || OSIPURI(parsing: text) != nil else { return nil }
         case "tel":
             guard parseTel(rest) else { return nil }
         default:

@@ -192,3 +192,25 @@ import Testing
         #expect(via.parameter("received") == nil)
     }
 }
+
+@Suite struct ParsedRequestURITests {
+    @Test func parsedOnceAndDroppedWhenTheURIIsRewritten() throws {
+        let message = try SIPMessage.parse(sip(invite))
+        #expect(message.validateRequest() == nil)
+        #expect(message.requestURIChecked)
+        let first = try #require(message.parsedRequestURI)
+        #expect(first.scheme == "sip")
+        message.requestURI = "sip:+12155550199@gw.example.net;user=phone"
+        #expect(!message.requestURIChecked)
+        let second = try #require(message.parsedRequestURI)
+        #expect(second.user == "+12155550199")
+        #expect(second.host == "gw.example.net")
+        message.requestURI = "sip:"
+        #expect(message.parsedRequestURI == nil)
+    }
+
+    @Test func responsesHaveNone() throws {
+        let response = try SIPMessage.parse(sip("SIP/2.0 200 OK\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\nFrom: <sip:a@b>;tag=1\nTo: <sip:c@d>\nCall-ID: x\nCSeq: 1 INVITE\nContent-Length: 0\n\n"))
+        #expect(response.parsedRequestURI == nil)
+    }
+}

@@ -88,7 +88,7 @@ extension ProxyCore {
         if let first = request.routes.first?.parsedURI, let host = first.host {
             return NextHop(host: host, port: first.port ?? 5060, transport: transportParameter(of: first))
         }
-        let ruri = request.requestURI.flatMap { SIPURI($0) }
+        let ruri = request.parsedRequestURI
         // The static table routes out-of-dialog requests. An in-dialog request
         // (To tag) goes where its Route set or remote target says (RFC 3261
         // §12.2, §16.4); only when that target is this proxy itself (peers

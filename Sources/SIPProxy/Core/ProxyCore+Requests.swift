@@ -152,8 +152,8 @@ extension ProxyCore {
     /// RFC 3261 §16.3 request validation steps 2–5 (step 1 and 6 are in SIPCore's validateRequest).
     private func proxyChecks(_ request: SIPMessage, method: String) -> (Int, String, [(name: String, value: String)])? {
         // Step 2: URI scheme.
-        let scheme = request.requestURI.flatMap { SIPURI($0) }?.scheme
-        guard let scheme, ["sip", "sips", "tel"].contains(scheme) else {
+        let scheme = request.parsedRequestURI?.scheme
+        guard let scheme, scheme == "sip" || scheme == "sips" || scheme == "tel" else {
             return (416, "Unsupported URI Scheme", [])
         }
         // Step 3: Max-Forwards.
