@@ -5,6 +5,9 @@ prints the first line of every reply arriving within WAIT seconds.
 The RFC 4475 messages carry Vias without rport, so a compliant proxy answers
 to the received address and the sent-by port (RFC 3261 §18.2.2): 5060 for
 most, 5050 and 5070 for two. We listen on all three.
+Replies that carry another Call-ID are skipped: the previous message may
+have been an INVITE answered 503, whose final response stird keeps
+retransmitting (Timer G) until Timer H, since nobody ACKs it.
 usage: torture_send.py PORT FILE WAIT
 """
 import select, socket, sys, time
@@ -24,10 +27,27 @@ for p in (5060, 5050, 5070):
                 sys.exit("torture_send: port %d stays in use" % p)
             time.sleep(0.1)
     socks.append(s)
-socks[0].sendto(open(path, "rb").read(), ("127.0.0.1", port))
+
+
+def call_id(message):
+    """The Call-ID (or compact i) value of a message, None when absent."""
+    head = message.split(b"\r\n\r\n", 1)[0]
+    for line in head.split(b"\r\n")[1:]:
+        name, sep, value = line.partition(b":")
+        if sep and name.strip().lower() in (b"call-id", b"i"):
+            return value.strip()
+    return None
+
+
+sent = open(path, "rb").read()
+ours = call_id(sent)
+socks[0].sendto(sent, ("127.0.0.1", port))
 end = time.time() + wait
 while time.time() < end:
     ready, _, _ = select.select(socks, [], [], max(0.0, end - time.time()))
     for s in ready:
         data, _ = s.recvfrom(65535)
+        theirs = call_id(data)
+        if ours is not None and theirs is not None and theirs != ours:
+            continue
         print(data.split(b"\r\n", 1)[0].decode("utf-8", "replace"))
