@@ -8,7 +8,7 @@ extension SIPMessage {
     public func headers(named name: String) -> [String] {
         let key = SIPHeaderField.key(for: name)
         var values: [String] = []
-        for field in fields where field.key == key { values.append(field.value) }
+        for i in fields.indices where fields[i].key == key { values.append(fields[i].value) }
         return values
     }
 
@@ -23,8 +23,8 @@ extension SIPMessage {
     func listElements(_ name: String) -> [String] {
         let key = SIPHeaderField.key(for: name)
         var elements: [String] = []
-        for field in fields where field.key == key {
-            elements.append(contentsOf: SIPSyntax.split(field.value, at: ",").elements)
+        for i in fields.indices where fields[i].key == key {
+            elements.append(contentsOf: SIPSyntax.split(fields[i].value, at: ",").elements)
         }
         return elements
     }
@@ -42,8 +42,8 @@ extension SIPMessage {
         if let cached = parsed.vias, let valid = parsed.viasValid { return (cached, valid) }
         var vias: [SIPVia] = []
         var valid = true
-        for field in fields where field.key == "via" {
-            var value = field.value
+        for i in fields.indices where fields[i].key == "via" {
+            var value = fields[i].value
             value.withUTF8 { buffer in
                 let unbalanced = SIPBytes.split(buffer, 0..<buffer.count, separator: 0x2C) { element in
                     if let via = SIPVia.parse(buffer, element) {
@@ -87,7 +87,7 @@ extension SIPMessage {
 
     /// Value of the first field with lowercased long-form `key`.
     func firstValue(_ key: String) -> String? {
-        for field in fields where field.key == key { return field.value }
+        for i in fields.indices where fields[i].key == key { return fields[i].value }
         return nil
     }
 

@@ -79,8 +79,8 @@ extension SIPMessage {
     /// first read, and `vias` shares one parse with this check.
     func headerProblem(method: String?, checkAddressLists: Bool = true) -> String? {
         var via = 0, from = 0, to = 0, callIDs = 0, cseqs = 0, maxForwardsFields = 0, contentLengths = 0
-        for field in fields {
-            switch field.key {
+        for i in fields.indices {
+            switch fields[i].key {
             case "via": via += 1
             case "from": from += 1
             case "to": to += 1
@@ -127,8 +127,8 @@ extension SIPMessage {
     /// name-addr / addr-spec syntax of every value of `key`
     /// (RFC 3261 §20.10, §25.1), with the reasons `SIPNameAddr.parse` gives.
     private func addressProblem(_ key: String, name: String, single: Bool) -> String? {
-        for field in fields where field.key == key {
-            if let reason = SIPMessage.addressListProblem(field.value, name: name, single: single,
+        for i in fields.indices where fields[i].key == key {
+            if let reason = SIPMessage.addressListProblem(fields[i].value, name: name, single: single,
                                                           wildcard: key == "contact") {
                 return reason
             }

@@ -99,9 +99,9 @@ public final class SIPMessage {
     /// (RFC 4475 §3.1.2.3, §3.3.9).
     static func contentLength(_ fields: [SIPHeaderField]) throws -> Int? {
         var found: Int?
-        for field in fields where field.key == "content-length" {
+        for i in fields.indices where fields[i].key == "content-length" {
             guard found == nil else { throw SIPParseError(reason: "Multiple Content-Length") }
-            guard let value = SIPSyntax.number(field.value, limit: UInt64(Int32.max)) else {
+            guard let value = SIPSyntax.number(fields[i].value, limit: UInt64(Int32.max)) else {
                 throw SIPParseError(reason: "Bad Content-Length")
             }
             found = Int(value)
@@ -157,7 +157,9 @@ public final class SIPMessage {
         // One allocation: the size is known up to the start line and a
         // rewritten Content-Length.
         var size = storedBody.count + 160
-        for field in fields { size += (field.raw?.count ?? field.name.utf8.count + field.value.utf8.count + 2) + 2 }
+        for i in fields.indices {
+            size += (fields[i].raw?.count ?? fields[i].name.utf8.count + fields[i].value.utf8.count + 2) + 2
+        }
         output.reserveCapacity(size)
         switch startLine {
         case let .request(method, uri, version):
@@ -176,16 +178,18 @@ public final class SIPMessage {
         output.append(0x0D)
         output.append(0x0A)
         var wroteLength = false
-        for field in fields {
-            if field.key == "content-length" {
+        // Indexed, not `for field in fields`: iterating copies each field
+        // (a retain and a release per String and for the raw slice).
+        for i in fields.indices {
+            if fields[i].key == "content-length" {
                 if wroteLength { continue }
                 wroteLength = true
-                if SIPSyntax.number(field.value, limit: UInt64(Int32.max)) != UInt64(storedBody.count) {
-                    SIPHeaderField(name: field.name, value: String(storedBody.count)).serialize(into: &output)
+                if SIPSyntax.number(fields[i].value, limit: UInt64(Int32.max)) != UInt64(storedBody.count) {
+                    SIPHeaderField(name: fields[i].name, value: String(storedBody.count)).serialize(into: &output)
                     continue
                 }
             }
-            field.serialize(into: &output)
+            fields[i].serialize(into: &output)
         }
         if !wroteLength {
             SIPHeaderField(name: "Content-Length", value: String(storedBody.count)).serialize(into: &output)
