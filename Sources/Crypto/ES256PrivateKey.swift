@@ -9,6 +9,8 @@ public final class ES256PrivateKey: @unchecked Sendable {
     let pkey: OpaquePointer
     /// The matching public key.
     public let publicKey: ES256PublicKey
+    /// Signing contexts reused across calls (see `PKeyContextPool`).
+    private let contexts: PKeyContextPool
 
     private init(owning pkey: OpaquePointer) throws {
         do {
@@ -19,6 +21,7 @@ public final class ES256PrivateKey: @unchecked Sendable {
             throw error
         }
         self.pkey = pkey
+        self.contexts = PKeyContextPool(pkey: pkey, operation: .sign)
     }
 
     /// Loads a PEM private key: SEC1 (`BEGIN EC PRIVATE KEY`) or unencrypted
@@ -52,11 +55,30 @@ public final class ES256PrivateKey: @unchecked Sendable {
     /// Signs `data` with ECDSA P-256 / SHA-256 and returns the JWS form:
     /// raw 64-byte `R || S` (RFC 7518 §3.4), not DER.
     public func sign(_ data: [UInt8]) throws -> [UInt8] {
-        let der = try signDER(data)
+        let der = try signDigestDER(data)
         guard let raw = ECDSASignatureEncoding.rawFromDER(der) else {
             throw CryptoError(operation: "convert signature", openSSLErrors: ["OpenSSL returned malformed DER"])
         }
         return raw
+    }
+
+    /// SHA-256 of `data`, then ECDSA over the digest with a reused context:
+    /// the same signature scheme as `signDER`, without OpenSSL 3's per-call
+    /// operation set-up.
+    func signDigestDER(_ data: [UInt8]) throws -> [UInt8] {
+        guard let digest = PKeyContextPool.sha256(data) else { throw CryptoError.drain("SHA-256") }
+        var sig = [UInt8](repeating: 0, count: 80)
+        var sigLen = sig.count
+        let rc = contexts.withContext { ctx in
+            digest.withUnsafeBufferPointer { d in
+                sig.withUnsafeMutableBufferPointer { s in
+                    EVP_PKEY_sign(ctx, s.baseAddress, &sigLen, d.baseAddress, d.count)
+                }
+            }
+        }
+        guard rc == 1 else { throw CryptoError.drain("ES256 sign") }
+        sig.removeLast(sig.count - sigLen)
+        return sig
     }
 
     /// Signs `data` and returns OpenSSL's DER `ECDSA-Sig-Value` as is. This is

@@ -8,6 +8,8 @@ public final class ES256PublicKey: @unchecked Sendable {
     let pkey: OpaquePointer
     /// DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7).
     public let derSPKI: [UInt8]
+    /// Verification contexts reused across calls (see `PKeyContextPool`).
+    private let contexts: PKeyContextPool
 
     private init(owning pkey: OpaquePointer) throws {
         do {
@@ -18,6 +20,7 @@ public final class ES256PublicKey: @unchecked Sendable {
             throw error
         }
         self.pkey = pkey
+        self.contexts = PKeyContextPool(pkey: pkey, operation: .verify)
     }
 
     /// Loads a PEM `BEGIN PUBLIC KEY` (SubjectPublicKeyInfo).
@@ -75,7 +78,25 @@ public final class ES256PublicKey: @unchecked Sendable {
     /// other length is rejected (RFC 7518 §3.4), never guessed at.
     public func isValidSignature(_ rs: [UInt8], for data: [UInt8]) -> Bool {
         guard rs.count == 64, let der = ECDSASignatureEncoding.derFromRaw(rs) else { return false }
-        return isValidDERSignature(der, for: data)
+        return isValidDigestSignature(der, for: data)
+    }
+
+    /// SHA-256 of `data`, then one ECDSA verify over the digest with a
+    /// reused context (same scheme as `isValidDERSignature`).
+    func isValidDigestSignature(_ der: [UInt8], for data: [UInt8]) -> Bool {
+        guard let digest = PKeyContextPool.sha256(data) else {
+            OpenSSLErrorQueue.clear()
+            return false
+        }
+        let rc = contexts.withContext { ctx in
+            digest.withUnsafeBufferPointer { d in
+                der.withUnsafeBufferPointer { s in
+                    EVP_PKEY_verify(ctx, s.baseAddress, s.count, d.baseAddress, d.count)
+                }
+            }
+        }
+        if rc != 1 { OpenSSLErrorQueue.clear() }
+        return rc == 1
     }
 
     /// Checks a DER `ECDSA-Sig-Value` with one bare `EVP_DigestVerify` (the
