@@ -66,7 +66,7 @@ public final class ES256PrivateKey: @unchecked Sendable {
     /// the same signature scheme as `signDER`, without OpenSSL 3's per-call
     /// operation set-up.
     func signDigestDER(_ data: [UInt8]) throws -> [UInt8] {
-        guard let digest = PKeyContextPool.sha256(data) else { throw CryptoError.drain("SHA-256") }
+        guard let digest = OpenSSLSupport.sha256Digest(data) else { throw CryptoError.drain("SHA-256") }
         var sig = [UInt8](repeating: 0, count: 80)
         var sigLen = sig.count
         let rc = contexts.withContext { ctx in

@@ -84,7 +84,7 @@ public final class ES256PublicKey: @unchecked Sendable {
     /// SHA-256 of `data`, then one ECDSA verify over the digest with a
     /// reused context (same scheme as `isValidDERSignature`).
     func isValidDigestSignature(_ der: [UInt8], for data: [UInt8]) -> Bool {
-        guard let digest = PKeyContextPool.sha256(data) else {
+        guard let digest = OpenSSLSupport.sha256Digest(data) else {
             OpenSSLErrorQueue.clear()
             return false
         }

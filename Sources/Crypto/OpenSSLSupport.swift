@@ -7,6 +7,18 @@ enum OpenSSLSupport {
     /// per call would cost a provider lookup on every signature.
     static let sha256: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
 
+    /// SHA-256 of `data` with the digest fetched once (`sha256`).
+    static func sha256Digest(_ data: [UInt8]) -> [UInt8]? {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let rc = data.withUnsafeBytes { d in
+            digest.withUnsafeMutableBufferPointer { out in
+                EVP_Digest(d.baseAddress, d.count, out.baseAddress, &length, sha256, nil)
+            }
+        }
+        return rc == 1 && length == 32 ? digest : nil
+    }
+
     /// Runs `body` with a read-only memory BIO over `text`'s UTF-8 bytes.
     static func withMemoryBIO<T>(_ text: String, _ body: (OpaquePointer) throws -> T) throws -> T {
         var bytes = Array(text.utf8)

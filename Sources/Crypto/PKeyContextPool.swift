@@ -55,16 +55,4 @@ final class PKeyContextPool: @unchecked Sendable {
         }
         return ctx
     }
-
-    /// SHA-256 of `data` with the digest fetched once (`OpenSSLSupport.sha256`).
-    static func sha256(_ data: [UInt8]) -> [UInt8]? {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        let rc = data.withUnsafeBytes { d in
-            digest.withUnsafeMutableBufferPointer { out in
-                EVP_Digest(d.baseAddress, d.count, out.baseAddress, &length, OpenSSLSupport.sha256, nil)
-            }
-        }
-        return rc == 1 && length == 32 ? digest : nil
-    }
 }

@@ -18,18 +18,16 @@ public enum VerstatEditor {
         let needle = verstatNeedle
         return value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard bytes.count >= needle.count else { return false }
-            outer: for start in 0...(bytes.count - needle.count) {
-                for (k, n) in needle.enumerated() where (n == UInt8(ascii: "=") ? bytes[start + k] : bytes[start + k] | 0x20) != n {
-                    continue outer
-                }
-                return true
+            return (0...(bytes.count - needle.count)).contains { start in
+                needle.indices.allSatisfy { lowerASCII(bytes[start + $0]) == needle[$0] }
             }
-            return false
         } ?? value.lowercased().contains("verstat=")
     }
 
-    /// "verstat=" lower-cased; `| 0x20` folds the ASCII letters.
     private static let verstatNeedle: [UInt8] = Array("verstat=".utf8)
+
+    /// A–Z lower-cased; every other byte as it is.
+    private static func lowerASCII(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
 
     static func editOne(_ element: String, verstat: Verstat?) -> String {
         let chars = Array(element)
