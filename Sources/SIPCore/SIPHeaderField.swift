@@ -7,7 +7,25 @@ struct SIPHeaderField {
     /// Lowercased long form of the name ("v" -> "via"), for lookups.
     var key: String
     /// Value with folding replaced by a single SP and outer LWS removed.
-    var value: String
+    ///
+    /// A received field that was not folded keeps only the range of its
+    /// value in `raw`, and the String is built when asked for: a proxy
+    /// forwards most fields (Contact of a response, Subject, User-Agent, ...)
+    /// without reading them, and reads Via, From and To through
+    /// `withValueBytes`.
+    var value: String {
+        get {
+            if let storedValue { return storedValue }
+            guard let raw else { return "" }
+            return String(decoding: raw[valueRange], as: UTF8.self)
+        }
+        set { storedValue = newValue }
+    }
+    /// The value as a String: set for built, edited and folded fields.
+    private var storedValue: String?
+    /// Where the value lies in `raw` (indices of the received datagram)
+    /// while `storedValue` is nil.
+    private var valueRange: Range<Int> = 0..<0
     /// Bytes as received (folding kept, no final line terminator); nil for
     /// fields we built or edited. A slice of the received datagram: no copy
     /// per field (the message keeps the datagram alive anyway).
@@ -16,7 +34,7 @@ struct SIPHeaderField {
     init(name: String, value: String) {
         self.name = name
         self.key = SIPHeaderField.key(for: name)
-        self.value = value
+        self.storedValue = value
         self.raw = nil
     }
 
@@ -29,8 +47,37 @@ struct SIPHeaderField {
     init(name: String, key: String, value: String, raw: ArraySlice<UInt8>) {
         self.name = name
         self.key = key
-        self.value = value
+        self.storedValue = value
         self.raw = raw
+    }
+
+    /// A received, unfolded field whose value is `raw[valueRange]`.
+    init(name: String, key: String, valueRange: Range<Int>, raw: ArraySlice<UInt8>) {
+        self.name = name
+        self.key = key
+        self.storedValue = nil
+        self.valueRange = valueRange
+        self.raw = raw
+    }
+
+    /// Calls `body` with the UTF-8 bytes of `value`, read in place when the
+    /// value was never built as a String. Bytes that are not valid UTF-8 are
+    /// passed as received (`value` would show them as U+FFFD); the byte
+    /// scanners send any non-ASCII value to the String parsers anyway.
+    func withValueBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if storedValue == nil, let raw {
+            return try raw.withUnsafeBufferPointer { whole in
+                let start = valueRange.lowerBound - raw.startIndex
+                return try body(UnsafeBufferPointer(rebasing: whole[start..<(start + valueRange.count)]))
+            }
+        }
+        var text = value
+        return try text.withUTF8(body)
+    }
+
+    /// Byte count of `value` (no String built for a value read in place).
+    var valueByteCount: Int {
+        storedValue == nil && raw != nil ? valueRange.count : value.utf8.count
     }
 
     /// Appends "name: value" (or the received bytes) and CRLF.
@@ -196,7 +243,7 @@ enum SIPHeaderParser {
                 SIPHeaderField(
                     name: String(decoding: name, as: UTF8.self),
                     key: SIPHeaderField.key(forName: name),
-                    value: String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self),
+                    valueRange: valueStart..<valueEnd,
                     raw: bytes[range])
             }
         }

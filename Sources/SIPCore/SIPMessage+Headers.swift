@@ -41,10 +41,10 @@ extension SIPMessage {
     func parseVias() -> (vias: [SIPVia], valid: Bool) {
         if let cached = parsed.vias, let valid = parsed.viasValid { return (cached, valid) }
         var vias: [SIPVia] = []
+        vias.reserveCapacity(2)
         var valid = true
         for i in fields.indices where fields[i].key == "via" {
-            var value = fields[i].value
-            value.withUTF8 { buffer in
+            fields[i].withValueBytes { buffer in
                 let unbalanced = SIPBytes.split(buffer, 0..<buffer.count, separator: 0x2C) { element in
                     if let via = SIPVia.parse(buffer, element) {
                         vias.append(via)
@@ -102,7 +102,12 @@ extension SIPMessage {
     /// RFC 3325 §9.1.
     public var pAssertedIdentities: [SIPNameAddr] { nameAddrList("p-asserted-identity") }
 
-    public var callID: String? { firstValue("call-id") }
+    public var callID: String? {
+        if let cached = parsed.callID { return cached }
+        let value = firstValue("call-id")
+        parsed.callID = .some(value)
+        return value
+    }
 
     /// CSeq (RFC 3261 §20.16): nil when absent or malformed (number above
     /// 2^32-1, method not a token).

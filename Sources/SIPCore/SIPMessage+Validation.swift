@@ -128,10 +128,10 @@ extension SIPMessage {
     /// (RFC 3261 §20.10, §25.1), with the reasons `SIPNameAddr.parse` gives.
     private func addressProblem(_ key: String, name: String, single: Bool) -> String? {
         for i in fields.indices where fields[i].key == key {
-            if let reason = SIPMessage.addressListProblem(fields[i].value, name: name, single: single,
-                                                          wildcard: key == "contact") {
-                return reason
+            let reason = fields[i].withValueBytes { buffer in
+                SIPMessage.addressListProblem(buffer, name: name, single: single, wildcard: key == "contact", useOSIP: true)
             }
+            if let reason { return reason }
         }
         return nil
     }
@@ -142,36 +142,40 @@ extension SIPMessage {
     static func addressListProblem(_ value: String, name: String, single: Bool, wildcard: Bool,
                                    useOSIP: Bool = true) -> String? {
         var value = value
-        return value.withUTF8 { buffer -> String? in
-            let whole = 0..<buffer.count
-            let (count, unbalanced) = SIPBytes.splitCount(buffer, whole, separator: 0x2C)
-            if unbalanced { return "Bad \(name): Unterminated Quote Or '<'" }
-            if single, count > 1 { return "Multiple \(name) Values" }
-            if wildcard, count == 1 {
-                let element = SIPBytes.trim(buffer, whole)
-                if element.count == 1, buffer[element.lowerBound] == 0x2A { return nil }
-            }
-            let plain = SIPBytes.isPlainASCII(buffer, whole)
-            var reason: String?
-            SIPBytes.split(buffer, whole, separator: 0x2C) { element in
-                if plain {
-                    if case .failure(let error) = SIPBytes.nameAddr(buffer, element, useOSIP: useOSIP) {
-                        reason = "Bad \(name): \(error.reason)"
-                    }
-                } else {
-                    // Non-ASCII: the reference parser (Character semantics).
-                    do {
-                        _ = try SIPNameAddr.parse(SIPBytes.string(buffer, element))
-                    } catch let error as SIPParseError {
-                        reason = "Bad \(name): \(error.reason)"
-                    } catch {
-                        reason = "Bad \(name)"
-                    }
-                }
-                return reason == nil
-            }
-            return reason
+        return value.withUTF8 { addressListProblem($0, name: name, single: single, wildcard: wildcard, useOSIP: useOSIP) }
+    }
+
+    /// `addressListProblem` over a value's UTF-8 bytes.
+    static func addressListProblem(_ buffer: UnsafeBufferPointer<UInt8>, name: String, single: Bool, wildcard: Bool,
+                                   useOSIP: Bool) -> String? {
+        let whole = 0..<buffer.count
+        let (count, unbalanced) = SIPBytes.splitCount(buffer, whole, separator: 0x2C)
+        if unbalanced { return "Bad \(name): Unterminated Quote Or '<'" }
+        if single, count > 1 { return "Multiple \(name) Values" }
+        if wildcard, count == 1 {
+            let element = SIPBytes.trim(buffer, whole)
+            if element.count == 1, buffer[element.lowerBound] == 0x2A { return nil }
         }
+        let plain = SIPBytes.isPlainASCII(buffer, whole)
+        var reason: String?
+        SIPBytes.split(buffer, whole, separator: 0x2C) { element in
+            if plain {
+                if case .failure(let error) = SIPBytes.nameAddr(buffer, element, useOSIP: useOSIP) {
+                    reason = "Bad \(name): \(error.reason)"
+                }
+            } else {
+                // Non-ASCII: the reference parser (Character semantics).
+                do {
+                    _ = try SIPNameAddr.parse(SIPBytes.string(buffer, element))
+                } catch let error as SIPParseError {
+                    reason = "Bad \(name): \(error.reason)"
+                } catch {
+                    reason = "Bad \(name)"
+                }
+            }
+            return reason == nil
+        }
+        return reason
     }
 
     /// callid = word [ "@" word ] (RFC 3261 §25.1).

@@ -43,6 +43,9 @@ public final class SIPMessage {
         var from: SIPNameAddr??
         var to: SIPNameAddr??
         var cseq: (number: UInt32, method: String)??
+        /// Read for the shard, the transaction, the log and the loop hash:
+        /// built once per message.
+        var callID: String??
     }
 
     init(startLine: StartLine, fields: [SIPHeaderField], body: [UInt8]) {
@@ -101,7 +104,7 @@ public final class SIPMessage {
         var found: Int?
         for i in fields.indices where fields[i].key == "content-length" {
             guard found == nil else { throw SIPParseError(reason: "Multiple Content-Length") }
-            guard let value = SIPSyntax.number(fields[i].value, limit: UInt64(Int32.max)) else {
+            guard let value = fields[i].withValueBytes({ SIPBytes.number($0, 0..<$0.count, limit: UInt64(Int32.max)) }) else {
                 throw SIPParseError(reason: "Bad Content-Length")
             }
             found = Int(value)
@@ -115,8 +118,7 @@ public final class SIPMessage {
     /// (RFC 4475 §3.1.2.9, §3.1.2.10); LWS inside the Request-URI is kept so
     /// that `validateRequest()` can reject it (§3.1.2.8).
     private static func parseStartLine(_ line: ArraySlice<UInt8>) throws -> StartLine {
-        let text = String(decoding: line, as: UTF8.self)
-        if line.count >= 4, String(decoding: line.prefix(4), as: UTF8.self).uppercased() == "SIP/" {
+        if line.count >= 4, SIPMessage.startsWithSIPSlash(line) {
             let space = UInt8(ascii: " ")
             guard let versionEnd = line.firstIndex(of: space) else { throw SIPParseError(reason: "Bad Status-Line") }
             var codeStart = versionEnd
@@ -130,6 +132,7 @@ public final class SIPMessage {
             return .response(version: String(decoding: line[line.startIndex..<versionEnd], as: UTF8.self),
                              code: code, reason: Array(line[reasonStart...]))
         }
+        let text = String(decoding: line, as: UTF8.self)
         var trimmedLine = Substring(text)
         while let last = trimmedLine.last, last == " " || last == "\t" { trimmedLine = trimmedLine.dropLast() }
         guard let firstSpace = trimmedLine.firstIndex(of: " "),
@@ -142,6 +145,12 @@ public final class SIPMessage {
         let uri = SIPSyntax.trimmed(trimmedLine[firstSpace..<lastSpace])
         guard !uri.isEmpty, !version.isEmpty else { throw SIPParseError(reason: "Bad Request-Line") }
         return .request(method: String(method), uri: uri, version: String(version))
+    }
+
+    /// The line starts with "SIP/", case-insensitively (a Status-Line).
+    private static func startsWithSIPSlash(_ line: ArraySlice<UInt8>) -> Bool {
+        let s = line.startIndex
+        return line[s] | 0x20 == 0x73 && line[s + 1] | 0x20 == 0x69 && line[s + 2] | 0x20 == 0x70 && line[s + 3] == 0x2F
     }
 
     /// A deep copy; edits to one do not show in the other.
@@ -158,7 +167,7 @@ public final class SIPMessage {
         // rewritten Content-Length.
         var size = storedBody.count + 160
         for i in fields.indices {
-            size += (fields[i].raw?.count ?? fields[i].name.utf8.count + fields[i].value.utf8.count + 2) + 2
+            size += (fields[i].raw?.count ?? fields[i].name.utf8.count + fields[i].valueByteCount + 2) + 2
         }
         output.reserveCapacity(size)
         switch startLine {
@@ -184,7 +193,8 @@ public final class SIPMessage {
             if fields[i].key == "content-length" {
                 if wroteLength { continue }
                 wroteLength = true
-                if SIPSyntax.number(fields[i].value, limit: UInt64(Int32.max)) != UInt64(storedBody.count) {
+                let length = fields[i].withValueBytes { SIPBytes.number($0, 0..<$0.count, limit: UInt64(Int32.max)) }
+                if length != UInt64(storedBody.count) {
                     SIPHeaderField(name: fields[i].name, value: String(storedBody.count)).serialize(into: &output)
                     continue
                 }

@@ -73,6 +73,7 @@ public struct SIPVia: Equatable, CustomStringConvertible {
         var count = 0
         var good = true
         var parameters: [(name: String, value: String?)] = []
+        parameters.reserveCapacity(parsed.parameterCount)
         let unbalanced = SIPBytes.split(buffer, range, separator: 0x3B) { piece in
             defer { count += 1 }
             guard count > 0 else { return true }

@@ -25,6 +25,37 @@ v=0
 """
 
 @Suite struct ParseTests {
+    /// Unfolded received values are read from the datagram on demand: the
+    /// String, the in-place bytes and the edited value must all agree with
+    /// what parsing used to store.
+    @Test func valuesReadInPlaceMatchTheirStrings() throws {
+        let bytes = sip("OPTIONS sip:a@example.com SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK-1\nX-A:   spaced value \t\n"
+            + "X-B: folded\n   onto two lines\nX-Bad: \u{FF}\nFrom: <sip:a@example.com>;tag=1\nTo: <sip:b@example.com>\n"
+            + "Call-ID: c1\nCSeq: 1 OPTIONS\nContent-Length: 0\n\n")
+        var raw = bytes
+        // An invalid UTF-8 byte in X-Bad (the Swift literal wrote U+00FF as C3 BF).
+        let at = raw.firstIndex(of: 0xC3)!
+        raw.replaceSubrange(at...(at + 1), with: [0xFF])
+        let message = try SIPMessage.parse(raw)
+        #expect(message.headers(named: "x-a") == ["spaced value"])
+        #expect(message.headers(named: "X-B") == ["folded onto two lines"])
+        #expect(message.headers(named: "x-bad") == ["\u{FFFD}"])
+        let fieldA = message.fields.first { $0.key == "x-a" }!
+        #expect(fieldA.withValueBytes { Array($0) } == Array("spaced value".utf8))
+        #expect(fieldA.valueByteCount == 12)
+        let fieldBad = message.fields.first { $0.key == "x-bad" }!
+        #expect(fieldBad.withValueBytes { Array($0) } == [0xFF])
+        let fieldB = message.fields.first { $0.key == "x-b" }!
+        #expect(fieldB.withValueBytes { Array($0) } == Array("folded onto two lines".utf8))
+        // An edited value wins over the received bytes.
+        var edited = fieldA
+        edited.value = "new"
+        #expect(edited.value == "new" && edited.withValueBytes { Array($0) } == Array("new".utf8) && edited.valueByteCount == 3)
+        #expect(message.callID == "c1")
+        message.setHeader(name: "Call-ID", value: "c2")
+        #expect(message.callID == "c2")
+    }
+
     @Test func readsRequestLine() throws {
         let message = try SIPMessage.parse(sip(invite))
         #expect(message.isRequest)

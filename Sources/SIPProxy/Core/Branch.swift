@@ -21,7 +21,12 @@ enum Branch {
     }
 
     static func make(loopHash: String, unique: UInt64) -> String {
-        "\(prefix)\(loopHash).\(String(unique, radix: 36))"
+        var branch = prefix
+        branch.reserveCapacity(prefix.utf8.count + loopHash.utf8.count + 15)
+        branch += loopHash
+        branch += "."
+        branch += String(unique, radix: 36)
+        return branch
     }
 
     /// Deterministic branch for stateless forwarding (RFC 3261 §16.11):

@@ -176,7 +176,7 @@ extension ProxyCore {
             request.prependRecordRoute("<sip:\(local.hostForURI):\(local.port)\(t);lr>")
         }
         let branch = Branch.make(loopHash: loop, unique: makeUnique())
-        request.prependVia("SIP/2.0/\(transport.rawValue) \(local.hostForURI):\(local.port);branch=\(branch);rport")
+        request.prependVia(ProxyCore.viaValue(transport: transport, local: local, branch: branch))
         let reliable = transport.isReliable
         let machine: ClientContext.Machine = ctx.method == "INVITE"
             ? .invite(InviteClientTransaction(reliable: reliable, timers: config.timers))
@@ -209,11 +209,33 @@ extension ProxyCore {
                   let local = self.sender.localAddress(transport: hop.transport, family: address.family) else { return }
             request.maxForwards = request.maxForwards.map { $0 - 1 } ?? self.config.defaultMaxForwards
             let branch = Branch.stateless(for: request, loopHash: Branch.loopHash(of: request))
-            request.prependVia("SIP/2.0/\(hop.transport.rawValue) \(local.hostForURI):\(local.port);branch=\(branch);rport")
+            request.prependVia(ProxyCore.viaValue(transport: hop.transport, local: local, branch: branch))
             self.sender.send(request.serialize(), to: address, transport: hop.transport, connectionID: nil)
             self.stats.requestsForwarded += 1
             self.decision(request.callID ?? "-", request.method ?? "", "stateless forward to \(address)")
         }
+    }
+
+    /// Our Via (RFC 3261 §16.6 step 8, RFC 3581 rport), built in one
+    /// buffer: interpolation grows and copies its String several times.
+    static func viaValue(transport: TransportProtocol, local: SocketAddress, branch: String) -> String {
+        var via = "SIP/2.0/"
+        via.reserveCapacity(40 + local.host.utf8.count + branch.utf8.count)
+        via += transport.rawValue
+        via += " "
+        if local.family == .inet6 {
+            via += "["
+            via += local.host
+            via += "]"
+        } else {
+            via += local.host
+        }
+        via += ":"
+        via += String(local.port)
+        via += ";branch="
+        via += branch
+        via += ";rport"
+        return via
     }
 
     func responseAddress(for request: SIPMessage, _ rx: ReceivedMessage) -> SocketAddress {

@@ -48,6 +48,7 @@ public final class ProxyShards {
             return
         }
         var groups = [[ReceivedMessage]](repeating: [], count: shards.count)
+        for index in groups.indices { groups[index].reserveCapacity(batch.count) }
         for rx in batch {
             groups[ProxyShards.shardIndex(rx.bytes, count: shards.count)].append(rx)
         }

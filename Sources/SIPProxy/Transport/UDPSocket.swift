@@ -76,6 +76,7 @@ final class UDPSocket {
             let ready = poll(&pfd, 1, 200)
             if ready <= 0 { continue }
             var batch: [(bytes: [UInt8], from: SocketAddress)] = []
+            batch.reserveCapacity(16)
             for _ in 0..<256 {
                 var storage = sockaddr_storage()
                 var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
