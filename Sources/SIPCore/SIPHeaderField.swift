@@ -199,21 +199,21 @@ enum SIPHeaderParser {
     /// Builds fields from header lines (everything after the start line).
     static func fields(_ bytes: [UInt8], lines: ArraySlice<Range<Int>>) throws -> [SIPHeaderField] {
         var fields: [SIPHeaderField] = []
-        var groups: [Range<Int>] = []
-        groups.reserveCapacity(lines.count)
+        fields.reserveCapacity(lines.count)
+        // A field is its first line plus the continuation lines (starting
+        // with SP/HTAB) after it; it is built once the next field starts.
+        var pending: Range<Int>?
         for line in lines {
             guard let first = line.first.map({ bytes[$0] }) else { continue }
             if first == 0x20 || first == 0x09 {
-                guard let last = groups.last else { throw SIPParseError(reason: "Bad Header Folding") }
-                groups[groups.count - 1] = last.lowerBound..<line.upperBound
+                guard let open = pending else { throw SIPParseError(reason: "Bad Header Folding") }
+                pending = open.lowerBound..<line.upperBound
             } else {
-                groups.append(line)
+                if let open = pending { fields.append(try field(bytes, open)) }
+                pending = line
             }
         }
-        fields.reserveCapacity(groups.count)
-        for group in groups {
-            fields.append(try field(bytes, group))
-        }
+        if let open = pending { fields.append(try field(bytes, open)) }
         return fields
     }
 

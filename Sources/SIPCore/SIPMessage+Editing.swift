@@ -50,7 +50,7 @@ extension SIPMessage {
         guard let index = fields.firstIndex(where: { $0.key == key }) else { return }
         // No comma at all: one element (the proxy's own Via on a response,
         // nearly always), removed without splitting the value.
-        if !fields[index].value.utf8.contains(UInt8(ascii: ",")) {
+        if !fields[index].withValueBytes({ $0.contains(UInt8(ascii: ",")) }) {
             fields.remove(at: index)
             return
         }

@@ -47,8 +47,11 @@ public final class ProxyShards {
             hand(batch, to: 0)
             return
         }
+        if batch.count == 1 {
+            hand(batch, to: ProxyShards.shardIndex(batch[0].bytes, count: shards.count))
+            return
+        }
         var groups = [[ReceivedMessage]](repeating: [], count: shards.count)
-        for index in groups.indices { groups[index].reserveCapacity(batch.count) }
         for rx in batch {
             groups[ProxyShards.shardIndex(rx.bytes, count: shards.count)].append(rx)
         }
