@@ -54,6 +54,10 @@ v=0
         #expect(message.callID == "c1")
         message.setHeader(name: "Call-ID", value: "c2")
         #expect(message.callID == "c2")
+        // The last field folded over two lines, ending the header section.
+        let last = try SIPMessage.parse(sip("OPTIONS sip:a@example.com SIP/2.0\nContent-Length: 0\nX-Last: a\n\tb\n\n"))
+        #expect(last.headers(named: "x-last") == ["a b"])
+        #expect(last.headerNames == ["Content-Length", "X-Last"])
     }
 
     @Test func readsRequestLine() throws {
