@@ -16,12 +16,12 @@ struct ArmedTimers: Equatable, Sendable {
         intervals.removeValue(forKey: timer)
     }
 
-    /// Disarms every timer and returns them in declaration order, so that the
-    /// actions built from them are deterministic.
-    mutating func disarmAll() -> [TransactionTimer] {
-        let armed = intervals.keysInOrder
+    /// Disarms every timer, calling `body` with each that was armed in
+    /// declaration order, so that the actions built from them are
+    /// deterministic.
+    mutating func disarmAll(_ body: (TransactionTimer) -> Void) {
+        for timer in TransactionTimer.allCases where intervals[timer] != nil { body(timer) }
         intervals.removeAll()
-        return armed
     }
 }
 
@@ -45,13 +45,28 @@ extension ArmedTimers {
         return .startTimer(timer, duration)
     }
 
-    /// Disarms `timer`; a cancel action only when it was armed.
-    mutating func stop<A: TimerAction>(_ timer: TransactionTimer) -> [A] {
-        disarm(timer) != nil ? [.cancelTimer(timer)] : []
+    /// Disarms `timer`; appends a cancel action only when it was armed.
+    ///
+    /// The machines build each answer in one array: an event handled on
+    /// every call (a provisional or final response, an ACK) would otherwise
+    /// allocate an array per `+`.
+    mutating func stop<A: TimerAction>(_ timer: TransactionTimer, into actions: inout [A]) {
+        if disarm(timer) != nil { actions.append(.cancelTimer(timer)) }
     }
 
-    /// Cancels every armed timer, then `notify`, then `.terminated` (always last).
-    mutating func end<A: TimerAction>(notify: [A]) -> [A] {
-        disarmAll().map(A.cancelTimer) + notify + [.terminated]
+    /// Appends a cancel for every armed timer, then `notify`, then
+    /// `.terminated` (always last).
+    mutating func end<A: TimerAction>(notify: A?, into actions: inout [A]) {
+        disarmAll { actions.append(.cancelTimer($0)) }
+        if let notify { actions.append(notify) }
+        actions.append(.terminated)
+    }
+
+    /// `end(notify:into:)` as a new array.
+    mutating func end<A: TimerAction>(notify: A?) -> [A] {
+        var actions: [A] = []
+        actions.reserveCapacity(TransactionTimer.allCases.count + 2)
+        end(notify: notify, into: &actions)
+        return actions
     }
 }

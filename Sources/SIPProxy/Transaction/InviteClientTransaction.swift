@@ -68,7 +68,7 @@ public struct InviteClientTransaction: Sendable {
             // Figure 5: a transport error matters while something is being sent:
             // the INVITE in Calling, the ACK in Completed.
             guard state == .calling || state == .completed else { return [] }
-            return terminate(notify: [.transportFailure])
+            return terminate(notify: .transportFailure)
         }
     }
 
@@ -76,32 +76,50 @@ public struct InviteClientTransaction: Sendable {
     // unreliable transports, and "MUST set timer B to fire after 64*T1" for any.
     private mutating func start() -> [Action] {
         started = true
-        var actions: [Action] = [.sendRequest]
+        var actions: [Action] = []
+        actions.reserveCapacity(3)
+        actions.append(.sendRequest)
         if !reliable { actions.append(arm(.a, timers.timerA)) }
         actions.append(arm(.b, timers.timerB))
         return actions
     }
 
     private mutating func receive(_ status: Int) -> [Action] {
+        var actions: [Action] = []
         switch (state, status) {
         case (.calling, 100...199), (.proceeding, 100...199):
             // §17.1.1.2: provisional → Proceeding, no more retransmissions; Timer B
             // only applies in Calling (Figure 5), Timer C covers Proceeding.
             state = .proceeding
-            return cancel(.a) + cancel(.b) + [.passToTU(status: status)]
+            actions.reserveCapacity(3)
+            cancel(.a, into: &actions)
+            cancel(.b, into: &actions)
+            actions.append(.passToTU(status: status))
+            return actions
         case (.calling, 200...299), (.proceeding, 200...299):
             // RFC 6026 §7.2: 2xx → Accepted with Timer M = 64*T1, 2xx to TU.
             state = .accepted
-            return cancel(.a) + cancel(.b) + [arm(.m, timers.timerM), .passToTU(status: status)]
+            actions.reserveCapacity(4)
+            cancel(.a, into: &actions)
+            cancel(.b, into: &actions)
+            actions.append(arm(.m, timers.timerM))
+            actions.append(.passToTU(status: status))
+            return actions
         case (.calling, 300...699), (.proceeding, 300...699):
             // §17.1.1.2: non-2xx final → Completed, ACK sent, response to TU, Timer D.
             state = .completed
-            let cancels = cancel(.a) + cancel(.b)
+            actions.reserveCapacity(TransactionTimer.allCases.count + 4)
+            actions.append(.sendAck)
+            cancel(.a, into: &actions)
+            cancel(.b, into: &actions)
             let d = timers.timerD(reliable: reliable)
             guard d > .zero else {
-                return [.sendAck] + cancels + terminate(notify: [.passToTU(status: status)])
+                terminate(notify: .passToTU(status: status), into: &actions)
+                return actions
             }
-            return [.sendAck] + cancels + [arm(.d, d), .passToTU(status: status)]
+            actions.append(arm(.d, d))
+            actions.append(.passToTU(status: status))
+            return actions
         case (.completed, 300...699):
             // §17.1.1.2: retransmitted final response → ACK again, not passed up.
             return [.sendAck]
@@ -119,9 +137,9 @@ public struct InviteClientTransaction: Sendable {
             // §17.1.1.2: retransmit and reset A to twice its previous value (uncapped).
             return [.sendRequest, arm(.a, interval * 2)]
         case (.calling, .b):
-            return terminate(notify: [.timeout])
+            return terminate(notify: .timeout)
         case (.completed, .d), (.accepted, .m):
-            return terminate(notify: [])
+            return terminate(notify: nil)
         default:
             return []
         }
@@ -133,12 +151,17 @@ public struct InviteClientTransaction: Sendable {
         armed.start(timer, duration)
     }
 
-    private mutating func cancel(_ timer: TransactionTimer) -> [Action] {
-        armed.stop(timer)
+    private mutating func cancel(_ timer: TransactionTimer, into actions: inout [Action]) {
+        armed.stop(timer, into: &actions)
     }
 
-    private mutating func terminate(notify: [Action]) -> [Action] {
+    private mutating func terminate(notify: Action?) -> [Action] {
         state = .terminated
         return armed.end(notify: notify)
+    }
+
+    private mutating func terminate(notify: Action?, into actions: inout [Action]) {
+        state = .terminated
+        armed.end(notify: notify, into: &actions)
     }
 }

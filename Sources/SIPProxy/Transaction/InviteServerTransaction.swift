@@ -125,10 +125,18 @@ public struct InviteServerTransaction: Sendable {
         case .completed:
             // §17.2.1: ACK → Confirmed, stop G and H, Timer I (T4 / 0).
             state = .confirmed
-            let cancels = cancel(.g) + cancel(.h)
+            var actions: [Action] = []
+            actions.reserveCapacity(TransactionTimer.allCases.count + 4)
+            actions.append(.absorb)
+            cancel(.g, into: &actions)
+            cancel(.h, into: &actions)
             let i = timers.timerI(reliable: reliable)
-            guard i > .zero else { return [.absorb] + cancels + terminate(notify: []) }
-            return [.absorb] + cancels + [arm(.i, i)]
+            guard i > .zero else {
+                terminate(notify: nil, into: &actions)
+                return actions
+            }
+            actions.append(arm(.i, i))
+            return actions
         case .confirmed:
             // §17.2.1: further ACKs are absorbed without changing state.
             return [.absorb]
@@ -145,17 +153,29 @@ public struct InviteServerTransaction: Sendable {
         case (.proceeding, 100...199):
             // §17.2.1: provisional responses are sent, state unchanged.
             hasSentResponse = true
-            return [.sendResponse(status: status)] + cancel(.trying100)
+            var actions: [Action] = []
+            actions.reserveCapacity(2)
+            actions.append(.sendResponse(status: status))
+            cancel(.trying100, into: &actions)
+            return actions
         case (.proceeding, 200...299):
             // RFC 6026 §7.1: 2xx → Accepted, Timer L = 64*T1.
             state = .accepted
             hasSentResponse = true
-            return [.sendResponse(status: status)] + cancel(.trying100) + [arm(.l, timers.timerL)]
+            var actions: [Action] = []
+            actions.reserveCapacity(3)
+            actions.append(.sendResponse(status: status))
+            cancel(.trying100, into: &actions)
+            actions.append(arm(.l, timers.timerL))
+            return actions
         case (.proceeding, 300...699):
             // §17.2.1: non-2xx final → Completed, Timer G (unreliable) and Timer H.
             state = .completed
             hasSentResponse = true
-            var actions = [Action.sendResponse(status: status)] + cancel(.trying100)
+            var actions: [Action] = []
+            actions.reserveCapacity(4)
+            actions.append(.sendResponse(status: status))
+            cancel(.trying100, into: &actions)
             if !reliable { actions.append(arm(.g, timers.timerG)) }
             actions.append(arm(.h, timers.timerH))
             return actions
@@ -179,9 +199,9 @@ public struct InviteServerTransaction: Sendable {
         case (.completed, .h):
             // §17.2.1: no ACK: Terminated, and "indicate to the TU that a
             // transaction failure has occurred".
-            return terminate(notify: [.timeout])
+            return terminate(notify: .timeout)
         case (.confirmed, .i), (.accepted, .l):
-            return terminate(notify: [])
+            return terminate(notify: nil)
         default:
             return []
         }
@@ -193,12 +213,17 @@ public struct InviteServerTransaction: Sendable {
         armed.start(timer, duration)
     }
 
-    private mutating func cancel(_ timer: TransactionTimer) -> [Action] {
-        armed.stop(timer)
+    private mutating func cancel(_ timer: TransactionTimer, into actions: inout [Action]) {
+        armed.stop(timer, into: &actions)
     }
 
-    private mutating func terminate(notify: [Action]) -> [Action] {
+    private mutating func terminate(notify: Action?) -> [Action] {
         state = .terminated
         return armed.end(notify: notify)
+    }
+
+    private mutating func terminate(notify: Action?, into actions: inout [Action]) {
+        state = .terminated
+        armed.end(notify: notify, into: &actions)
     }
 }

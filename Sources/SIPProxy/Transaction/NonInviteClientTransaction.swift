@@ -57,7 +57,7 @@ public struct NonInviteClientTransaction: Sendable {
         case .transportError:
             // Figure 6: Trying and Proceeding retransmit the request, so a send can fail.
             guard state == .trying || state == .proceeding else { return [] }
-            return terminate(notify: [.transportFailure])
+            return terminate(notify: .transportFailure)
         }
     }
 
@@ -65,7 +65,9 @@ public struct NonInviteClientTransaction: Sendable {
     // unreliable transports; "timer F MUST be set to fire in 64*T1 seconds" always.
     private mutating func start() -> [Action] {
         started = true
-        var actions: [Action] = [.sendRequest]
+        var actions: [Action] = []
+        actions.reserveCapacity(3)
+        actions.append(.sendRequest)
         if !reliable { actions.append(arm(.e, timers.timerE)) }
         actions.append(arm(.f, timers.timerF))
         return actions
@@ -81,12 +83,18 @@ public struct NonInviteClientTransaction: Sendable {
         case (.trying, 200...699), (.proceeding, 200...699):
             // §17.1.2.2: final → Completed, response to TU, Timer K (T4 / 0).
             state = .completed
-            let cancels = cancel(.e) + cancel(.f)
+            var actions: [Action] = []
+            actions.reserveCapacity(TransactionTimer.allCases.count + 4)
+            cancel(.e, into: &actions)
+            cancel(.f, into: &actions)
             let k = timers.timerK(reliable: reliable)
             guard k > .zero else {
-                return cancels + terminate(notify: [.passToTU(status: status)])
+                terminate(notify: .passToTU(status: status), into: &actions)
+                return actions
             }
-            return cancels + [arm(.k, k), .passToTU(status: status)]
+            actions.append(arm(.k, k))
+            actions.append(.passToTU(status: status))
+            return actions
         default:
             // Completed: "buffer any retransmissions of the final response" — absorbed.
             return []
@@ -102,9 +110,9 @@ public struct NonInviteClientTransaction: Sendable {
             // §17.1.2.2: in Proceeding, retransmit and reset E to T2.
             return [.sendRequest, arm(.e, timers.t2)]
         case (.trying, .f), (.proceeding, .f):
-            return terminate(notify: [.timeout])
+            return terminate(notify: .timeout)
         case (.completed, .k):
-            return terminate(notify: [])
+            return terminate(notify: nil)
         default:
             return []
         }
@@ -116,12 +124,17 @@ public struct NonInviteClientTransaction: Sendable {
         armed.start(timer, duration)
     }
 
-    private mutating func cancel(_ timer: TransactionTimer) -> [Action] {
-        armed.stop(timer)
+    private mutating func cancel(_ timer: TransactionTimer, into actions: inout [Action]) {
+        armed.stop(timer, into: &actions)
     }
 
-    private mutating func terminate(notify: [Action]) -> [Action] {
+    private mutating func terminate(notify: Action?) -> [Action] {
         state = .terminated
         return armed.end(notify: notify)
+    }
+
+    private mutating func terminate(notify: Action?, into actions: inout [Action]) {
+        state = .terminated
+        armed.end(notify: notify, into: &actions)
     }
 }

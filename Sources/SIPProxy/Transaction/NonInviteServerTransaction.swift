@@ -72,11 +72,11 @@ public struct NonInviteServerTransaction: Sendable {
         case .timerFired(let timer):
             guard armed.disarm(timer) != nil else { return [] }
             guard state == .completed, timer == .j else { return [] }
-            return terminate(notify: [])
+            return terminate(notify: nil)
         case .transportError:
             // Figure 8: a failed send in Proceeding or Completed ends the transaction.
             guard state == .proceeding || state == .completed else { return [] }
-            return terminate(notify: [.transportFailure])
+            return terminate(notify: .transportFailure)
         }
     }
 
@@ -89,7 +89,13 @@ public struct NonInviteServerTransaction: Sendable {
             // §17.2.2 (+ erratum 1470): final → Completed, Timer J (64*T1 / 0).
             state = .completed
             let j = timers.timerJ(reliable: reliable)
-            guard j > .zero else { return [.sendResponse(status: status)] + terminate(notify: []) }
+            guard j > .zero else {
+                var actions: [Action] = []
+                actions.reserveCapacity(TransactionTimer.allCases.count + 2)
+                actions.append(.sendResponse(status: status))
+                terminate(notify: nil, into: &actions)
+                return actions
+            }
             return [.sendResponse(status: status), arm(.j, j)]
         default:
             // Completed: "Any other final responses passed by the TU ... MUST be discarded".
@@ -103,8 +109,13 @@ public struct NonInviteServerTransaction: Sendable {
         armed.start(timer, duration)
     }
 
-    private mutating func terminate(notify: [Action]) -> [Action] {
+    private mutating func terminate(notify: Action?) -> [Action] {
         state = .terminated
         return armed.end(notify: notify)
+    }
+
+    private mutating func terminate(notify: Action?, into actions: inout [Action]) {
+        state = .terminated
+        armed.end(notify: notify, into: &actions)
     }
 }
