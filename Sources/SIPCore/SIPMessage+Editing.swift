@@ -3,14 +3,15 @@
 extension SIPMessage {
     /// Appends a header field after the existing ones.
     public func addHeader(name: String, value: String) {
-        fields.append(SIPHeaderField(name: name, value: value))
+        let field = SIPHeaderField(name: name, value: value)
+        editing(field.key) { fields.append(field) }
     }
 
     /// Removes every field called `name` (case-insensitive, compact forms
     /// understood).
     public func removeHeaders(named name: String) {
         let key = SIPHeaderField.key(for: name)
-        fields.removeAll { $0.key == key }
+        editing(key) { fields.removeAll { $0.key == key } }
     }
 
     /// Removes all fields called `name`, then appends one.
@@ -27,11 +28,13 @@ extension SIPMessage {
             addHeader(name: name, value: value)
             return
         }
-        fields[index] = SIPHeaderField(name: fields[index].name, value: value)
-        var position = fields.count - 1
-        while position > index {
-            if fields[position].key == key { fields.remove(at: position) }
-            position -= 1
+        editing(key) {
+            fields[index] = SIPHeaderField(name: fields[index].name, value: value)
+            var position = fields.count - 1
+            while position > index {
+                if fields[position].key == key { fields.remove(at: position) }
+                position -= 1
+            }
         }
     }
 
@@ -40,7 +43,7 @@ extension SIPMessage {
     func insertOnTop(name: String, value: String) {
         let key = SIPHeaderField.key(for: name)
         let index = fields.firstIndex { $0.key == key } ?? 0
-        fields.insert(SIPHeaderField(name: name, value: value), at: index)
+        editing(key) { fields.insert(SIPHeaderField(name: name, value: value), at: index) }
     }
 
     /// Removes the first element of the first field called `key`; the rest
@@ -51,14 +54,16 @@ extension SIPMessage {
         // No comma at all: one element (the proxy's own Via on a response,
         // nearly always), removed without splitting the value.
         if !fields[index].withValueBytes({ $0.contains(UInt8(ascii: ",")) }) {
-            fields.remove(at: index)
+            editing(key) { _ = fields.remove(at: index) }
             return
         }
         let elements = SIPSyntax.split(fields[index].value, at: ",").elements
-        if elements.count <= 1 {
-            fields.remove(at: index)
-        } else {
-            fields[index] = SIPHeaderField(name: fields[index].name, value: elements.dropFirst().joined(separator: ", "))
+        editing(key) {
+            if elements.count <= 1 {
+                fields.remove(at: index)
+            } else {
+                fields[index] = SIPHeaderField(name: fields[index].name, value: elements.dropFirst().joined(separator: ", "))
+            }
         }
     }
 
@@ -68,7 +73,7 @@ extension SIPMessage {
         guard let index = fields.firstIndex(where: { $0.key == key }) else { return }
         var elements = SIPSyntax.split(fields[index].value, at: ",").elements
         elements[0] = value
-        fields[index] = SIPHeaderField(name: fields[index].name, value: elements.joined(separator: ", "))
+        editing(key) { fields[index] = SIPHeaderField(name: fields[index].name, value: elements.joined(separator: ", ")) }
     }
 
     /// Adds a Via value on top (RFC 3261 §16.6 step 8), e.g.
@@ -99,11 +104,13 @@ extension SIPMessage {
         guard let index = fields.firstIndex(where: { $0.key == "to" }) else { return }
         let field = fields[index]
         guard var to = try? SIPNameAddr.parse(field.value) else { return }
-        if to.tag == nil {
-            fields[index] = SIPHeaderField(name: field.name, value: field.value + ";tag=" + tag)
-        } else {
-            to.tag = tag
-            fields[index] = SIPHeaderField(name: field.name, value: to.description)
+        editing("to") {
+            if to.tag == nil {
+                fields[index] = SIPHeaderField(name: field.name, value: field.value + ";tag=" + tag)
+            } else {
+                to.tag = tag
+                fields[index] = SIPHeaderField(name: field.name, value: to.description)
+            }
         }
     }
 

@@ -23,16 +23,23 @@ public final class SIPMessage {
     /// validation (libosip2 included) has accepted the current URI text.
     var requestURICache: SIPURI??
     var requestURIChecked = false
-    /// Any edit of the header fields drops the parsed values cached from them.
+    /// An edit of the header fields drops the parsed values cached from
+    /// them: only those of the edited field when an edit helper names it
+    /// (`editing(_:_:)`), all of them otherwise.
     var fields: [SIPHeaderField] {
-        didSet { parsed = ParsedFields() }
+        didSet { dropParsed(for: editedKey) }
     }
+    /// Key of the field the running edit helper changes; nil when any field
+    /// may have changed.
+    private var editedKey: String?
     var storedBody: [UInt8]
     /// Typed values parsed on first use. A proxy reads Via, From, To and
     /// CSeq several times per message (validation, transaction matching,
     /// loop detection); parsing them once saves most of that work.
     var parsed = ParsedFields()
 
+    /// Every cached value belongs to one field key; `dropParsed(for:)` must
+    /// list each, or an edit of that field would leave a stale value.
     struct ParsedFields {
         var vias: [SIPVia]?
         /// Every Via field balanced and every element parsed (set with `vias`).
@@ -46,6 +53,39 @@ public final class SIPMessage {
         /// Read for the shard, the transaction, the log and the loop hash:
         /// built once per message.
         var callID: String??
+    }
+
+    /// Drops what is cached from fields with `key` (everything for nil).
+    /// A proxy edits Max-Forwards, Via and Record-Route on every request it
+    /// forwards; dropping all caches there made From, To, CSeq and every
+    /// Via be parsed (and URI-checked) again for the loop hash and branch.
+    private func dropParsed(for key: String?) {
+        switch key {
+        case "via"?:
+            parsed.vias = nil
+            parsed.viasValid = nil
+        case "from"?:
+            parsed.from = nil
+            parsed.fromChecked = false
+        case "to"?:
+            parsed.to = nil
+            parsed.toChecked = false
+        case "cseq"?:
+            parsed.cseq = nil
+        case "call-id"?:
+            parsed.callID = nil
+        case .some:
+            break
+        case nil:
+            parsed = ParsedFields()
+        }
+    }
+
+    /// Runs `body`, an edit of the fields with `key` only.
+    func editing(_ key: String, _ body: () -> Void) {
+        editedKey = key
+        defer { editedKey = nil }
+        body()
     }
 
     init(startLine: StartLine, fields: [SIPHeaderField], body: [UInt8]) {
@@ -269,8 +309,10 @@ public final class SIPMessage {
         get { storedBody }
         set {
             storedBody = newValue
-            for index in fields.indices where fields[index].key == "content-length" {
-                fields[index] = SIPHeaderField(name: fields[index].name, value: String(newValue.count))
+            editing("content-length") {
+                for index in fields.indices where fields[index].key == "content-length" {
+                    fields[index] = SIPHeaderField(name: fields[index].name, value: String(newValue.count))
+                }
             }
         }
     }

@@ -9,6 +9,57 @@ func headerLines(_ message: SIPMessage) -> [String] {
 }
 
 @Suite struct EditingTests {
+    /// Parsed values are cached per message and an edit drops only those of
+    /// the field it changes: every cached view must follow every edit, and
+    /// an edit of another field must leave it right.
+    @Test func cachedValuesFollowEveryEdit() throws {
+        let message = try SIPMessage.parse(sip(invite))
+        func fill() {
+            _ = message.vias
+            _ = message.from
+            _ = message.to
+            _ = message.cseq
+            _ = message.callID
+            #expect(message.validateRequest() == nil)
+        }
+        fill()
+        message.prependVia("SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKtop")
+        #expect(message.vias.first?.branch == "z9hG4bKtop")
+        fill()
+        message.removeTopVia()
+        #expect(message.vias.first?.branch == "z9hG4bK-a1")
+        fill()
+        message.setTopViaReceived("198.51.100.7", rport: 5999)
+        #expect(message.vias.first?.received == "198.51.100.7")
+        fill()
+        message.setToTag("tt9")
+        #expect(message.to?.tag == "tt9")
+        fill()
+        message.setHeader(name: "f", value: "<sip:new@example.com>;tag=nf")
+        #expect(message.from?.uri == "sip:new@example.com" && message.from?.tag == "nf")
+        fill()
+        message.setHeader(name: "CSeq", value: "99 INVITE")
+        #expect(message.cseq?.number == 99)
+        fill()
+        message.setHeader(name: "i", value: "other-call")
+        #expect(message.callID == "other-call")
+        fill()
+        // Edits of fields nothing is cached from keep the cached views right.
+        message.maxForwards = 3
+        message.prependRecordRoute("<sip:rr.example.com;lr>")
+        message.removeFirstRoute()
+        message.body = Array("v=1\r\n".utf8)
+        #expect(message.vias.first?.branch == "z9hG4bK-a1" && message.vias.count == 3)
+        #expect(message.from?.tag == "nf" && message.to?.tag == "tt9")
+        #expect(message.cseq?.number == 99 && message.callID == "other-call")
+        // And everything agrees with a fresh parse of what would be sent.
+        let reparsed = try SIPMessage.parse(message.serialize())
+        #expect(reparsed.vias == message.vias)
+        #expect(reparsed.from?.tag == message.from?.tag && reparsed.to?.tag == message.to?.tag)
+        #expect(reparsed.cseq?.number == message.cseq?.number && reparsed.callID == message.callID)
+        #expect(reparsed.maxForwards == 3)
+    }
+
     @Test func prependViaPutsNewValueOnTop() throws {
         let message = try SIPMessage.parse(sip(invite))
         message.prependVia("SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKnew")
