@@ -61,6 +61,28 @@ extension SIPMessage {
         return (vias, valid)
     }
 
+    /// The topmost Via element, parsed alone; nil when there is no Via or
+    /// the first element is malformed. A response needs only this one: its
+    /// branch finds the client transaction (RFC 3261 §17.1.3), and the Vias
+    /// below belong to the elements upstream, which get them back as they
+    /// were (§16.7 step 3).
+    public var topVia: SIPVia? {
+        if let vias = parsed.vias, parsed.viasValid == true { return vias.first }
+        if let cached = parsed.topVia { return cached }
+        var top: SIPVia?
+        for i in fields.indices where fields[i].key == "via" {
+            fields[i].withValueBytes { buffer in
+                _ = SIPBytes.split(buffer, 0..<buffer.count, separator: 0x2C) { element in
+                    top = SIPVia.parse(buffer, element)
+                    return false
+                }
+            }
+            break
+        }
+        parsed.topVia = .some(top)
+        return top
+    }
+
     /// The topmost Via value as received (text), nil when there is none.
     public var topViaText: String? { listElements("via").first }
 

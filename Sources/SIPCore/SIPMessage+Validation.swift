@@ -48,6 +48,7 @@ extension SIPMessage {
         // A proxy forwards Contact, Record-Route and P-Asserted-Identity of a
         // response without acting on them (RFC 3261 §16.7): their syntax is
         // the endpoints' business, and checking it costs a URI parse each.
+        // The same goes for the Vias below the topmost.
         return headerProblem(method: nil, checkAddressLists: false)
     }
 
@@ -103,8 +104,11 @@ extension SIPMessage {
         if cseqs > 1 { return "Multiple CSeq Header Fields" }
         if maxForwardsFields > 1 { return "Multiple Max-Forwards Header Fields" }
         if contentLengths > 1 { return "Multiple Content-Length Header Fields" }
-        // Every Via value must parse; empty list elements are errors (RFC 4475 §3.1.2.1).
-        if !parseVias().valid { return "Bad Via" }
+        // Every Via value of a request must parse; empty list elements are
+        // errors (RFC 4475 §3.1.2.1). Of a response only the topmost, which
+        // should be ours: the others are the upstream elements', returned
+        // to them unread.
+        if method == nil ? topVia == nil : !parseVias().valid { return "Bad Via" }
         if let reason = addressProblem("from", name: "From", single: true) { return reason }
         parsed.fromChecked = true
         if let reason = addressProblem("to", name: "To", single: true) { return reason }

@@ -44,6 +44,8 @@ public final class SIPMessage {
         var vias: [SIPVia]?
         /// Every Via field balanced and every element parsed (set with `vias`).
         var viasValid: Bool?
+        /// The first Via element parsed alone (`topVia`).
+        var topVia: SIPVia??
         /// Validation found the From / To value well-formed, URI included.
         var fromChecked = false
         var toChecked = false
@@ -64,6 +66,7 @@ public final class SIPMessage {
         case "via"?:
             parsed.vias = nil
             parsed.viasValid = nil
+            parsed.topVia = nil
         case "from"?:
             parsed.from = nil
             parsed.fromChecked = false

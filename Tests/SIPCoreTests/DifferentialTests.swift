@@ -46,7 +46,9 @@ enum Reference {
         for header in single where counts[header.key, default: 0] > 1 {
             return "Multiple \(header.name) Header Fields"
         }
-        if !viasValid(message) { return "Bad Via" }
+        // Changed on purpose since the reference was taken: of a response
+        // only the topmost Via is judged (the others are the upstream's).
+        if method == nil ? !topViaValid(message) : !viasValid(message) { return "Bad Via" }
         for header in [(key: "from", name: "From"), (key: "to", name: "To")] {
             if let reason = addressProblem(message, header.key, name: header.name, single: true) { return reason }
         }
@@ -75,6 +77,12 @@ enum Reference {
             }
         }
         return true
+    }
+
+    static func topViaValid(_ message: SIPMessage) -> Bool {
+        guard let value = message.headers(named: "via").first,
+              let first = SIPSyntax.split(value, at: ",").elements.first else { return false }
+        return !first.isEmpty && SIPVia(first) != nil
     }
 
     static func addressProblem(_ message: SIPMessage, _ key: String, name: String, single: Bool) -> String? {

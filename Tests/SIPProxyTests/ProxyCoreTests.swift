@@ -123,6 +123,31 @@ struct ProxyCoreTests {
         #expect(h.take().map(\.firstLine) == ["SIP/2.0 200 OK"])
     }
 
+    /// Only the topmost Via of a response is ours to judge: one the
+    /// upstream wrote is returned to it byte for byte, however it looks; a
+    /// malformed topmost Via drops the response.
+    @Test func judgesOnlyTheTopmostViaOfAResponse() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite())
+        let fwd = try #require(h.take().first?.message)
+        let ringing = Msg.response(to: fwd, status: 180, reason: "Ringing")
+        let upstreamVia = "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKc1;rport=5070\r\n"
+        #expect(ringing.contains(upstreamVia))
+        let oddVia = "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKc1;rport=5070;;odd=\"open"
+        h.receive(ringing.replacingOccurrences(of: upstreamVia, with: oddVia + "\r\n"), from: ProxyHarness.callee)
+        let relayed = h.take()
+        #expect(relayed.map(\.firstLine) == ["SIP/2.0 180 Ringing"])
+        #expect(relayed.first?.text.contains(oddVia + "\r\n") == true)
+        #expect(relayed.first?.text.contains("z9hG4bKsd") == false)
+
+        let ok = Msg.response(to: fwd, status: 200, reason: "OK")
+        let ourVia = try #require(ok.split(separator: "\r\n").first { $0.hasPrefix("Via:") })
+        h.receive(ok.replacingOccurrences(of: String(ourVia), with: "Via: SIP/2.0/UDP ;branch=z9hG4bKx"),
+                  from: ProxyHarness.callee)
+        #expect(h.take().isEmpty)
+        #expect(h.core.stats.droppedResponses == 1)
+    }
+
     @Test func forwardsNon2xxFinalAndAcksItHopByHop() throws {
         let h = ProxyHarness()
         h.receive(Msg.invite())

@@ -53,7 +53,7 @@ extension ProxyCore {
             logger.debug("malformed response dropped", metadata: ["from": "\(rx.source)", "reason": "\(why)"])
             return
         }
-        guard let branch = response.vias.first?.branch, let cseq = response.cseq,
+        guard let branch = response.topVia?.branch, let cseq = response.cseq,
               let status = response.statusCode else {
             forwardResponseStatelessly(response)
             return
