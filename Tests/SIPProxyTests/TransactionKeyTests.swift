@@ -8,6 +8,20 @@ struct TransactionKeyTests {
         #expect(TransactionKey.server(branch: branch, sentBy: "10.0.0.1:5060", method: "INVITE") == nil)
     }
 
+    /// The byte-level cookie check agrees with the Character-level rule it
+    /// replaced (lowercased prefix, more Characters than the cookie), also
+    /// where they could part: a combining mark after the cookie, the Kelvin
+    /// sign that lowercases to "k", non-ASCII before it.
+    @Test func magicCookieMatchesTheCharacterRule() {
+        let reference: (String) -> Bool = { $0.count > 7 && $0.lowercased().hasPrefix("z9hg4bk") }
+        let cases = ["z9hG4bK1", "Z9HG4BKx", "z9hG4bK", "z9hG4b", "", "z9hG4bK\u{301}", "z9hG4bK\u{301}1",
+                     "z9hG4b\u{212A}1", "z9hG4b\u{212A}", "é9hG4bK1", "z9hG4bKé", "z9hG4bk-4711-1-0", "z9hG4bJ1",
+                     "z9hG4bK\r", "z9hG4bK\u{0}", "z\u{0}hG4bK1"]
+        for branch in cases {
+            #expect(TransactionKey.hasMagicCookie(branch) == reference(branch), "\(branch.unicodeScalars.map(\.value))")
+        }
+    }
+
     @Test func serverKeyKeepsBranchSentByAndMethod() throws {
         let key = try #require(TransactionKey.server(branch: "z9hG4bK776asdhds", sentBy: "pc33.atlanta.com", method: "INVITE"))
         #expect(key.side == .server)

@@ -62,7 +62,22 @@ public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
     /// Whether `branch` starts with `z9hG4bK` (case-insensitively, §7.3.1) and has
     /// something after it: a bare cookie cannot be unique (§8.1.1.7).
     public static func hasMagicCookie(_ branch: String) -> Bool {
-        branch.count > magicCookie.count && branch.lowercased().hasPrefix(magicCookie.lowercased())
+        // Bytes first (no lowercased copy): when the byte after the cookie is
+        // ASCII, the cookie's last Character ends before it, so this agrees
+        // with the Character comparison below, which handles the rest.
+        let cookie: StaticString = "z9hg4bk"
+        let ascii: Bool? = branch.utf8.withContiguousStorageIfAvailable { bytes in
+            guard bytes.count > cookie.utf8CodeUnitCount else { return false }
+            guard bytes[cookie.utf8CodeUnitCount] < 0x80 else { return nil }
+            for index in 0..<cookie.utf8CodeUnitCount {
+                let byte = bytes[index]
+                let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                if folded != cookie.utf8Start[index] { return false }
+            }
+            return true
+        } ?? nil
+        if let ascii { return ascii }
+        return branch.count > magicCookie.count && branch.lowercased().hasPrefix(magicCookie.lowercased())
     }
 
     public var description: String {
