@@ -153,7 +153,7 @@ enum SIPpFlow {
             sum &+= Int(message.cseq?.number ?? 0)
         } else {
             if message.validateResponse() != nil { return -3 }
-            sum &+= message.vias.first?.branch?.utf8.count ?? 0
+            sum &+= message.topVia?.branch?.utf8.count ?? 0   // what the proxy reads of a response
             sum &+= Int(message.cseq?.number ?? 0)
         }
         return sum
