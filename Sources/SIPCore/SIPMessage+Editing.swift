@@ -57,12 +57,25 @@ extension SIPMessage {
             editing(key) { _ = fields.remove(at: index) }
             return
         }
-        let elements = SIPSyntax.split(fields[index].value, at: ",").elements
+        // The rest of the field from its second element on, as written: a
+        // response's Vias (SIPp writes them on one line) go back upstream
+        // without being split into Strings and joined again.
+        let rest: String? = fields[index].withValueBytes { buffer in
+            var count = 0
+            var second: Int?
+            _ = SIPBytes.split(buffer, 0..<buffer.count, separator: 0x2C) { element in
+                count += 1
+                guard count == 2 else { return true }
+                second = element.lowerBound
+                return false
+            }
+            return second.map { SIPBytes.string(buffer, $0..<buffer.count) }
+        }
         editing(key) {
-            if elements.count <= 1 {
-                fields.remove(at: index)
+            if let rest {
+                fields[index] = SIPHeaderField(name: fields[index].name, value: rest)
             } else {
-                fields[index] = SIPHeaderField(name: fields[index].name, value: elements.dropFirst().joined(separator: ", "))
+                fields.remove(at: index)
             }
         }
     }

@@ -84,6 +84,21 @@ func headerLines(_ message: SIPMessage) -> [String] {
         #expect(message.vias.isEmpty)
     }
 
+    /// Removing the first element keeps the rest of the line as written
+    /// (a quoted comma is not a separator; LWS after the first comma goes).
+    @Test func removeTopViaKeepsTheRestAsWritten() throws {
+        let text = "SIP/2.0 200 OK\nVia: SIP/2.0/UDP a.example;branch=z9hG4bK1 ,  SIP/2.0/UDP b.example;branch=z9hG4bK2;x=\"q,r\" ,SIP/2.0/TCP c.example;branch=z9hG4bK3\n"
+            + "From: <sip:a@example.com>;tag=1\nTo: <sip:b@example.com>;tag=2\nCall-ID: c\nCSeq: 1 INVITE\nContent-Length: 0\n\n"
+        let message = try SIPMessage.parse(sip(text))
+        message.removeTopVia()
+        #expect(message.headers(named: "Via") == ["SIP/2.0/UDP b.example;branch=z9hG4bK2;x=\"q,r\" ,SIP/2.0/TCP c.example;branch=z9hG4bK3"])
+        #expect(message.vias.map(\.host) == ["b.example", "c.example"])
+        message.removeTopVia()
+        #expect(message.headers(named: "Via") == ["SIP/2.0/TCP c.example;branch=z9hG4bK3"])
+        message.removeTopVia()
+        #expect(message.headers(named: "Via").isEmpty)
+    }
+
     @Test func setsReceivedAndRportOnTopVia() throws {
         let message = try SIPMessage.parse(sip(invite))
         message.setTopViaReceived("198.51.100.7", rport: 40123)
