@@ -51,15 +51,10 @@ extension SIPMessage {
     func removeFirstElement(_ key: String) {
         let key = SIPHeaderField.key(for: key)
         guard let index = fields.firstIndex(where: { $0.key == key }) else { return }
-        // No comma at all: one element (the proxy's own Via on a response,
-        // nearly always), removed without splitting the value.
-        if !fields[index].withValueBytes({ $0.contains(UInt8(ascii: ",")) }) {
-            editing(key) { _ = fields.remove(at: index) }
-            return
-        }
-        // The rest of the field from its second element on, as written: a
-        // response's Vias (SIPp writes them on one line) go back upstream
-        // without being split into Strings and joined again.
+        // The rest of the field from its second element on, as written (nil
+        // for a single element, which removes the field): a response's Vias
+        // (SIPp writes them on one line) go back upstream without being
+        // split into Strings and joined again.
         let rest: String? = fields[index].withValueBytes { buffer in
             var count = 0
             var second: Int?

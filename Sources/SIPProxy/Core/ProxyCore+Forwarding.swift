@@ -223,13 +223,7 @@ extension ProxyCore {
         via.reserveCapacity(40 + local.host.utf8.count + branch.utf8.count)
         via += transport.rawValue
         via += " "
-        if local.family == .inet6 {
-            via += "["
-            via += local.host
-            via += "]"
-        } else {
-            via += local.host
-        }
+        via += local.hostForURI
         via += ":"
         via += String(local.port)
         via += ";branch="

@@ -65,15 +65,12 @@ public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
         // Bytes first (no lowercased copy): when the byte after the cookie is
         // ASCII, the cookie's last Character ends before it, so this agrees
         // with the Character comparison below, which handles the rest.
-        let cookie: StaticString = "z9hg4bk"
+        let cookie = magicCookie.utf8
         let ascii: Bool? = branch.utf8.withContiguousStorageIfAvailable { bytes in
-            guard bytes.count > cookie.utf8CodeUnitCount else { return false }
-            guard bytes[cookie.utf8CodeUnitCount] < 0x80 else { return nil }
-            for index in 0..<cookie.utf8CodeUnitCount {
-                let byte = bytes[index]
-                let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-                if folded != cookie.utf8Start[index] { return false }
-            }
+            guard bytes.count > cookie.count else { return false }
+            guard bytes[cookie.count] < 0x80 else { return nil }
+            let fold = { (byte: UInt8) in byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+            for (index, expected) in cookie.enumerated() where fold(bytes[index]) != fold(expected) { return false }
             return true
         } ?? nil
         if let ascii { return ascii }
