@@ -207,3 +207,73 @@ struct TimerMapTests {
         #expect(map.isEmpty && map.values.isEmpty)
     }
 }
+
+/// A client context holds its server context strongly (no weak reference,
+/// which would give both a side table); the cycle must be broken when a
+/// transaction ends, whatever way the call ends.
+@Suite("Transaction contexts are freed when their transactions end")
+struct ContextLifetimeTests {
+    private final class Weak { weak var server: ServerContext?; weak var client: ClientContext? }
+
+    /// Sends `request`, keeps weak references to the contexts it made,
+    /// runs `rest`, lets every timer run out and checks both are gone.
+    private func check(_ request: String, _ rest: (ProxyHarness, SIPMessage) throws -> Void) throws {
+        let h = ProxyHarness()
+        let refs = Weak()
+        try {
+            h.receive(request)
+            let fwd = try #require(h.take().first { !$0.firstLine.hasPrefix("SIP/2.0 100") }?.message)
+            h.queue.sync {
+                refs.server = h.core.servers.values.first
+                refs.client = h.core.clients.values.first
+            }
+            #expect(refs.server != nil && refs.client != nil)
+            #expect(refs.client?.server === refs.server)
+            try rest(h, fwd)
+        }()
+        h.advance(.seconds(300))
+        #expect(h.transactions == 0)
+        #expect(refs.server == nil, "server context still alive")
+        #expect(refs.client == nil, "client context still alive")
+    }
+
+    @Test func answeredInvite() throws {
+        try check(Msg.invite()) { h, fwd in
+            h.receive(Msg.response(to: fwd, status: 180, reason: "Ringing"), from: ProxyHarness.callee)
+            h.receive(Msg.response(to: fwd, status: 200, reason: "OK"), from: ProxyHarness.callee)
+            #expect(h.take().map(\.firstLine) == ["SIP/2.0 180 Ringing", "SIP/2.0 200 OK"])
+        }
+    }
+
+    @Test func rejectedInvite() throws {
+        try check(Msg.invite()) { h, fwd in
+            h.receive(Msg.response(to: fwd, status: 486, reason: "Busy Here"), from: ProxyHarness.callee)
+            #expect(h.take().contains { $0.firstLine == "SIP/2.0 486 Busy Here" })
+        }
+    }
+
+    @Test func unansweredInviteTimesOut() throws {
+        try check(Msg.invite()) { h, _ in
+            h.advance(.seconds(40))
+            #expect(h.take().contains { $0.firstLine == "SIP/2.0 408 Request Timeout" })
+        }
+    }
+
+    @Test func cancelledInvite() throws {
+        try check(Msg.invite()) { h, fwd in
+            h.receive(Msg.response(to: fwd, status: 180, reason: "Ringing"), from: ProxyHarness.callee)
+            h.receive(Msg.invite(method: "CANCEL"))
+            let cancel = try #require(h.take().first { $0.firstLine.hasPrefix("CANCEL") }?.message)
+            h.receive(Msg.response(to: cancel, status: 200, reason: "OK"), from: ProxyHarness.callee)
+            h.receive(Msg.response(to: fwd, status: 487, reason: "Request Terminated"), from: ProxyHarness.callee)
+            #expect(h.take().contains { $0.firstLine == "SIP/2.0 487 Request Terminated" })
+        }
+    }
+
+    @Test func answeredBye() throws {
+        try check(Msg.invite(branch: "z9hG4bKbye1", method: "BYE")) { h, fwd in
+            h.receive(Msg.response(to: fwd, status: 200, reason: "OK"), from: ProxyHarness.callee)
+            #expect(h.take().map(\.firstLine) == ["SIP/2.0 200 OK"])
+        }
+    }
+}

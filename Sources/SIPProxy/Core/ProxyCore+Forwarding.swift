@@ -28,8 +28,10 @@ extension ProxyCore {
         let context = RequestContext(source: ctx.upstream.address, local: ctx.upstream.local,
                                      transport: ctx.upstream.transport, callID: ctx.callID,
                                      method: ctx.method, logger: logger, notes: ctx.notes)
-        let resumption = ProcessorResumption(queue: queue) { [weak self, weak ctx] current, work in
-            guard let self, let ctx else { return }
+        // The resumption holds the context only until the processor's work
+        // ends; `resume` checks that the transaction is still live.
+        let resumption = ProcessorResumption(queue: queue) { [weak self, ctx] current, work in
+            guard let self else { return }
             self.resume(ctx, processor: current, work: work)
         }
         while index < processors.count {
@@ -47,8 +49,8 @@ extension ProxyCore {
                 ctx.phase = .suspended(processor: index)
                 stats.suspended += 1
                 decision(ctx.callID, ctx.method, "\(processors[index].name): suspended")
-                ctx.processorTimer = scheduler.schedule(after: config.processorTimeout) { [weak self, weak ctx] in
-                    guard let self, let ctx, ctx.phase == .suspended(processor: current) else { return }
+                ctx.processorTimer = scheduler.schedule(after: config.processorTimeout) { [weak self, ctx] in
+                    guard let self, ctx.phase == .suspended(processor: current) else { return }
                     ctx.processorTimer = nil
                     self.decision(ctx.callID, ctx.method, "processor timeout: 500")
                     self.respond(ctx, status: 500, reason: "Server Internal Error (processing timed out)")
@@ -115,8 +117,14 @@ extension ProxyCore {
             respond(ctx, status: 404, reason: "Not Found")
             return
         }
-        resolve(hop) { [weak self, weak ctx] address in
-            guard let self, let ctx, servers[ctx.key] === ctx, !ctx.cancelled else { return }
+        // A numeric next hop (the common case) is forwarded at once, without
+        // a closure and the references it would take.
+        if let address = SocketAddress(host: hop.host, port: hop.port) {
+            forward(ctx, to: address, transport: hop.transport)
+            return
+        }
+        resolve(hop) { [weak self, ctx] address in
+            guard let self, servers[ctx.key] === ctx, !ctx.cancelled else { return }
             guard let address else {
                 self.decision(ctx.callID, ctx.method, "503 cannot resolve \(hop.host)")
                 self.respond(ctx, status: 503, reason: "Service Unavailable (next hop unresolvable)")
@@ -204,16 +212,24 @@ extension ProxyCore {
             decision(request.callID ?? "-", request.method ?? "", "stateless: no route, dropped")
             return
         }
-        resolve(hop) { [weak self] address in
-            guard let self, let address,
-                  let local = self.sender.localAddress(transport: hop.transport, family: address.family) else { return }
-            request.maxForwards = request.maxForwards.map { $0 - 1 } ?? self.config.defaultMaxForwards
-            let branch = Branch.stateless(for: request, loopHash: Branch.loopHash(of: request))
-            request.prependVia(ProxyCore.viaValue(transport: hop.transport, local: local, branch: branch))
-            self.sender.send(request.serialize(), to: address, transport: hop.transport, connectionID: nil)
-            self.stats.requestsForwarded += 1
-            self.decision(request.callID ?? "-", request.method ?? "", "stateless forward to \(address)")
+        if let address = SocketAddress(host: hop.host, port: hop.port) {
+            sendStatelessly(request, to: address, transport: hop.transport)
+            return
         }
+        resolve(hop) { [weak self] address in
+            guard let self, let address else { return }
+            self.sendStatelessly(request, to: address, transport: hop.transport)
+        }
+    }
+
+    private func sendStatelessly(_ request: SIPMessage, to address: SocketAddress, transport: TransportProtocol) {
+        guard let local = sender.localAddress(transport: transport, family: address.family) else { return }
+        request.maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
+        let branch = Branch.stateless(for: request, loopHash: Branch.loopHash(of: request))
+        request.prependVia(ProxyCore.viaValue(transport: transport, local: local, branch: branch))
+        sender.send(request.serialize(), to: address, transport: transport, connectionID: nil)
+        stats.requestsForwarded += 1
+        decision(request.callID ?? "-", request.method ?? "", "stateless forward to \(address)")
     }
 
     /// Our Via (RFC 3261 §16.6 step 8, RFC 3581 rport), built in one

@@ -164,16 +164,18 @@ extension ProxyCore {
 
     private func armServerTimer(_ ctx: ServerContext, _ timer: TransactionTimer, _ after: Duration) {
         if let old = ctx.timers[timer] { scheduler.cancel(old) }
-        ctx.timers[timer] = scheduler.schedule(after: after) { [weak self, weak ctx] in
-            guard let self, let ctx, ctx.timers.removeValue(forKey: timer) != nil else { return }
+        // The timer holds the context until it fires or is cancelled, and
+        // ending a transaction cancels its timers: no weak reference needed.
+        ctx.timers[timer] = scheduler.schedule(after: after) { [weak self, ctx] in
+            guard let self, ctx.timers.removeValue(forKey: timer) != nil else { return }
             self.feed(ctx, .timerFired(timer), .timerFired(timer))
         }
     }
 
     private func armClientTimer(_ client: ClientContext, _ timer: TransactionTimer, _ after: Duration) {
         if let old = client.timers[timer] { scheduler.cancel(old) }
-        client.timers[timer] = scheduler.schedule(after: after) { [weak self, weak client] in
-            guard let self, let client, client.timers.removeValue(forKey: timer) != nil else { return }
+        client.timers[timer] = scheduler.schedule(after: after) { [weak self, client] in
+            guard let self, client.timers.removeValue(forKey: timer) != nil else { return }
             self.feed(client, .timerFired(timer), .timerFired(timer))
         }
     }
@@ -183,6 +185,8 @@ extension ProxyCore {
         if let t = ctx.processorTimer { scheduler.cancel(t) }
         ctx.processorTimer = nil
         if servers[ctx.key] === ctx { servers[ctx.key] = nil }
+        ctx.client?.server = nil
+        ctx.client = nil
     }
 
     /// The transaction's work is done: it leaves the table of live contexts
@@ -205,5 +209,6 @@ extension ProxyCore {
         if let t = client.timerC { scheduler.cancel(t) }
         client.timerC = nil
         if clients[client.key] === client { clients[client.key] = nil }
+        client.server = nil
     }
 }

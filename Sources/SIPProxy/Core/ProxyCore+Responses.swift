@@ -152,8 +152,8 @@ extension ProxyCore {
 
     func armTimerC(_ client: ClientContext) {
         if let t = client.timerC { scheduler.cancel(t) }
-        client.timerC = scheduler.schedule(after: config.timers.timerC) { [weak self, weak client] in
-            guard let self, let client else { return }
+        client.timerC = scheduler.schedule(after: config.timers.timerC) { [weak self, client] in
+            guard let self, client.timerC != nil else { return }
             client.timerC = nil
             // §16.8: CANCEL a branch that answered provisionally, else act as if 408 came.
             if client.receivedProvisional {

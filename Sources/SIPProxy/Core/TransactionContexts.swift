@@ -110,7 +110,12 @@ final class ClientContext {
     var ackBytes: [UInt8]?
     let destination: SocketAddress
     let transport: TransportProtocol
-    weak var server: ServerContext?
+    /// The server transaction this one forwards for. A strong reference
+    /// (a weak one gives both contexts a side table and slower reference
+    /// counting on every call): the cycle with `ServerContext.client` is
+    /// broken when either transaction ends (`ProxyCore.endServer` /
+    /// `endClient`), and every transaction ends by its own timers.
+    var server: ServerContext?
     var timers = TimerMap<TimerToken>()
     var timerC: TimerToken?
     var lastResponse: SIPMessage?
