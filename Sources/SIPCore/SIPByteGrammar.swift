@@ -77,6 +77,17 @@ enum SIPBytes {
         firstIndex(of: byte, buffer, range) != nil
     }
 
+    /// Whether `range` spells `lowercase` (ASCII letters folded).
+    static func equalsIgnoringCase(_ buffer: Buffer, _ range: Range<Int>, _ lowercase: StaticString) -> Bool {
+        guard range.count == lowercase.utf8CodeUnitCount else { return false }
+        for offset in 0..<range.count {
+            let byte = buffer[range.lowerBound + offset]
+            let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            if folded != lowercase.utf8Start[offset] { return false }
+        }
+        return true
+    }
+
     static func containsLWS(_ buffer: Buffer, _ range: Range<Int>) -> Bool {
         for index in range where isLWS(buffer[index]) { return true }
         return false

@@ -100,6 +100,36 @@ extension SIPMessage {
         return value
     }
 
+    /// `from?.tag`, read from the field's bytes without building the
+    /// name-addr (the loop hash and dialog checks of every request want
+    /// only the tag).
+    public var fromTag: String? { headerTag("from", cached: parsed.from, checked: parsed.fromChecked) }
+    /// `to?.tag`, as `fromTag`.
+    public var toTag: String? { headerTag("to", cached: parsed.to, checked: parsed.toChecked) }
+
+    private func headerTag(_ key: String, cached: SIPNameAddr??, checked: Bool) -> String? {
+        if let cached { return cached?.tag }
+        guard let index = fields.firstIndex(where: { $0.key == key }) else { return nil }
+        // .some(tag) from the byte scanner; nil sends non-ASCII values to
+        // the reference parser (Character semantics), as `fastParse` does.
+        let scanned: String?? = fields[index].withValueBytes { buffer in
+            let whole = 0..<buffer.count
+            guard SIPBytes.isPlainASCII(buffer, whole) else { return nil }
+            guard case .success(let layout) = SIPBytes.nameAddr(buffer, whole, checkURI: !checked),
+                  let list = layout.parameters else { return .some(nil) }
+            var tag: String?
+            SIPBytes.split(buffer, list, separator: 0x3B) { piece in
+                guard let parameter = SIPBytes.parameter(buffer, piece),
+                      SIPBytes.equalsIgnoringCase(buffer, parameter.name, "tag") else { return true }
+                tag = parameter.value.map { SIPBytes.string(buffer, $0) }
+                return false
+            }
+            return .some(tag)
+        }
+        if let scanned { return scanned }
+        return key == "from" ? from?.tag : to?.tag
+    }
+
     /// The first field's value as `SIPNameAddr.parse` reads it (nil where it
     /// throws); `checked` (validation passed) skips the URI grammar.
     private func firstNameAddr(_ key: String, checked: Bool) -> SIPNameAddr? {

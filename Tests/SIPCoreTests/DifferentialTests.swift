@@ -266,6 +266,9 @@ struct Differential {
             if expected != actual { fail("validateResponse \(expected ?? "ok") vs \(actual ?? "ok")", text) }
         }
         for message in [fresh, validated] {
+            // Tags first: read before `from` / `to` cache the parsed value.
+            if message.fromTag != Reference.nameAddr(reference, "from")?.tag { fail("fromTag", text) }
+            if message.toTag != Reference.nameAddr(reference, "to")?.tag { fail("toTag", text) }
             if message.vias != Reference.vias(reference) { fail("vias", text) }
             for key in ["from", "to"] {
                 let expected = Reference.nameAddr(reference, key)

@@ -12,8 +12,8 @@ enum Branch {
     static func loopHash(of request: SIPMessage) -> String {
         var h = FNV1a()
         h.add(request.requestURI ?? "")
-        h.add(request.from?.tag ?? "")
-        h.add(request.to?.tag ?? "")
+        h.add(request.fromTag ?? "")
+        h.add(request.toTag ?? "")
         h.add(request.callID ?? "")
         h.add(decimal: request.cseq?.number ?? 0)
         for v in request.headers(named: "Proxy-Require") { h.add(v) }

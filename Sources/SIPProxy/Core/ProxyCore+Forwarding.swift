@@ -96,7 +96,7 @@ extension ProxyCore {
         // §12.2, §16.4); only when that target is this proxy itself (peers
         // that ignore Record-Route, like SIPp's built-in uac) does the table apply.
         let targetsUs = ruri.map { isLocal(host: $0.host, port: $0.port ?? 5060) } ?? false
-        if request.to?.tag == nil || targetsUs, let r = config.routes.lookup(user: ruri?.user, host: ruri?.host) {
+        if request.toTag == nil || targetsUs, let r = config.routes.lookup(user: ruri?.user, host: ruri?.host) {
             return NextHop(host: r.nextHop.host, port: r.nextHop.port, transport: r.transport)
         }
         if let ruri, ruri.scheme != "tel", let host = ruri.host, !isLocal(host: host, port: ruri.port ?? 5060) {
@@ -179,7 +179,7 @@ extension ProxyCore {
         }
         request.maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
         let loop = Branch.loopHash(of: request)
-        if config.recordRoute, request.to?.tag == nil, ProxyCore.recordRouteMethods.contains(ctx.method) {
+        if config.recordRoute, request.toTag == nil, ProxyCore.recordRouteMethods.contains(ctx.method) {
             let t = transport == .tcp ? ";transport=tcp" : ""
             request.prependRecordRoute("<sip:\(local.hostForURI):\(local.port)\(t);lr>")
         }

@@ -15,7 +15,7 @@ enum ServerKey: Hashable {
             return .rfc3261(key)
         }
         let m = (method == "ACK") ? "INVITE" : method
-        let parts = [request.requestURI ?? "", request.callID ?? "", request.from?.tag ?? "",
+        let parts = [request.requestURI ?? "", request.callID ?? "", request.fromTag ?? "",
                      String(request.cseq?.number ?? 0), m, sentBy, via.branch ?? ""]
         return .legacy(parts.joined(separator: "|"))
     }

@@ -37,7 +37,7 @@ public final class SigningProcessor: RequestProcessor {
     }
 
     public func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision {
-        guard context.method == "INVITE", request.to?.tag == nil else { return .proceed }
+        guard context.method == "INVITE", request.toTag == nil else { return .proceed }
         let peer = peers.peer(for: context.source.host)
         guard peer.sign else { return .proceed }
         let log = CallLog(logger: context.logger, callID: context.callID)
