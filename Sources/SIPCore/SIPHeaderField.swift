@@ -5,7 +5,39 @@ struct SIPHeaderField {
     /// Field name as written, e.g. "MaX-fOrWaRdS" or "v".
     var name: String
     /// Lowercased long form of the name ("v" -> "via"), for lookups.
-    var key: String
+    let key: String
+    /// `key` as a small number for the fields read on every message.
+    let kind: Kind
+
+    /// The fields a proxy reads on every message. The scans over a
+    /// message's fields compare these instead of key Strings.
+    enum Kind: UInt8 {
+        case other, via, from, to, callID, cseq, contact, maxForwards, contentLength, route, recordRoute,
+             pAssertedIdentity
+
+        init(key: String) {
+            switch key {
+            case "via": self = .via
+            case "from": self = .from
+            case "to": self = .to
+            case "call-id": self = .callID
+            case "cseq": self = .cseq
+            case "contact": self = .contact
+            case "max-forwards": self = .maxForwards
+            case "content-length": self = .contentLength
+            case "route": self = .route
+            case "record-route": self = .recordRoute
+            case "p-asserted-identity": self = .pAssertedIdentity
+            default: self = .other
+            }
+        }
+    }
+
+    /// Whether this field has lowercased long-form `key`, whose kind is
+    /// `kind` (`Kind(key:)`): one byte compared for the common fields.
+    @inline(__always) func matches(_ kind: Kind, _ key: String) -> Bool {
+        kind == .other ? self.key == key : self.kind == kind
+    }
     /// Value with folding replaced by a single SP and outer LWS removed.
     ///
     /// A received field that was not folded keeps only the range of its
@@ -34,6 +66,7 @@ struct SIPHeaderField {
     init(name: String, value: String) {
         self.name = name
         self.key = SIPHeaderField.key(for: name)
+        self.kind = Kind(key: self.key)
         self.storedValue = value
         self.raw = nil
     }
@@ -44,17 +77,17 @@ struct SIPHeaderField {
     }
 
     /// A received field whose key is already known (see `key(forName:)`).
-    init(name: String, key: String, value: String, raw: ArraySlice<UInt8>) {
+    init(name: String, key: (String, Kind), value: String, raw: ArraySlice<UInt8>) {
         self.name = name
-        self.key = key
+        (self.key, self.kind) = key
         self.storedValue = value
         self.raw = raw
     }
 
     /// A received, unfolded field whose value is `raw[valueRange]`.
-    init(name: String, key: String, valueRange: Range<Int>, raw: ArraySlice<UInt8>) {
+    init(name: String, key: (String, Kind), valueRange: Range<Int>, raw: ArraySlice<UInt8>) {
         self.name = name
-        self.key = key
+        (self.key, self.kind) = key
         self.storedValue = nil
         self.valueRange = valueRange
         self.raw = raw
@@ -119,15 +152,32 @@ struct SIPHeaderField {
     /// Keys of the fields found in nearly every message, so that parsing
     /// can match the name bytes case-insensitively instead of lowercasing
     /// a String and looking it up.
-    static let commonKeys: [(key: String, bytes: [UInt8])] = [
+    static let commonKeys: [(key: String, bytes: [UInt8], kind: Kind)] = [
         "via", "from", "to", "call-id", "cseq", "contact", "max-forwards", "content-length",
         "content-type", "route", "record-route", "subject", "user-agent", "allow", "supported",
         "expires", "identity", "p-asserted-identity", "proxy-require", "require", "date",
-    ].map { ($0, Array($0.utf8)) }
+    ].map { ($0, Array($0.utf8), Kind(key: $0)) }
 
-    /// `key(for:)` of a field name given as token bytes (ASCII).
-    static func key(forName bytes: UnsafeBufferPointer<UInt8>) -> String {
-        knownKey(bytes) ?? key(for: String(decoding: bytes, as: UTF8.self))
+    /// `key(for:)` of a field name given as token bytes (ASCII), with its kind.
+    static func key(forName bytes: UnsafeBufferPointer<UInt8>) -> (String, Kind) {
+        if bytes.count == 1 {
+            let key = knownKey(bytes) ?? key(for: String(decoding: bytes, as: UTF8.self))
+            return (key, Kind(key: key))
+        }
+        if let known = knownCommonKey(bytes) { return (known.key, known.kind) }
+        // The key of every kind but `.other` is one of `commonKeys`.
+        let lowered = bytes.map { SIPBytes.isAlpha($0) ? $0 | 0x20 : $0 }
+        return (String(decoding: lowered, as: UTF8.self), .other)
+    }
+
+    /// `key(for:)` and its kind.
+    static func keyAndKind(for name: String) -> (String, Kind) {
+        var ascii = name
+        if let found = ascii.withUTF8({ buffer -> (String, Kind)? in
+            buffer.allSatisfy { $0 < 0x80 } ? SIPHeaderField.key(forName: buffer) : nil
+        }) { return found }
+        let key = SIPHeaderField.key(for: name)
+        return (key, Kind(key: key))
     }
 
     /// The key of a compact form or of one of `commonKeys`, matched
@@ -138,6 +188,11 @@ struct SIPHeaderField {
             guard SIPBytes.isAlpha(bytes[0]) else { return nil }
             return compactForms[String(UnicodeScalar(bytes[0] | 0x20))]
         }
+        return knownCommonKey(bytes)?.key
+    }
+
+    /// The entry of `commonKeys` that `bytes` spells, ASCII case folded.
+    private static func knownCommonKey(_ bytes: UnsafeBufferPointer<UInt8>) -> (key: String, kind: Kind)? {
         for entry in commonKeys where entry.bytes.count == bytes.count {
             var same = true
             for index in 0..<bytes.count {
@@ -147,7 +202,7 @@ struct SIPHeaderField {
                     break
                 }
             }
-            if same { return entry.key }
+            if same { return (entry.key, entry.kind) }
         }
         return nil
     }

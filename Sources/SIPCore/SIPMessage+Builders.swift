@@ -24,7 +24,7 @@ extension SIPMessage {
     /// From, To and CSeq number (method CANCEL), a single Via equal to the
     /// top Via of this request, Route fields copied; Max-Forwards 70.
     public func makeCancel() -> SIPMessage {
-        hopRequest(method: "CANCEL", to: fields.filter { $0.key == "to" })
+        hopRequest(method: "CANCEL", to: fields.filter { $0.kind == .to })
     }
 
     /// RFC 3261 §17.1.1.3: the ACK for a non-2xx final `response` to this
@@ -32,22 +32,22 @@ extension SIPMessage {
     /// request, To from the response (with its tag), the top Via of this
     /// request only.
     public func makeAck(for response: SIPMessage) -> SIPMessage {
-        var to = response.fields.filter { $0.key == "to" }
-        if to.isEmpty { to = fields.filter { $0.key == "to" } }
+        var to = response.fields.filter { $0.kind == .to }
+        if to.isEmpty { to = fields.filter { $0.kind == .to } }
         return hopRequest(method: "ACK", to: to)
     }
 
     private func hopRequest(method: String, to: [SIPHeaderField]) -> SIPMessage {
         var copied: [SIPHeaderField] = []
-        if let first = fields.first(where: { $0.key == "via" }), let topVia = topViaText {
+        if let first = fields.first(where: { $0.kind == .via }), let topVia = topViaText {
             let single = SIPSyntax.split(first.value, at: ",").elements.count == 1
             copied.append(single ? first : SIPHeaderField(name: first.name, value: topVia))
         }
-        for field in fields where field.key == "route" { copied.append(field) }
+        for field in fields where field.kind == .route { copied.append(field) }
         copied.append(SIPHeaderField(name: "Max-Forwards", value: "70"))
-        copied.append(contentsOf: fields.filter { $0.key == "from" })
+        copied.append(contentsOf: fields.filter { $0.kind == .from })
         copied.append(contentsOf: to)
-        copied.append(contentsOf: fields.filter { $0.key == "call-id" })
+        copied.append(contentsOf: fields.filter { $0.kind == .callID })
         let number = cseq.map { String($0.number) } ?? "0"
         copied.append(SIPHeaderField(name: "CSeq", value: number + " " + method))
         copied.append(SIPHeaderField(name: "Content-Length", value: "0"))

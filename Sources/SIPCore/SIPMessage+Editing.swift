@@ -10,8 +10,8 @@ extension SIPMessage {
     /// Removes every field called `name` (case-insensitive, compact forms
     /// understood).
     public func removeHeaders(named name: String) {
-        let key = SIPHeaderField.key(for: name)
-        editing(key) { fields.removeAll { $0.key == key } }
+        let (key, kind) = SIPHeaderField.keyAndKind(for: name)
+        editing(key) { fields.removeAll { $0.matches(kind, key) } }
     }
 
     /// Removes all fields called `name`, then appends one.
@@ -23,8 +23,8 @@ extension SIPMessage {
     /// Replaces the first field with `key` in place (others removed), or
     /// appends one.
     func replaceFirst(_ key: String, name: String, value: String) {
-        let key = SIPHeaderField.key(for: key)
-        guard let index = fields.firstIndex(where: { $0.key == key }) else {
+        let (key, kind) = SIPHeaderField.keyAndKind(for: key)
+        guard let index = fields.firstIndex(where: { $0.matches(kind, key) }) else {
             addHeader(name: name, value: value)
             return
         }
@@ -32,7 +32,7 @@ extension SIPMessage {
             fields[index] = SIPHeaderField(name: fields[index].name, value: value)
             var position = fields.count - 1
             while position > index {
-                if fields[position].key == key { fields.remove(at: position) }
+                if fields[position].matches(kind, key) { fields.remove(at: position) }
                 position -= 1
             }
         }
@@ -41,16 +41,16 @@ extension SIPMessage {
     /// Inserts `name: value` before the first field with the same name, or
     /// at the top of the header section.
     func insertOnTop(name: String, value: String) {
-        let key = SIPHeaderField.key(for: name)
-        let index = fields.firstIndex { $0.key == key } ?? 0
+        let (key, kind) = SIPHeaderField.keyAndKind(for: name)
+        let index = fields.firstIndex { $0.matches(kind, key) } ?? 0
         editing(key) { fields.insert(SIPHeaderField(name: name, value: value), at: index) }
     }
 
     /// Removes the first element of the first field called `key`; the rest
     /// of a comma-separated field is kept (RFC 3261 §7.3.1).
     func removeFirstElement(_ key: String) {
-        let key = SIPHeaderField.key(for: key)
-        guard let index = fields.firstIndex(where: { $0.key == key }) else { return }
+        let (key, kind) = SIPHeaderField.keyAndKind(for: key)
+        guard let index = fields.firstIndex(where: { $0.matches(kind, key) }) else { return }
         // The rest of the field from its second element on, as written (nil
         // for a single element, which removes the field): a response's Vias
         // (SIPp writes them on one line) go back upstream without being
@@ -77,8 +77,8 @@ extension SIPMessage {
 
     /// Replaces the first element of the first field called `key`.
     func replaceFirstElement(_ key: String, with value: String) {
-        let key = SIPHeaderField.key(for: key)
-        guard let index = fields.firstIndex(where: { $0.key == key }) else { return }
+        let (key, kind) = SIPHeaderField.keyAndKind(for: key)
+        guard let index = fields.firstIndex(where: { $0.matches(kind, key) }) else { return }
         var elements = SIPSyntax.split(fields[index].value, at: ",").elements
         elements[0] = value
         editing(key) { fields[index] = SIPHeaderField(name: fields[index].name, value: elements.joined(separator: ", ")) }
@@ -109,7 +109,7 @@ extension SIPMessage {
     /// Sets the To tag (RFC 3261 §8.2.6.2). The To field keeps its text and
     /// gets ";tag=..." appended when it had none; an existing tag is replaced.
     public func setToTag(_ tag: String) {
-        guard let index = fields.firstIndex(where: { $0.key == "to" }) else { return }
+        guard let index = fields.firstIndex(where: { $0.kind == .to }) else { return }
         let field = fields[index]
         guard var to = try? SIPNameAddr.parse(field.value) else { return }
         editing("to") {

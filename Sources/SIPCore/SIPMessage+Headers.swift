@@ -6,9 +6,9 @@ extension SIPMessage {
     /// list accessors (`vias`, `routes`, `recordRoutes`, `contacts`,
     /// `pAssertedIdentities`) do split them.
     public func headers(named name: String) -> [String] {
-        let key = SIPHeaderField.key(for: name)
+        let (key, kind) = SIPHeaderField.keyAndKind(for: name)
         var values: [String] = []
-        for i in fields.indices where fields[i].key == key { values.append(fields[i].value) }
+        for i in fields.indices where fields[i].matches(kind, key) { values.append(fields[i].value) }
         return values
     }
 
@@ -21,9 +21,9 @@ extension SIPMessage {
     /// Every element of every field called `name`, split at top-level commas
     /// (RFC 3261 §7.3.1), topmost first.
     func listElements(_ name: String) -> [String] {
-        let key = SIPHeaderField.key(for: name)
+        let (key, kind) = SIPHeaderField.keyAndKind(for: name)
         var elements: [String] = []
-        for i in fields.indices where fields[i].key == key {
+        for i in fields.indices where fields[i].matches(kind, key) {
             elements.append(contentsOf: SIPSyntax.split(fields[i].value, at: ",").elements)
         }
         return elements
@@ -43,7 +43,7 @@ extension SIPMessage {
         var vias: [SIPVia] = []
         vias.reserveCapacity(2)
         var valid = true
-        for i in fields.indices where fields[i].key == "via" {
+        for i in fields.indices where fields[i].kind == .via {
             fields[i].withValueBytes { buffer in
                 let unbalanced = SIPBytes.split(buffer, 0..<buffer.count, separator: 0x2C) { element in
                     if let via = SIPVia.parse(buffer, element) {
@@ -70,7 +70,7 @@ extension SIPMessage {
         if let vias = parsed.vias, parsed.viasValid == true { return vias.first }
         if let cached = parsed.topVia { return cached }
         var top: SIPVia?
-        for i in fields.indices where fields[i].key == "via" {
+        for i in fields.indices where fields[i].kind == .via {
             fields[i].withValueBytes { buffer in
                 _ = SIPBytes.split(buffer, 0..<buffer.count, separator: 0x2C) { element in
                     top = SIPVia.parse(buffer, element)
@@ -88,14 +88,14 @@ extension SIPMessage {
 
     public var from: SIPNameAddr? {
         if let cached = parsed.from { return cached }
-        let value = firstNameAddr("from", checked: parsed.fromChecked)
+        let value = firstNameAddr(.from, checked: parsed.fromChecked)
         parsed.from = .some(value)
         return value
     }
 
     public var to: SIPNameAddr? {
         if let cached = parsed.to { return cached }
-        let value = firstNameAddr("to", checked: parsed.toChecked)
+        let value = firstNameAddr(.to, checked: parsed.toChecked)
         parsed.to = .some(value)
         return value
     }
@@ -103,13 +103,13 @@ extension SIPMessage {
     /// `from?.tag`, read from the field's bytes without building the
     /// name-addr (the loop hash and dialog checks of every request want
     /// only the tag).
-    public var fromTag: String? { headerTag("from", cached: parsed.from, checked: parsed.fromChecked) }
+    public var fromTag: String? { headerTag(.from, cached: parsed.from, checked: parsed.fromChecked) }
     /// `to?.tag`, as `fromTag`.
-    public var toTag: String? { headerTag("to", cached: parsed.to, checked: parsed.toChecked) }
+    public var toTag: String? { headerTag(.to, cached: parsed.to, checked: parsed.toChecked) }
 
-    private func headerTag(_ key: String, cached: SIPNameAddr??, checked: Bool) -> String? {
+    private func headerTag(_ kind: SIPHeaderField.Kind, cached: SIPNameAddr??, checked: Bool) -> String? {
         if let cached { return cached?.tag }
-        guard let index = fields.firstIndex(where: { $0.key == key }) else { return nil }
+        guard let index = fields.firstIndex(where: { $0.kind == kind }) else { return nil }
         // .some(tag) from the byte scanner; nil sends non-ASCII values to
         // the reference parser (Character semantics), as `fastParse` does.
         let scanned: String?? = fields[index].withValueBytes { buffer in
@@ -127,19 +127,19 @@ extension SIPMessage {
             return .some(tag)
         }
         if let scanned { return scanned }
-        return key == "from" ? from?.tag : to?.tag
+        return kind == .from ? from?.tag : to?.tag
     }
 
     /// The first field's value as `SIPNameAddr.parse` reads it (nil where it
     /// throws); `checked` (validation passed) skips the URI grammar.
-    private func firstNameAddr(_ key: String, checked: Bool) -> SIPNameAddr? {
-        guard let value = firstValue(key) else { return nil }
+    private func firstNameAddr(_ kind: SIPHeaderField.Kind, checked: Bool) -> SIPNameAddr? {
+        guard let value = firstValue(kind) else { return nil }
         return SIPNameAddr.fastParse(value, checkURI: !checked)
     }
 
-    /// Value of the first field with lowercased long-form `key`.
-    func firstValue(_ key: String) -> String? {
-        for i in fields.indices where fields[i].key == key { return fields[i].value }
+    /// Value of the first field of `kind`.
+    func firstValue(_ kind: SIPHeaderField.Kind) -> String? {
+        for i in fields.indices where fields[i].kind == kind { return fields[i].value }
         return nil
     }
 
@@ -156,7 +156,7 @@ extension SIPMessage {
 
     public var callID: String? {
         if let cached = parsed.callID { return cached }
-        let value = firstValue("call-id")
+        let value = firstValue(.callID)
         parsed.callID = .some(value)
         return value
     }
@@ -171,7 +171,7 @@ extension SIPMessage {
     }
 
     private func parseCSeq() -> (number: UInt32, method: String)? {
-        guard let value = firstValue("cseq") else { return nil }
+        guard let value = firstValue(.cseq) else { return nil }
         return SIPMessage.parseCSeq(value)
     }
 
@@ -180,7 +180,7 @@ extension SIPMessage {
     /// Setting replaces the first field in place (others removed); nil removes it.
     public var maxForwards: Int? {
         get {
-            guard let value = firstValue("max-forwards"),
+            guard let value = firstValue(.maxForwards),
                   let number = SIPSyntax.number(value, limit: 255) else { return nil }
             return Int(number)
         }

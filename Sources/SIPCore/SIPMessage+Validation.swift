@@ -81,14 +81,14 @@ extension SIPMessage {
     func headerProblem(method: String?, checkAddressLists: Bool = true) -> String? {
         var via = 0, from = 0, to = 0, callIDs = 0, cseqs = 0, maxForwardsFields = 0, contentLengths = 0
         for i in fields.indices {
-            switch fields[i].key {
-            case "via": via += 1
-            case "from": from += 1
-            case "to": to += 1
-            case "call-id": callIDs += 1
-            case "cseq": cseqs += 1
-            case "max-forwards": maxForwardsFields += 1
-            case "content-length": contentLengths += 1
+            switch fields[i].kind {
+            case .via: via += 1
+            case .from: from += 1
+            case .to: to += 1
+            case .callID: callIDs += 1
+            case .cseq: cseqs += 1
+            case .maxForwards: maxForwardsFields += 1
+            case .contentLength: contentLengths += 1
             default: break
             }
         }
@@ -109,9 +109,9 @@ extension SIPMessage {
         // should be ours: the others are the upstream elements', returned
         // to them unread.
         if method == nil ? topVia == nil : !parseVias().valid { return "Bad Via" }
-        if let reason = addressProblem("from", name: "From", single: true) { return reason }
+        if let reason = addressProblem(.from, name: "From", single: true) { return reason }
         parsed.fromChecked = true
-        if let reason = addressProblem("to", name: "To", single: true) { return reason }
+        if let reason = addressProblem(.to, name: "To", single: true) { return reason }
         parsed.toChecked = true
         if let callID = callID, !SIPMessage.fastIsCallID(callID) { return "Bad Call-ID" }
         guard let cseq else { return "Bad CSeq" }
@@ -119,10 +119,10 @@ extension SIPMessage {
         if let method, cseq.method != method { return SIPMessage.cseqMismatch }
         if maxForwardsFields > 0, maxForwards == nil { return "Bad Max-Forwards" }
         guard checkAddressLists else { return nil }
-        if let reason = addressProblem("contact", name: "Contact", single: false) { return reason }
-        if let reason = addressProblem("route", name: "Route", single: false) { return reason }
-        if let reason = addressProblem("record-route", name: "Record-Route", single: false) { return reason }
-        if let reason = addressProblem("p-asserted-identity", name: "P-Asserted-Identity", single: false) {
+        if let reason = addressProblem(.contact, name: "Contact", single: false) { return reason }
+        if let reason = addressProblem(.route, name: "Route", single: false) { return reason }
+        if let reason = addressProblem(.recordRoute, name: "Record-Route", single: false) { return reason }
+        if let reason = addressProblem(.pAssertedIdentity, name: "P-Asserted-Identity", single: false) {
             return reason
         }
         return nil
@@ -130,10 +130,10 @@ extension SIPMessage {
 
     /// name-addr / addr-spec syntax of every value of `key`
     /// (RFC 3261 §20.10, §25.1), with the reasons `SIPNameAddr.parse` gives.
-    private func addressProblem(_ key: String, name: String, single: Bool) -> String? {
-        for i in fields.indices where fields[i].key == key {
+    private func addressProblem(_ kind: SIPHeaderField.Kind, name: String, single: Bool) -> String? {
+        for i in fields.indices where fields[i].kind == kind {
             let reason = fields[i].withValueBytes { buffer in
-                SIPMessage.addressListProblem(buffer, name: name, single: single, wildcard: key == "contact", useOSIP: true)
+                SIPMessage.addressListProblem(buffer, name: name, single: single, wildcard: kind == .contact, useOSIP: true)
             }
             if let reason { return reason }
         }

@@ -145,7 +145,7 @@ public final class SIPMessage {
     /// (RFC 4475 §3.1.2.3, §3.3.9).
     static func contentLength(_ fields: [SIPHeaderField]) throws -> Int? {
         var found: Int?
-        for i in fields.indices where fields[i].key == "content-length" {
+        for i in fields.indices where fields[i].kind == .contentLength {
             guard found == nil else { throw SIPParseError(reason: "Multiple Content-Length") }
             guard let value = fields[i].withValueBytes({ SIPBytes.number($0, 0..<$0.count, limit: UInt64(Int32.max)) }) else {
                 throw SIPParseError(reason: "Bad Content-Length")
@@ -233,7 +233,7 @@ public final class SIPMessage {
         // Indexed, not `for field in fields`: iterating copies each field
         // (a retain and a release per String and for the raw slice).
         for i in fields.indices {
-            if fields[i].key == "content-length" {
+            if fields[i].kind == .contentLength {
                 if wroteLength { continue }
                 wroteLength = true
                 let length = fields[i].withValueBytes { SIPBytes.number($0, 0..<$0.count, limit: UInt64(Int32.max)) }
@@ -313,7 +313,7 @@ public final class SIPMessage {
         set {
             storedBody = newValue
             editing("content-length") {
-                for index in fields.indices where fields[index].key == "content-length" {
+                for index in fields.indices where fields[index].kind == .contentLength {
                     fields[index] = SIPHeaderField(name: fields[index].name, value: String(newValue.count))
                 }
             }

@@ -283,6 +283,9 @@ struct Differential {
             if let raw = field.raw, field.value != Reference.fieldValue(raw: Array(raw)) { fail("field value", text) }
             if field.key != Reference.key(field.name) { fail("field key \(field.name)", text) }
             if SIPHeaderField.key(for: field.name) != Reference.key(field.name) { fail("key(for:) \(field.name)", text) }
+            if field.kind != SIPHeaderField.Kind(key: field.key) { fail("kind \(field.name)", text) }
+            let (key, kind) = SIPHeaderField.keyAndKind(for: field.name)
+            if key != Reference.key(field.name) || kind != field.kind { fail("keyAndKind(for:) \(field.name)", text) }
         }
         for name in reference.headerNames {
             for value in reference.headers(named: name) { self.value(value) }
