@@ -4,14 +4,14 @@ extension SIPMessage {
     /// Appends a header field after the existing ones.
     public func addHeader(name: String, value: String) {
         let field = SIPHeaderField(name: name, value: value)
-        editing(field.key) { fields.append(field) }
+        editing(field.kind) { fields.append(field) }
     }
 
     /// Removes every field called `name` (case-insensitive, compact forms
     /// understood).
     public func removeHeaders(named name: String) {
         let (key, kind) = SIPHeaderField.keyAndKind(for: name)
-        editing(key) { fields.removeAll { $0.matches(kind, key) } }
+        editing(kind) { fields.removeAll { $0.matches(kind, key) } }
     }
 
     /// Removes all fields called `name`, then appends one.
@@ -28,7 +28,7 @@ extension SIPMessage {
             addHeader(name: name, value: value)
             return
         }
-        editing(key) {
+        editing(kind) {
             fields[index] = SIPHeaderField(name: fields[index].name, value: value)
             var position = fields.count - 1
             while position > index {
@@ -43,7 +43,7 @@ extension SIPMessage {
     func insertOnTop(name: String, value: String) {
         let (key, kind) = SIPHeaderField.keyAndKind(for: name)
         let index = fields.firstIndex { $0.matches(kind, key) } ?? 0
-        editing(key) { fields.insert(SIPHeaderField(name: name, value: value), at: index) }
+        editing(kind) { fields.insert(SIPHeaderField(name: name, value: value), at: index) }
     }
 
     /// Removes the first element of the first field called `key`; the rest
@@ -66,7 +66,7 @@ extension SIPMessage {
             }
             return second.map { SIPBytes.string(buffer, $0..<buffer.count) }
         }
-        editing(key) {
+        editing(kind) {
             if let rest {
                 fields[index] = SIPHeaderField(name: fields[index].name, value: rest)
             } else {
@@ -81,7 +81,7 @@ extension SIPMessage {
         guard let index = fields.firstIndex(where: { $0.matches(kind, key) }) else { return }
         var elements = SIPSyntax.split(fields[index].value, at: ",").elements
         elements[0] = value
-        editing(key) { fields[index] = SIPHeaderField(name: fields[index].name, value: elements.joined(separator: ", ")) }
+        editing(kind) { fields[index] = SIPHeaderField(name: fields[index].name, value: elements.joined(separator: ", ")) }
     }
 
     /// Adds a Via value on top (RFC 3261 §16.6 step 8), e.g.
@@ -112,7 +112,7 @@ extension SIPMessage {
         guard let index = fields.firstIndex(where: { $0.kind == .to }) else { return }
         let field = fields[index]
         guard var to = try? SIPNameAddr.parse(field.value) else { return }
-        editing("to") {
+        editing(.to) {
             if to.tag == nil {
                 fields[index] = SIPHeaderField(name: field.name, value: field.value + ";tag=" + tag)
             } else {

@@ -29,9 +29,9 @@ public final class SIPMessage {
     var fields: [SIPHeaderField] {
         didSet { dropParsed(for: editedKey) }
     }
-    /// Key of the field the running edit helper changes; nil when any field
+    /// Kind of the field the running edit helper changes; nil when any field
     /// may have changed.
-    private var editedKey: String?
+    private var editedKey: SIPHeaderField.Kind?
     var storedBody: [UInt8]
     /// Typed values parsed on first use. A proxy reads Via, From, To and
     /// CSeq several times per message (validation, transaction matching,
@@ -57,25 +57,25 @@ public final class SIPMessage {
         var callID: String??
     }
 
-    /// Drops what is cached from fields with `key` (everything for nil).
+    /// Drops what is cached from fields of `kind` (everything for nil).
     /// A proxy edits Max-Forwards, Via and Record-Route on every request it
     /// forwards; dropping all caches there made From, To, CSeq and every
     /// Via be parsed (and URI-checked) again for the loop hash and branch.
-    private func dropParsed(for key: String?) {
-        switch key {
-        case "via"?:
+    private func dropParsed(for kind: SIPHeaderField.Kind?) {
+        switch kind {
+        case .via?:
             parsed.vias = nil
             parsed.viasValid = nil
             parsed.topVia = nil
-        case "from"?:
+        case .from?:
             parsed.from = nil
             parsed.fromChecked = false
-        case "to"?:
+        case .to?:
             parsed.to = nil
             parsed.toChecked = false
-        case "cseq"?:
+        case .cseq?:
             parsed.cseq = nil
-        case "call-id"?:
+        case .callID?:
             parsed.callID = nil
         case .some:
             break
@@ -84,9 +84,10 @@ public final class SIPMessage {
         }
     }
 
-    /// Runs `body`, an edit of the fields with `key` only.
-    func editing(_ key: String, _ body: () -> Void) {
-        editedKey = key
+    /// Runs `body`, an edit of the fields of `kind` only (`.other`: of
+    /// fields no cached value comes from).
+    func editing(_ kind: SIPHeaderField.Kind, _ body: () -> Void) {
+        editedKey = kind
         defer { editedKey = nil }
         body()
     }
@@ -312,7 +313,7 @@ public final class SIPMessage {
         get { storedBody }
         set {
             storedBody = newValue
-            editing("content-length") {
+            editing(.contentLength) {
                 for index in fields.indices where fields[index].kind == .contentLength {
                     fields[index] = SIPHeaderField(name: fields[index].name, value: String(newValue.count))
                 }
