@@ -587,3 +587,125 @@ extension SIPMessage {
         return (UInt32(number), String(parts[1]))
     }
 }
+
+extension SIPURI {
+    /// `SIPURI(text, osipChecked:)` through the byte scanners: the same
+    /// value, without Substring index walks. Text that is not plain ASCII
+    /// goes to the reference parser (`hasPrefix` and `contains` there
+    /// compare Characters).
+    static func fastParse(_ text: String, osipChecked: Bool) -> SIPURI? {
+        var copy = text
+        let scanned: SIPURI?? = copy.withUTF8 { buffer in
+            guard SIPBytes.isPlainASCII(buffer, 0..<buffer.count) else { return nil }
+            return .some(SIPURI(ascii: buffer, text: text, osipChecked: osipChecked))
+        }
+        if let scanned { return scanned }
+        return SIPURI(text, osipChecked: osipChecked)
+    }
+
+    private init(scheme: String) {
+        self.scheme = scheme
+        self.parameters = []
+    }
+
+    /// The byte form of `init?(_:osipChecked:)` for plain ASCII `text`
+    /// (whose UTF-8 is `buffer`).
+    private init?(ascii buffer: SIPBytes.Buffer, text: String, osipChecked: Bool) {
+        guard let colon = SIPBytes.firstIndex(of: 0x3A, buffer, 0..<buffer.count), colon > 0,
+              SIPBytes.isAlpha(buffer[0]) else { return nil }
+        for index in 0..<colon where !SIPBytes.isSchemeByte(buffer[index]) { return nil }
+        let rest = (colon + 1)..<buffer.count
+        guard !rest.isEmpty, !SIPBytes.containsLWS(buffer, rest), !SIPBytes.contains(0, buffer, rest) else { return nil }
+        let lowered = UnsafeBufferPointer(rebasing: buffer[0..<colon]).map { SIPBytes.isAlpha($0) ? $0 | 0x20 : $0 }
+        self.init(scheme: String(decoding: lowered, as: UTF8.self))
+        switch scheme {
+        case "sip", "sips":
+            guard scanSIP(buffer, rest), osipChecked || OSIPURI(parsing: text) != nil else { return nil }
+        case "tel":
+            guard scanTel(buffer, rest) else { return nil }
+        default:
+            opaque = SIPBytes.string(buffer, rest)
+        }
+    }
+
+    /// As `parseSIP`: [userinfo "@"] hostport uri-parameters ["?" headers].
+    private mutating func scanSIP(_ buffer: SIPBytes.Buffer, _ rest: Range<Int>) -> Bool {
+        var remainder = rest
+        if let at = SIPBytes.firstIndex(of: 0x40, buffer, remainder) {
+            let userinfo = remainder.lowerBound..<at
+            remainder = (at + 1)..<remainder.upperBound
+            if let colon = SIPBytes.firstIndex(of: 0x3A, buffer, userinfo) {
+                user = SIPBytes.string(buffer, userinfo.lowerBound..<colon)
+                password = SIPBytes.string(buffer, (colon + 1)..<userinfo.upperBound)
+            } else {
+                user = SIPBytes.string(buffer, userinfo)
+            }
+            guard let user, !user.isEmpty else { return false }
+        }
+        if let question = SIPBytes.firstIndex(of: 0x3F, buffer, remainder) {
+            headers = SIPBytes.string(buffer, (question + 1)..<remainder.upperBound)
+            remainder = remainder.lowerBound..<question
+        }
+        var hostport = remainder
+        if let semicolon = SIPBytes.firstIndex(of: 0x3B, buffer, remainder) {
+            hostport = remainder.lowerBound..<semicolon
+            guard scanParameters(buffer, (semicolon + 1)..<remainder.upperBound) else { return false }
+        }
+        return scanHostPort(buffer, hostport)
+    }
+
+    /// `;`-separated uri-parameters, empty pieces included (they fail).
+    private mutating func scanParameters(_ buffer: SIPBytes.Buffer, _ range: Range<Int>) -> Bool {
+        var start = range.lowerBound
+        while true {
+            let end = SIPBytes.firstIndex(of: 0x3B, buffer, start..<range.upperBound) ?? range.upperBound
+            guard let parameter = SIPBytes.parameter(buffer, start..<end) else { return false }
+            parameters.append((SIPBytes.string(buffer, parameter.name), parameter.value.map { SIPBytes.string(buffer, $0) }))
+            if end == range.upperBound { return true }
+            start = end + 1
+        }
+    }
+
+    /// As `parseHostPort`: host [":" port], IPv6reference in brackets.
+    private mutating func scanHostPort(_ buffer: SIPBytes.Buffer, _ range: Range<Int>) -> Bool {
+        var portText: Range<Int>?
+        if !range.isEmpty, buffer[range.lowerBound] == 0x5B {
+            guard let close = SIPBytes.firstIndex(of: 0x5D, buffer, range) else { return false }
+            let hostRange = (range.lowerBound + 1)..<close
+            let after = (close + 1)..<range.upperBound
+            if !after.isEmpty {
+                guard buffer[after.lowerBound] == 0x3A else { return false }
+                portText = (after.lowerBound + 1)..<after.upperBound
+            }
+            guard !hostRange.isEmpty else { return false }
+            for index in hostRange {
+                let byte = buffer[index]
+                guard SIPBytes.isHexDigit(byte) || byte == 0x3A || byte == 0x2E else { return false }
+            }
+            host = SIPBytes.string(buffer, hostRange)
+        } else {
+            var hostRange = range
+            if let colon = SIPBytes.firstIndex(of: 0x3A, buffer, range) {
+                hostRange = range.lowerBound..<colon
+                portText = (colon + 1)..<range.upperBound
+            }
+            guard !hostRange.isEmpty else { return false }
+            for index in hostRange where !SIPBytes.isHostByte(buffer[index]) { return false }
+            host = SIPBytes.string(buffer, hostRange)
+        }
+        if let portText {
+            guard let value = SIPBytes.number(buffer, portText, limit: 65535) else { return false }
+            port = Int(value)
+        }
+        return true
+    }
+
+    /// As `parseTel`: number *(";" par).
+    private mutating func scanTel(_ buffer: SIPBytes.Buffer, _ rest: Range<Int>) -> Bool {
+        let end = SIPBytes.firstIndex(of: 0x3B, buffer, rest) ?? rest.upperBound
+        guard end > rest.lowerBound else { return false }
+        user = SIPBytes.string(buffer, rest.lowerBound..<end)
+        if end == rest.upperBound { return true }
+        return scanParameters(buffer, (end + 1)..<rest.upperBound)
+    }
+}

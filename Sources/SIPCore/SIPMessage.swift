@@ -283,7 +283,7 @@ public final class SIPMessage {
     /// libosip2 is not asked again.
     public var parsedRequestURI: SIPURI? {
         if let cached = requestURICache { return cached }
-        let value = requestURI.flatMap { SIPURI($0, osipChecked: requestURIChecked) }
+        let value = requestURI.flatMap { SIPURI.fastParse($0, osipChecked: requestURIChecked) }
         requestURICache = .some(value)
         return value
     }

@@ -27,7 +27,7 @@ public struct SIPNameAddr: Equatable, CustomStringConvertible {
     }
 
     /// The URI parsed, nil when it is not a well-formed URI.
-    public var parsedURI: SIPURI? { SIPURI(uri) }
+    public var parsedURI: SIPURI? { SIPURI.fastParse(uri, osipChecked: false) }
 
     /// The value of header parameter `name` (case-insensitive): nil when
     /// absent, `.some(nil)` for a parameter without a value.

@@ -226,6 +226,10 @@ struct Differential {
         if expected != actual { fail("URI verdict \(expected) vs \(actual)", text) }
         let grammarOnly = copy.withUTF8 { SIPBytes.isURI($0, 0..<$0.count, useOSIP: false) }
         if grammarOnly != expected { osipOnly[text] = expected }
+        // The parsed value as well, with and without libosip2's opinion.
+        for checked in [false, true] where SIPURI(text, osipChecked: checked) != SIPURI.fastParse(text, osipChecked: checked) {
+            fail("URI value (osipChecked \(checked))", text)
+        }
     }
 
     mutating func via(_ text: String) {
