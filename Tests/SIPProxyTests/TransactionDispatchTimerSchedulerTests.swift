@@ -36,10 +36,15 @@ struct TransactionDispatchTimerSchedulerTests {
         let scheduler = DispatchTimerScheduler(queue: queue)
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var cancelledRan = false
+        // Hold the queue so the 10 ms timer cannot fire (and leave the pending
+        // set) before this thread cancels it, however late it gets the CPU.
+        let gate = DispatchSemaphore(value: 0)
+        queue.async { gate.wait() }
         let token = scheduler.schedule(after: .milliseconds(10)) { cancelledRan = true }
         #expect(scheduler.pendingCount == 1)
         scheduler.cancel(token)
         #expect(scheduler.pendingCount == 0)
+        gate.signal()
         // Serial queue: the later sentinel runs after the cancelled work would have.
         scheduler.schedule(after: .milliseconds(40)) { done.signal() }
         #expect(done.wait(timeout: .now() + .milliseconds(900)) == .success)

@@ -81,7 +81,10 @@ import Glibc
         metrics.register { (0..<count).map { (name: "stird_big", help: "", labels: [("i", "\($0)")], value: Double($0)) } }
         let (server, address) = try running(metrics)
         defer { server.stop() }
-        let client = try MetricsTestClient(address, receiveBuffer: 4096)
+        // Rendering 250k samples before the first byte takes ~0.7 s on an idle
+        // machine but over 5 s on a loaded 2-core one: the default 3 s read
+        // timeout then saw no bytes at all. A wrong server still fails (.timeout or a short body).
+        let client = try MetricsTestClient(address, timeoutSeconds: 30, receiveBuffer: 4096)
         defer { client.close() }
         try client.send("GET /metrics HTTP/1.1\r\n\r\n")
         usleep(200_000)  // let the socket buffer fill so the server has to wait for writability
