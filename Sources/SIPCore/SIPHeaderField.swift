@@ -33,10 +33,23 @@ struct SIPHeaderField {
         }
     }
 
-    /// Whether this field has lowercased long-form `key`, whose kind is
-    /// `kind` (`Kind(key:)`): one byte compared for the common fields.
-    @inline(__always) func matches(_ kind: Kind, _ key: String) -> Bool {
-        kind == .other ? self.key == key : self.kind == kind
+    /// Index of the first of `fields` at or after `start` with lowercased
+    /// long-form `key`, whose kind is `kind` (`Kind(key:)`): one byte is
+    /// compared for the common fields.
+    ///
+    /// It reads two stored properties through a buffer pointer: a method
+    /// called on an array element around an opaque call (a String
+    /// comparison, say) gets a copy of the whole field, a retain and a
+    /// release for each of its Strings and its slice, per field scanned.
+    static func firstIndex(in fields: [SIPHeaderField], of kind: Kind, _ key: String, from start: Int = 0) -> Int? {
+        fields.withUnsafeBufferPointer { fields in
+            var index = start
+            while index < fields.count {
+                if fields[index].kind == kind, kind != .other || fields[index].key == key { return index }
+                index += 1
+            }
+            return nil
+        }
     }
     /// Value with folding replaced by a single SP and outer LWS removed.
     ///

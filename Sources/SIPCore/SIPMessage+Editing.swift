@@ -11,7 +11,7 @@ extension SIPMessage {
     /// understood).
     public func removeHeaders(named name: String) {
         let (key, kind) = SIPHeaderField.keyAndKind(for: name)
-        editing(kind) { fields.removeAll { $0.matches(kind, key) } }
+        editing(kind) { fields.removeAll { $0.kind == kind && (kind != .other || $0.key == key) } }
     }
 
     /// Removes all fields called `name`, then appends one.
@@ -24,7 +24,7 @@ extension SIPMessage {
     /// appends one.
     func replaceFirst(_ key: String, name: String, value: String) {
         let (key, kind) = SIPHeaderField.keyAndKind(for: key)
-        guard let index = fields.firstIndex(where: { $0.matches(kind, key) }) else {
+        guard let index = SIPHeaderField.firstIndex(in: fields, of: kind, key) else {
             addHeader(name: name, value: value)
             return
         }
@@ -32,7 +32,7 @@ extension SIPMessage {
             fields[index] = SIPHeaderField(name: fields[index].name, value: value)
             var position = fields.count - 1
             while position > index {
-                if fields[position].matches(kind, key) { fields.remove(at: position) }
+                if fields[position].kind == kind, kind != .other || fields[position].key == key { fields.remove(at: position) }
                 position -= 1
             }
         }
@@ -42,7 +42,7 @@ extension SIPMessage {
     /// at the top of the header section.
     func insertOnTop(name: String, value: String) {
         let (key, kind) = SIPHeaderField.keyAndKind(for: name)
-        let index = fields.firstIndex { $0.matches(kind, key) } ?? 0
+        let index = SIPHeaderField.firstIndex(in: fields, of: kind, key) ?? 0
         editing(kind) { fields.insert(SIPHeaderField(name: name, value: value), at: index) }
     }
 
@@ -50,7 +50,7 @@ extension SIPMessage {
     /// of a comma-separated field is kept (RFC 3261 §7.3.1).
     func removeFirstElement(_ key: String) {
         let (key, kind) = SIPHeaderField.keyAndKind(for: key)
-        guard let index = fields.firstIndex(where: { $0.matches(kind, key) }) else { return }
+        guard let index = SIPHeaderField.firstIndex(in: fields, of: kind, key) else { return }
         // The rest of the field from its second element on, as written (nil
         // for a single element, which removes the field): a response's Vias
         // (SIPp writes them on one line) go back upstream without being
@@ -78,7 +78,7 @@ extension SIPMessage {
     /// Replaces the first element of the first field called `key`.
     func replaceFirstElement(_ key: String, with value: String) {
         let (key, kind) = SIPHeaderField.keyAndKind(for: key)
-        guard let index = fields.firstIndex(where: { $0.matches(kind, key) }) else { return }
+        guard let index = SIPHeaderField.firstIndex(in: fields, of: kind, key) else { return }
         var elements = SIPSyntax.split(fields[index].value, at: ",").elements
         elements[0] = value
         editing(kind) { fields[index] = SIPHeaderField(name: fields[index].name, value: elements.joined(separator: ", ")) }

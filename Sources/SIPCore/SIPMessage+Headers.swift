@@ -8,7 +8,11 @@ extension SIPMessage {
     public func headers(named name: String) -> [String] {
         let (key, kind) = SIPHeaderField.keyAndKind(for: name)
         var values: [String] = []
-        for i in fields.indices where fields[i].matches(kind, key) { values.append(fields[i].value) }
+        var next = SIPHeaderField.firstIndex(in: fields, of: kind, key)
+        while let i = next {
+            values.append(fields[i].value)
+            next = SIPHeaderField.firstIndex(in: fields, of: kind, key, from: i + 1)
+        }
         return values
     }
 
@@ -23,8 +27,10 @@ extension SIPMessage {
     func listElements(_ name: String) -> [String] {
         let (key, kind) = SIPHeaderField.keyAndKind(for: name)
         var elements: [String] = []
-        for i in fields.indices where fields[i].matches(kind, key) {
+        var next = SIPHeaderField.firstIndex(in: fields, of: kind, key)
+        while let i = next {
             elements.append(contentsOf: SIPSyntax.split(fields[i].value, at: ",").elements)
+            next = SIPHeaderField.firstIndex(in: fields, of: kind, key, from: i + 1)
         }
         return elements
     }

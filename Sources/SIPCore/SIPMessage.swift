@@ -231,19 +231,30 @@ public final class SIPMessage {
         output.append(0x0D)
         output.append(0x0A)
         var wroteLength = false
-        // Indexed, not `for field in fields`: iterating copies each field
-        // (a retain and a release per String and for the raw slice).
-        for i in fields.indices {
-            if fields[i].kind == .contentLength {
-                if wroteLength { continue }
-                wroteLength = true
-                let length = fields[i].withValueBytes { SIPBytes.number($0, 0..<$0.count, limit: UInt64(Int32.max)) }
-                if length != UInt64(storedBody.count) {
-                    SIPHeaderField(name: fields[i].name, value: String(storedBody.count)).serialize(into: &output)
-                    continue
+        // Through a buffer pointer: iterating, or calling a method on an
+        // element of the array, copies each field (a retain and a release
+        // per String and for the raw slice).
+        let bodyCount = storedBody.count
+        fields.withUnsafeBufferPointer { fields in
+            for i in fields.indices {
+                if fields[i].kind == .contentLength {
+                    if wroteLength { continue }
+                    wroteLength = true
+                    let length = fields[i].withValueBytes { SIPBytes.number($0, 0..<$0.count, limit: UInt64(Int32.max)) }
+                    if length != UInt64(bodyCount) {
+                        SIPHeaderField(name: fields[i].name, value: String(bodyCount)).serialize(into: &output)
+                        continue
+                    }
+                }
+                if let raw = fields[i].raw {
+                    // Only the slice is read (and retained), not the whole field.
+                    output.append(contentsOf: raw)
+                    output.append(0x0D)
+                    output.append(0x0A)
+                } else {
+                    fields[i].serialize(into: &output)
                 }
             }
-            fields[i].serialize(into: &output)
         }
         if !wroteLength {
             SIPHeaderField(name: "Content-Length", value: String(storedBody.count)).serialize(into: &output)
