@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Release builds of the per-message code skip Swift's run-time exclusivity
+// Release builds of the libraries every message goes through skip Swift's run-time exclusivity
 // checks (the compile-time ones stay): every class property access on the
 // hot path called `swift_beginAccess` (a thread-local access set), about 4%
 // of the samples, and without the checks the in-process call flow
@@ -35,11 +35,12 @@ let package = Package(
         // Swift face of libosip2.
         .target(name: "SIPCore", dependencies: ["COSIP2"], swiftSettings: hotPathSettings),
         // Swift face of OpenSSL: ES256 keys, raw R||S.
-        .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        .target(name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: hotPathSettings),
         // PASSporT, Identity header, TN canonicalization, AS/VS logic. No sockets.
-        .target(name: "STIRCore", dependencies: ["Crypto"]),
+        .target(name: "STIRCore", dependencies: ["Crypto"], swiftSettings: hotPathSettings),
         // X.509, TNAuthList, chain validation, x5u fetch + cache, revocation.
-        .target(name: "Certificates", dependencies: ["Crypto", "STIRCore", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Certificates", dependencies: ["Crypto", "STIRCore", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: hotPathSettings),
         // Dispatch transports, transactions, proxy core, processor chain. Knows no STIR.
         .target(name: "SIPProxy", dependencies: ["SIPCore", "INIConfig", "CZlib", .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
         // Glue: processors from config, signals, reload, metrics.
@@ -48,7 +49,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-        ]),
+        ], swiftSettings: hotPathSettings),
         .executableTarget(name: "stird", dependencies: [
             "StirDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -109,12 +109,24 @@ extension SIPMessage {
     /// `from?.tag`, read from the field's bytes without building the
     /// name-addr (the loop hash and dialog checks of every request want
     /// only the tag).
-    public var fromTag: String? { headerTag(.from, cached: parsed.from, checked: parsed.fromChecked) }
-    /// `to?.tag`, as `fromTag`.
-    public var toTag: String? { headerTag(.to, cached: parsed.to, checked: parsed.toChecked) }
+    public var fromTag: String? {
+        if let cached = parsed.from { return cached?.tag }
+        if let tag = parsed.fromTag { return tag }
+        let tag = headerTag(.from, checked: parsed.fromChecked)
+        parsed.fromTag = .some(tag)
+        return tag
+    }
 
-    private func headerTag(_ kind: SIPHeaderField.Kind, cached: SIPNameAddr??, checked: Bool) -> String? {
-        if let cached { return cached?.tag }
+    /// `to?.tag`, as `fromTag`.
+    public var toTag: String? {
+        if let cached = parsed.to { return cached?.tag }
+        if let tag = parsed.toTag { return tag }
+        let tag = headerTag(.to, checked: parsed.toChecked)
+        parsed.toTag = .some(tag)
+        return tag
+    }
+
+    private func headerTag(_ kind: SIPHeaderField.Kind, checked: Bool) -> String? {
         guard let index = fields.firstIndex(where: { $0.kind == kind }) else { return nil }
         // .some(tag) from the byte scanner; nil sends non-ASCII values to
         // the reference parser (Character semantics), as `fastParse` does.

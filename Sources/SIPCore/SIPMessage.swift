@@ -51,6 +51,9 @@ public final class SIPMessage {
         var toChecked = false
         var from: SIPNameAddr??
         var to: SIPNameAddr??
+        /// The tags alone (`fromTag`, `toTag`), when read before `from` / `to`.
+        var fromTag: String??
+        var toTag: String??
         var cseq: (number: UInt32, method: String)??
         /// Read for the shard, the transaction, the log and the loop hash:
         /// built once per message.
@@ -69,9 +72,11 @@ public final class SIPMessage {
             parsed.topVia = nil
         case .from?:
             parsed.from = nil
+            parsed.fromTag = nil
             parsed.fromChecked = false
         case .to?:
             parsed.to = nil
+            parsed.toTag = nil
             parsed.toChecked = false
         case .cseq?:
             parsed.cseq = nil
