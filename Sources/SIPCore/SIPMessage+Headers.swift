@@ -109,21 +109,20 @@ extension SIPMessage {
     /// `from?.tag`, read from the field's bytes without building the
     /// name-addr (the loop hash and dialog checks of every request want
     /// only the tag).
-    public var fromTag: String? {
-        if let cached = parsed.from { return cached?.tag }
-        if let tag = parsed.fromTag { return tag }
-        let tag = headerTag(.from, checked: parsed.fromChecked)
-        parsed.fromTag = .some(tag)
-        return tag
-    }
+    public var fromTag: String? { tag(.from) }
 
     /// `to?.tag`, as `fromTag`.
-    public var toTag: String? {
-        if let cached = parsed.to { return cached?.tag }
-        if let tag = parsed.toTag { return tag }
-        let tag = headerTag(.to, checked: parsed.toChecked)
-        parsed.toTag = .some(tag)
-        return tag
+    public var toTag: String? { tag(.to) }
+
+    /// The tag of From or To: from the parsed name-addr when there is one,
+    /// else scanned once and cached on its own.
+    private func tag(_ kind: SIPHeaderField.Kind) -> String? {
+        let from = kind == .from
+        if let nameAddr = from ? parsed.from : parsed.to { return nameAddr?.tag }
+        if let cached = from ? parsed.fromTag : parsed.toTag { return cached }
+        let value = headerTag(kind, checked: from ? parsed.fromChecked : parsed.toChecked)
+        if from { parsed.fromTag = .some(value) } else { parsed.toTag = .some(value) }
+        return value
     }
 
     private func headerTag(_ kind: SIPHeaderField.Kind, checked: Bool) -> String? {
