@@ -1,5 +1,7 @@
+import Foundation
 import Dispatch
 import Logging
+import SIPCore
 import Testing
 @testable import SIPProxy
 
@@ -75,10 +77,55 @@ import Testing
             core.queue.async { gate.wait() }
         }
 
+        /// Over TCP: a UDP reader runs a small share on an idle loop itself
+        /// (`queue.sync`), which here would wait for the gate.
         func message(_ i: Int, _ method: String) -> ReceivedMessage {
             ReceivedMessage(bytes: Array(Msg.invite(branch: "z9hG4bKo\(i)", callID: "c\(i)", method: method).utf8),
-                            source: ProxyHarness.caller, local: sender.local, transport: .udp, connectionID: nil)
+                            source: ProxyHarness.caller, local: sender.local, transport: .tcp, connectionID: 1)
         }
+    }
+
+    /// Records the thread each request is processed on.
+    private final class ThreadRecorder: RequestProcessor, @unchecked Sendable {
+        let name = "thread-recorder"
+        let lock = NSLock()
+        var threads: [pthread_t] = []
+        let done = DispatchSemaphore(value: 0)
+        func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision {
+            lock.lock()
+            threads.append(pthread_self())
+            lock.unlock()
+            done.signal()
+            return .respond(status: 486, reason: "Busy Here", headers: [])
+        }
+    }
+
+    @Test func aUDPReaderRunsSmallSharesOfAnIdleLoopItself() throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let recorder = ThreadRecorder()
+        let sender = CapturingSender()
+        let shards = ProxyShards(count: 1, config: ProxyConfiguration(), sender: sender,
+                                 makeProcessors: { [recorder] }, logger: logger)
+        func message(_ i: Int, _ transport: TransportProtocol) -> ReceivedMessage {
+            ReceivedMessage(bytes: Array(Msg.invite(branch: "z9hG4bKt\(i)", callID: "t\(i)").utf8), source: ProxyHarness.caller,
+                            local: sender.local, transport: transport, connectionID: transport == .tcp ? 1 : nil)
+        }
+        let me = pthread_self()
+        func ranHere(_ batch: [ReceivedMessage]) -> [Bool] {
+            recorder.lock.lock(); recorder.threads.removeAll(); recorder.lock.unlock()
+            shards.receive(batch)
+            for _ in batch { #expect(recorder.done.wait(timeout: .now() + 5) == .success) }
+            recorder.lock.lock(); defer { recorder.lock.unlock() }
+            return recorder.threads.map { pthread_equal($0, me) != 0 }
+        }
+        // A UDP share up to the limit runs on the reader's thread.
+        #expect(ranHere([message(1, .udp)]) == [true])
+        #expect(ranHere((2..<(2 + ProxyShards.inlineLimit)).map { message($0, .udp) }) == Array(repeating: true, count: ProxyShards.inlineLimit))
+        // A larger share (the reader is falling behind) and TCP go to the loop's worker.
+        let many = (10..<(11 + ProxyShards.inlineLimit)).map { message($0, .udp) }
+        #expect(ranHere(many) == Array(repeating: false, count: many.count))
+        #expect(ranHere([message(30, .tcp)]) == [false])
     }
 
     @Test func dropsMessagesPastTheQueueBoundAndCountsThem() {

@@ -5,7 +5,9 @@ import Logging
 /// Several proxy loops, each a `ProxyCore` on its own serial queue with its
 /// own timer wheel; a message goes to the loop its Call-ID hashes to, so
 /// every transaction and dialog of a call lives on one loop (rule 2 of the
-/// house). The transport queue only reads sockets and hands messages over.
+/// house). The transport reads sockets and hands messages over; a UDP
+/// reader runs a small share for an idle loop itself, on that loop's queue
+/// (`hand`), which saves a thread wake-up per batch.
 public final class ProxyShards {
     public let shards: [ProxyCore]
     /// Messages handed to a loop and not yet processed, per loop. Past
@@ -43,20 +45,23 @@ public final class ProxyShards {
     /// share: at high rates a block per datagram costs more in queue
     /// hand-offs and thread wake-ups than the SIP work itself.
     public func receive(_ batch: [ReceivedMessage]) {
+        // A UDP reader thread runs one loop's share itself (see `hand`).
+        let inline = batch.allSatisfy { $0.transport == .udp }
         if shards.count == 1 {
-            hand(batch, to: 0)
+            hand(batch, to: 0, inline: inline)
             return
         }
         if batch.count == 1 {
-            hand(batch, to: ProxyShards.shardIndex(batch[0].bytes, count: shards.count))
+            hand(batch, to: ProxyShards.shardIndex(batch[0].bytes, count: shards.count), inline: inline)
             return
         }
         var groups = [[ReceivedMessage]](repeating: [], count: shards.count)
         for rx in batch {
             groups[ProxyShards.shardIndex(rx.bytes, count: shards.count)].append(rx)
         }
+        let last = groups.lastIndex { !$0.isEmpty }
         for (index, group) in groups.enumerated() where !group.isEmpty {
-            hand(group, to: index)
+            hand(group, to: index, inline: inline && index == last)
         }
     }
 
@@ -68,8 +73,14 @@ public final class ProxyShards {
     /// caught up. Without this, a burst past the bound drops messages of
     /// calls in progress, whose retransmissions add load and the overload
     /// feeds itself.
-    private func hand(_ group: [ReceivedMessage], to index: Int) {
+    ///
+    /// `inline`: when the loop has nothing queued, the calling thread (a UDP
+    /// reader) runs the work itself with `queue.sync`, still serialized with
+    /// everything else on the loop's queue, instead of waking a worker
+    /// thread for it.
+    private func hand(_ group: [ReceivedMessage], to index: Int, inline: Bool = false) {
         lock.lock()
+        let idle = queued[index] == 0
         var candidates = group
         if queued[index] + group.count > maxQueued / 2 {
             candidates = group.filter { !ProxyShards.isInvite($0.bytes) }
@@ -84,13 +95,24 @@ public final class ProxyShards {
         guard accepted > 0 else { return }
         let core = shards[index]
         let work = accepted == candidates.count ? candidates : Array(candidates.prefix(accepted))
-        core.queue.async {
+        let run = {
             for rx in work { core.receive(rx) }
             self.lock.lock()
             self.queued[index] -= work.count
             self.lock.unlock()
         }
+        if inline && idle && work.count <= ProxyShards.inlineLimit {
+            core.queue.sync(execute: run)
+        } else {
+            core.queue.async(execute: run)
+        }
     }
+
+    /// Largest share a reader runs itself. A reader that finds more queued
+    /// is falling behind: it goes back to reading and hands the work over,
+    /// so the loops' bounds (and INVITE shedding) apply instead of the
+    /// socket buffer filling while the reader works.
+    static let inlineLimit = 4
 
     /// The request line starts with "INVITE " (RFC 3261 §7.1: methods are
     /// case-sensitive). Leading CRLFs are allowed before the start line.
