@@ -78,8 +78,7 @@ struct SIPHeaderField {
 
     init(name: String, value: String) {
         self.name = name
-        self.key = SIPHeaderField.key(for: name)
-        self.kind = Kind(key: self.key)
+        (self.key, self.kind) = SIPHeaderField.keyAndKind(for: name)
         self.storedValue = value
         self.raw = nil
     }

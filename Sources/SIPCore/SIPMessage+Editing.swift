@@ -11,7 +11,9 @@ extension SIPMessage {
     /// understood).
     public func removeHeaders(named name: String) {
         let (key, kind) = SIPHeaderField.keyAndKind(for: name)
-        editing(kind) { fields.removeAll { $0.kind == kind && (kind != .other || $0.key == key) } }
+        editing(kind) {
+            while let index = SIPHeaderField.firstIndex(in: fields, of: kind, key) { fields.remove(at: index) }
+        }
     }
 
     /// Removes all fields called `name`, then appends one.
@@ -30,10 +32,8 @@ extension SIPMessage {
         }
         editing(kind) {
             fields[index] = SIPHeaderField(name: fields[index].name, value: value)
-            var position = fields.count - 1
-            while position > index {
-                if fields[position].kind == kind, kind != .other || fields[position].key == key { fields.remove(at: position) }
-                position -= 1
+            while let later = SIPHeaderField.firstIndex(in: fields, of: kind, key, from: index + 1) {
+                fields.remove(at: later)
             }
         }
     }

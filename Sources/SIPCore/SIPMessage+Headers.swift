@@ -92,19 +92,9 @@ extension SIPMessage {
     /// The topmost Via value as received (text), nil when there is none.
     public var topViaText: String? { listElements("via").first }
 
-    public var from: SIPNameAddr? {
-        if let cached = parsed.from { return cached }
-        let value = firstNameAddr(.from, checked: parsed.fromChecked)
-        parsed.from = .some(value)
-        return value
-    }
+    public var from: SIPNameAddr? { nameAddr(.from) }
 
-    public var to: SIPNameAddr? {
-        if let cached = parsed.to { return cached }
-        let value = firstNameAddr(.to, checked: parsed.toChecked)
-        parsed.to = .some(value)
-        return value
-    }
+    public var to: SIPNameAddr? { nameAddr(.to) }
 
     /// `from?.tag`, read from the field's bytes without building the
     /// name-addr (the loop hash and dialog checks of every request want
@@ -114,14 +104,23 @@ extension SIPMessage {
     /// `to?.tag`, as `fromTag`.
     public var toTag: String? { tag(.to) }
 
+    /// From or To, parsed once.
+    private func nameAddr(_ kind: SIPHeaderField.Kind) -> SIPNameAddr? {
+        let cache = kind == .from ? parsed.from : parsed.to
+        if let cached = cache.nameAddr { return cached }
+        let value = firstNameAddr(kind, checked: cache.checked)
+        if kind == .from { parsed.from.nameAddr = .some(value) } else { parsed.to.nameAddr = .some(value) }
+        return value
+    }
+
     /// The tag of From or To: from the parsed name-addr when there is one,
     /// else scanned once and cached on its own.
     private func tag(_ kind: SIPHeaderField.Kind) -> String? {
-        let from = kind == .from
-        if let nameAddr = from ? parsed.from : parsed.to { return nameAddr?.tag }
-        if let cached = from ? parsed.fromTag : parsed.toTag { return cached }
-        let value = headerTag(kind, checked: from ? parsed.fromChecked : parsed.toChecked)
-        if from { parsed.fromTag = .some(value) } else { parsed.toTag = .some(value) }
+        let cache = kind == .from ? parsed.from : parsed.to
+        if let nameAddr = cache.nameAddr { return nameAddr?.tag }
+        if let cached = cache.tag { return cached }
+        let value = headerTag(kind, checked: cache.checked)
+        if kind == .from { parsed.from.tag = .some(value) } else { parsed.to.tag = .some(value) }
         return value
     }
 

@@ -110,9 +110,9 @@ extension SIPMessage {
         // to them unread.
         if method == nil ? topVia == nil : !parseVias().valid { return "Bad Via" }
         if let reason = addressProblem(.from, name: "From", single: true) { return reason }
-        parsed.fromChecked = true
+        parsed.from.checked = true
         if let reason = addressProblem(.to, name: "To", single: true) { return reason }
-        parsed.toChecked = true
+        parsed.to.checked = true
         if let callID = callID, !SIPMessage.fastIsCallID(callID) { return "Bad Call-ID" }
         guard let cseq else { return "Bad CSeq" }
         // RFC 3261 §8.2.2 / RFC 4475 §3.1.2.17: CSeq method must match.

@@ -27,11 +27,11 @@ public final class SIPMessage {
     /// them: only those of the edited field when an edit helper names it
     /// (`editing(_:_:)`), all of them otherwise.
     var fields: [SIPHeaderField] {
-        didSet { dropParsed(for: editedKey) }
+        didSet { dropParsed(for: editedKind) }
     }
     /// Kind of the field the running edit helper changes; nil when any field
     /// may have changed.
-    private var editedKey: SIPHeaderField.Kind?
+    private var editedKind: SIPHeaderField.Kind?
     var storedBody: [UInt8]
     /// Typed values parsed on first use. A proxy reads Via, From, To and
     /// CSeq several times per message (validation, transaction matching,
@@ -46,18 +46,21 @@ public final class SIPMessage {
         var viasValid: Bool?
         /// The first Via element parsed alone (`topVia`).
         var topVia: SIPVia??
-        /// Validation found the From / To value well-formed, URI included.
-        var fromChecked = false
-        var toChecked = false
-        var from: SIPNameAddr??
-        var to: SIPNameAddr??
-        /// The tags alone (`fromTag`, `toTag`), when read before `from` / `to`.
-        var fromTag: String??
-        var toTag: String??
+        var from = AddressCache()
+        var to = AddressCache()
         var cseq: (number: UInt32, method: String)??
         /// Read for the shard, the transaction, the log and the loop hash:
         /// built once per message.
         var callID: String??
+    }
+
+    /// What is cached from the From or To field.
+    struct AddressCache {
+        /// Validation found the value well-formed, URI included.
+        var checked = false
+        var nameAddr: SIPNameAddr??
+        /// The tag alone (`fromTag`, `toTag`), when read before `nameAddr`.
+        var tag: String??
     }
 
     /// Drops what is cached from fields of `kind` (everything for nil).
@@ -71,13 +74,9 @@ public final class SIPMessage {
             parsed.viasValid = nil
             parsed.topVia = nil
         case .from?:
-            parsed.from = nil
-            parsed.fromTag = nil
-            parsed.fromChecked = false
+            parsed.from = AddressCache()
         case .to?:
-            parsed.to = nil
-            parsed.toTag = nil
-            parsed.toChecked = false
+            parsed.to = AddressCache()
         case .cseq?:
             parsed.cseq = nil
         case .callID?:
@@ -92,8 +91,8 @@ public final class SIPMessage {
     /// Runs `body`, an edit of the fields of `kind` only (`.other`: of
     /// fields no cached value comes from).
     func editing(_ kind: SIPHeaderField.Kind, _ body: () -> Void) {
-        editedKey = kind
-        defer { editedKey = nil }
+        editedKind = kind
+        defer { editedKind = nil }
         body()
     }
 
