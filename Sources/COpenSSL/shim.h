@@ -44,6 +44,14 @@ static inline unsigned long stird_ERR_get_error_text(char *buf, size_t len) {
     }
     return e;
 }
+/* EC_GROUP_precompute_mult is deprecated in 3.0 but kept, and is the only
+   way to give a public key a table of its multiples (ES256KeyTable). */
+static inline int stird_EC_GROUP_precompute_mult(EC_GROUP *group, BN_CTX *ctx) {
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+    return EC_GROUP_precompute_mult(group, ctx);
+#pragma clang diagnostic pop
+}
 /* end Crypto/STIRCore */
 
 /* Certificates */

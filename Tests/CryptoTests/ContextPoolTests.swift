@@ -46,7 +46,7 @@ import Testing
 }
 
 /// A counter for the concurrent test.
-private final class Mutex2: @unchecked Sendable {
+final class Mutex2: @unchecked Sendable {
     private let lock = DispatchQueue(label: "count")
     private var value = 0
     func add() { lock.sync { value += 1 } }
