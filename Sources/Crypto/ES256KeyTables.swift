@@ -33,6 +33,13 @@ public final class ES256KeyTables: Sendable {
         public var built = 0
         public var evicted = 0
         public var failed = 0
+
+        public init(held: Int = 0, built: Int = 0, evicted: Int = 0, failed: Int = 0) {
+            self.held = held
+            self.built = built
+            self.evicted = evicted
+            self.failed = failed
+        }
     }
 
     /// The daemon's budget.

@@ -1,3 +1,4 @@
+import Crypto
 import Dispatch
 import Foundation
 import INIConfig
@@ -84,6 +85,7 @@ public final class Daemon {
             guard let provider = self?.currentStirGeneration.certificateSource?.provider else { return [] }
             return StirdMetrics.samples(for: provider.counters)
         }
+        metrics.register { StirdMetrics.samples(for: ES256KeyTables.shared.counts) }
         let server = MetricsServer(config: config.metrics, metrics: metrics)
         try server.start()
         metricsServer = server
@@ -105,6 +107,8 @@ public final class Daemon {
     }
 
     private func setGeneration(_ generation: StirGeneration) {
+        // The key-table budget is process-wide (certificates outlive a generation).
+        ES256KeyTables.shared.configure(generation.config.verify.keyTablePolicy)
         generationLock.lock()
         stirGeneration = generation
         generationLock.unlock()

@@ -1,4 +1,5 @@
 import Certificates
+import Crypto
 import SIPProxy
 import Testing
 @testable import StirDaemon
@@ -145,5 +146,14 @@ import Testing
         #expect(failures == [#"stird_cert_failures_total{code="chain_untrusted"} 1"#,
                              #"stird_cert_failures_total{code="x5u_timeout"} 3"#])
         #expect(out.filter { $0 == "# TYPE stird_cert_failures_total counter" }.count == 1)
+    }
+
+    @Test func keyTableCountsBecomeGaugeAndCounters() {
+        let metrics = StirdMetrics()
+        metrics.register { StirdMetrics.samples(for: ES256KeyTables.Counts(held: 3, built: 5, evicted: 2, failed: 1)) }
+        let out = lines(metrics)
+        #expect(out.contains("# TYPE stird_key_tables gauge") && out.contains("stird_key_tables 3"))
+        #expect(out.contains("# TYPE stird_key_tables_built_total counter") && out.contains("stird_key_tables_built_total 5"))
+        #expect(out.contains("stird_key_tables_evicted_total 2") && out.contains("stird_key_tables_failed_total 1"))
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import INIConfig
 import STIRCore
@@ -72,6 +73,8 @@ import Testing
         ("[verify]\nrevocation = ocsp, magic", "t.ini:2: revocation: 'magic' is not one of none, short_lived, ocsp, crl"),
         ("[verify]\nverstat_headers = to", "t.ini:2: verstat_headers: 'to' is not pai or from"),
         ("[verify]\nmax_date_age_s = 0", "t.ini:2: max_date_age_s: must be in 1...86400"),
+        ("[verify]\nkey_tables = -1", "t.ini:2: key_tables: must be in 0...4096"),
+        ("[verify]\nkey_table_after = 0", "t.ini:2: key_table_after: must be in 1...1000000"),
         ("[credential \"c\"]\nx5u = https://x/y", "t.ini:1: private_key: missing"),
         ("[credential \"c\"]\nprivate_key = /nonexistent/key.pem\nx5u = https://x/y", "t.ini:2: private_key: credential \"c\": cannot read"),
         ("[credential \"c\"]\nprivate_key = /k\nx5u = ftp://x/y", "t.ini:3: x5u: must be an https URL"),
@@ -95,6 +98,12 @@ import Testing
                 "got \(message ?? "no error")")
     }
 
+    @Test func keyTableSettingsReachTheBudgetPolicy() throws {
+        let c = try parseConfig("[verify]\ntrust_anchors_file = /x\nkey_tables = 4\nkey_table_after = 100\n")
+        #expect(c.verify.keyTablePolicy == ES256KeyTables.Policy(capacity: 4, threshold: 100))
+        #expect(try parseConfig("[verify]\ntrust_anchors_file = /x\n").verify.keyTablePolicy == ES256KeyTables.Policy())
+    }
+
     @Test func daemonConfigurationCarriesTheStirSections() throws {
         let doc = try INIDocument.parse("[peer \"default\"]\nstrip_identity = yes\n", file: "t.ini")
         let c = try DaemonConfiguration(document: doc)
@@ -112,7 +121,7 @@ import Testing
                     "negative_ttl_max_s", "fetch_timeout_ms", "lookup_deadline_ms", "fetch_max_bytes", "cache_dir", "revocation",
                     "revocation_failure", "short_lived_max_s", "require_shaken_cn", "max_date_age_s", "max_iat_age_s",
                     "max_future_skew_s", "require_date", "allow_compact_form", "accept_baseline", "check_destination",
-                    "max_identity_headers", "verstat_headers", "attestation_header", "addresses", "trusted", "sign", "verify",
+                    "max_identity_headers", "key_tables", "key_table_after", "verstat_headers", "attestation_header", "addresses", "trusted", "sign", "verify",
                     "on_failure", "reason_form", "require_identity", "strip_identity", "tns", "gateway", "private_key",
                     "certificate", "x5u", "spc"]
         for key in keys {

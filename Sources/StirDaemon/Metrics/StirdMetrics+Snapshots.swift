@@ -1,4 +1,5 @@
 import Certificates
+import Crypto
 import SIPProxy
 
 /// Samples for counters that other modules keep themselves, for use in a
@@ -60,5 +61,18 @@ extension StirdMetrics {
                             labels: [("code", code)], value: Double(counters.failures[code]!)))
         }
         return samples
+    }
+
+    /// The key-table budget (`stird_key_tables*`, see `ES256KeyTables`).
+    public static func samples(for counts: ES256KeyTables.Counts) -> [MetricSample] {
+        [
+            (name: "stird_key_tables", help: "Public keys holding a table of their multiples now.", labels: [],
+             value: Double(counts.held)),
+            (name: "stird_key_tables_built_total", help: "Key tables built.", labels: [], value: Double(counts.built)),
+            (name: "stird_key_tables_evicted_total", help: "Key tables given up for a more recently used key or a smaller budget.",
+             labels: [], value: Double(counts.evicted)),
+            (name: "stird_key_tables_failed_total", help: "Key tables OpenSSL could not build (the key verifies without one).",
+             labels: [], value: Double(counts.failed)),
+        ]
     }
 }

@@ -16,6 +16,8 @@ extension StirConfiguration {
         c.allowSpecialPurposeAddresses = try r.bool("allow_special_purpose_addresses", default: false)
         c.httpsCAFile = try path("https_ca_file")
         c.cacheMaxEntries = try r.int("cache_max_entries", default: 10_000, range: 1...10_000_000)
+        c.keyTables = try r.int("key_tables", default: 32, range: 0...4_096)
+        c.keyTableThreshold = try r.int("key_table_after", default: 32, range: 1...1_000_000)
         c.cacheDefaultTTLSeconds = try r.int("cache_default_ttl_s", default: 86_400, range: 1...31_536_000)
         c.cacheMinTTLSeconds = try r.int("cache_min_ttl_s", default: 300, range: 0...31_536_000)
         c.cacheMaxTTLSeconds = try r.int("cache_max_ttl_s", default: 604_800, range: 1...31_536_000)

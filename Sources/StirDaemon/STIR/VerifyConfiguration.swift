@@ -1,3 +1,4 @@
+import Crypto
 /// `[verify]`: verification service and certificate policy (RFC 8224 §6.2).
 public struct VerifyConfiguration: Equatable, Sendable {
     public var trustAnchorsFile: String?
@@ -11,6 +12,11 @@ public struct VerifyConfiguration: Equatable, Sendable {
     /// CA bundle for authenticating x5u HTTPS servers; nil: system store.
     public var httpsCAFile: String?
     public var cacheMaxEntries = 10_000
+    /// Public keys that may hold a table of their multiples at once (about
+    /// 150 KB each; 0: none), and the verifications with one key before it
+    /// asks for one (`ES256KeyTables`).
+    public var keyTables = 32
+    public var keyTableThreshold = 32
     public var cacheDefaultTTLSeconds = 86_400
     public var cacheMinTTLSeconds = 300
     public var cacheMaxTTLSeconds = 7 * 86_400
@@ -41,4 +47,9 @@ public struct VerifyConfiguration: Equatable, Sendable {
     /// Header that carries the verified attestation level to the core; nil: none.
     public var attestationHeader: String? = "X-Stir-Attestation"
     public init() {}
+
+    /// The process-wide key-table budget these settings ask for.
+    public var keyTablePolicy: ES256KeyTables.Policy {
+        ES256KeyTables.Policy(capacity: keyTables, threshold: keyTableThreshold)
+    }
 }
