@@ -30,7 +30,9 @@ spc = 1234
 next_hop = 127.0.0.3:$VERIFIER_PORT
 EOF
 } > "$WORK/signer.ini"
-{ stird_header 127.0.0.3 $VERIFIER_PORT; verify_section; cat <<EOF
+# key_table_after = 5: the signer's key gets its table of multiples during
+# the first 10 calls, so the later checks (B, C, the bad signature) run on it.
+{ stird_header 127.0.0.3 $VERIFIER_PORT; verify_section; echo "key_table_after = 5"; cat <<EOF
 [peer "signer"]
 addresses = 127.0.0.2
 verify = yes
@@ -71,6 +73,15 @@ check "callee saw X-Stir-Attestation: A" test "$(grep -c 'X-Stir-Attestation: A'
 check "callee saw one Identity header per INVITE" test "$(grep -o '"Identity: ' "$CALLEE_LOG" | wc -l)" -eq 10
 check "untrusted peer's P-Asserted-Identity was removed by the verifier" test "$(grep -c 'P-Asserted-Identity' "$CALLEE_LOG")" -eq 0
 check "signer logged attest A" grep -q 'attest=A.*stir-sign: signed' "$WORK/signer.log"
+verifier_metric() {
+    python3 - "$1" <<'PY'
+import sys, urllib.request
+body = urllib.request.urlopen("http://127.0.0.3:26025/metrics", timeout=3).read().decode()
+print(next((l.rsplit(" ", 1)[1] for l in body.splitlines() if l.startswith(sys.argv[1] + " ")), "absent"))
+PY
+}
+check "the verifier built one key table after 5 verifications ($(verifier_metric stird_key_tables_built_total) built, $(verifier_metric stird_key_tables) held)" \
+    test "$(verifier_metric stird_key_tables_built_total)" = 1 -a "$(verifier_metric stird_key_tables)" = 1
 
 # 2. B (TN not owned by the peer) and C (gateway trunk).
 r=$(python3 "$TOOLS/stir_call.py" --bind 127.0.0.1 --host 127.0.0.2 --port $SIGNER_PORT --from "sip:+12155552000@127.0.0.1;user=phone" --to "sip:+12155559999@127.0.0.2;user=phone")
