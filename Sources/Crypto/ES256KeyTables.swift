@@ -42,6 +42,16 @@ public final class ES256KeyTables: Sendable {
         }
     }
 
+    /// What happened, for the daemon's log.
+    public enum Event: Sendable, Equatable {
+        /// A table was built in `milliseconds` of wall time; `held` tables now.
+        case built(held: Int, capacity: Int, milliseconds: Int)
+        /// OpenSSL refused to build one; the key verifies without.
+        case failed
+        /// A key gave its table up (for a more recently used key, or a smaller budget).
+        case evicted(held: Int, capacity: Int)
+    }
+
     /// The daemon's budget.
     public static let shared = ES256KeyTables()
 
@@ -62,6 +72,17 @@ public final class ES256KeyTables: Sendable {
     private let thresholdValue = Atomic<Int>(Policy().threshold)
     private let clock = Atomic<UInt64>(0)
     private let queue = DispatchQueue(label: "stird.crypto.key-tables", qos: .utility)
+    private let observer = Mutex<(@Sendable (Event) -> Void)?>(nil)
+
+    /// Called (on the budget's queue or the caller's thread) for every build,
+    /// failure and eviction.
+    public func observe(_ body: (@Sendable (Event) -> Void)?) {
+        observer.withLock { $0 = body }
+    }
+
+    private func report(_ event: Event) {
+        if let body = observer.withLock({ $0 }) { body(event) }
+    }
 
     public init(policy: Policy = Policy()) {
         configure(policy)
@@ -70,7 +91,7 @@ public final class ES256KeyTables: Sendable {
     /// Sets the policy. Fewer tables than held: the least recently used go.
     public func configure(_ policy: Policy) {
         thresholdValue.store(max(0, policy.threshold), ordering: .relaxed)
-        let dropped = state.withLock { s -> [ES256PublicKey] in
+        let (dropped, held) = state.withLock { s -> ([ES256PublicKey], Int) in
             s.policy = policy
             s.holders.removeAll { $0.key == nil }
             var dropped: [ES256PublicKey] = []
@@ -80,9 +101,12 @@ public final class ES256KeyTables: Sendable {
                 s.counts.evicted += 1
             }
             s.counts.held = s.holders.count
-            return dropped
+            return (dropped, s.holders.count)
         }
-        for key in dropped { key.dropTable() }
+        for key in dropped {
+            key.dropTable()
+            report(.evicted(held: held, capacity: policy.capacity))
+        }
     }
 
     public var policy: Policy { state.withLock { $0.policy } }
@@ -118,21 +142,30 @@ public final class ES256KeyTables: Sendable {
             s.lastBuild = now
             return true
         }
-        evicted?.dropTable()
+        if let evicted {
+            evicted.dropTable()
+            let (held, capacity) = state.withLock { ($0.holders.count, $0.policy.capacity) }
+            report(.evicted(held: held, capacity: capacity))
+        }
         guard granted else { return false }
         queue.async { [weak key, self] in
+            let started = ContinuousClock.now
             let table = key.flatMap { ES256KeyTable(pkey: $0.pkey) }
-            state.withLock { s in
+            let elapsed = ContinuousClock.now - started
+            let event = state.withLock { s -> Event? in
                 s.building = false
-                guard let key else { return }
-                if let table {
-                    s.holders.append(Holder(key: key))
-                    s.counts.built += 1
-                    key.install(table)
-                } else {
+                guard let key else { return nil }
+                guard let table else {
                     s.counts.failed += 1
+                    return .failed
                 }
+                s.holders.append(Holder(key: key))
+                s.counts.built += 1
+                key.install(table)
+                let ms = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+                return .built(held: s.holders.count, capacity: s.policy.capacity, milliseconds: ms)
             }
+            if let event { report(event) }
         }
         return true
     }

@@ -47,6 +47,17 @@ public final class Daemon {
         try queue.sync {
             transport = TransportLayer(config: config.transport, queue: queue, logger: logger)
             let generation = try StirPipeline.generation(for: config.stir, logger: logger).generation
+            let log = logger
+            ES256KeyTables.shared.observe { event in
+                switch event {
+                case .built(let held, let capacity, let ms):
+                    log.info("stir-verify: key table built", metadata: ["tables": "\(held)/\(capacity)", "ms": "\(ms)"])
+                case .evicted(let held, let capacity):
+                    log.info("stir-verify: key table given up (least recently used)", metadata: ["tables": "\(held)/\(capacity)"])
+                case .failed:
+                    log.warning("stir-verify: key table could not be built; the key is checked without one")
+                }
+            }
             setGeneration(generation)
             // Each loop gets its own StirLoop and three fixed stages that
             // forward to the loop's current generation (SIGHUP swaps it on

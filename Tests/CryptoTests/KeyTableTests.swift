@@ -173,6 +173,8 @@ import Testing
 
     @Test func theLeastRecentlyUsedKeyGivesItsTableUpAtCapacity() throws {
         let budget = ES256KeyTables(policy: .init(capacity: 2, threshold: 1, minimumInterval: .zero))
+        let events = EventLog()
+        budget.observe { events.add($0) }
         let data = Array("y".utf8)
         let keys = try (0..<3).map { _ in try ES256PrivateKey.generate() }
         let pubs = try keys.map { try ES256PublicKey(derSPKI: $0.publicKey.derSPKI, tables: budget) }
@@ -188,6 +190,14 @@ import Testing
         budget.settle()
         #expect(pubs[0].hasTable && !pubs[1].hasTable && pubs[2].hasTable)
         #expect(budget.counts == .init(held: 2, built: 3, evicted: 1, failed: 0))
+        let seen = events.all.map { event -> String in
+            switch event {
+            case .built(let held, let capacity, _): return "built \(held)/\(capacity)"
+            case .evicted(let held, let capacity): return "evicted \(held)/\(capacity)"
+            case .failed: return "failed"
+            }
+        }
+        #expect(seen == ["built 1/2", "built 2/2", "evicted 1/2", "built 2/2"])
         // Without its table key 1 still verifies (OpenSSL's path).
         #expect(pubs[1].isValidSignature(sigs[1], for: data))
         #expect(!pubs[1].isValidSignature(sigs[0], for: data))
@@ -249,4 +259,11 @@ import Testing
         #expect(wrong.count == 0)
         #expect(pub.hasTable && budget.counts.built == 1)
     }
+}
+
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [ES256KeyTables.Event] = []
+    func add(_ e: ES256KeyTables.Event) { lock.lock(); events.append(e); lock.unlock() }
+    var all: [ES256KeyTables.Event] { lock.lock(); defer { lock.unlock() }; return events }
 }

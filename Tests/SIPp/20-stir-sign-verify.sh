@@ -82,6 +82,7 @@ PY
 }
 check "the verifier built one key table after 5 verifications ($(verifier_metric stird_key_tables_built_total) built, $(verifier_metric stird_key_tables) held)" \
     test "$(verifier_metric stird_key_tables_built_total)" = 1 -a "$(verifier_metric stird_key_tables)" = 1
+check "the verifier logged the key table it built" grep -q 'tables=1/32 .*stir-verify: key table built' "$WORK/verifier.log"
 
 # 2. B (TN not owned by the peer) and C (gateway trunk).
 r=$(python3 "$TOOLS/stir_call.py" --bind 127.0.0.1 --host 127.0.0.2 --port $SIGNER_PORT --from "sip:+12155552000@127.0.0.1;user=phone" --to "sip:+12155559999@127.0.0.2;user=phone")
