@@ -135,7 +135,7 @@ final class GatedLookup: CertificateLookup, @unchecked Sendable {
         #expect(h.queue.sync { loop.pinnedCount } == 1)
         h.queue.sync { loop.install(try! generation(sign: false, number: 2)) }
         #expect(lookup.release() == 1)
-        usleep(50_000)
+        h.waitForForwardedRequest()
         let resumed = try #require(collect(h).first { $0.isRequest })
         // Verified and signed under generation 1: the upstream Identity plus ours.
         #expect(resumed.headers(named: "Identity").count == 2)
@@ -144,7 +144,7 @@ final class GatedLookup: CertificateLookup, @unchecked Sendable {
         // A request arriving after the reload: verified, not signed.
         _ = h.receive(invite(), from: "198.51.100.9")
         #expect(lookup.release() == 1)
-        usleep(50_000)
+        h.waitForForwardedRequest()
         let after = try #require(collect(h).first { $0.isRequest })
         #expect(after.headers(named: "Identity").count == 1)
     }

@@ -74,10 +74,22 @@ final class StirHarness {
         let rx = ReceivedMessage(bytes: Array(text.utf8), source: SocketAddress(host: host, port: 5070)!, local: sender.local,
                                  transport: .udp, connectionID: nil)
         queue.sync { core.receive(rx) }
-        if settle { usleep(50_000) }
+        if settle { waitForForwardedRequest() }
         return queue.sync {
             defer { sender.sent.removeAll() }
             return sender.sent.compactMap { try? SIPMessage.parse($0.bytes) }
+        }
+    }
+
+    /// Waits (at most 10 s, polling) until the core has sent a request: a
+    /// suspended request resumes on the queue after its certificate arrives,
+    /// and a fixed pause could be too short on a loaded machine.
+    func waitForForwardedRequest(timeout: Double = 10) {
+        let deadline = DispatchTime.now() + timeout
+        let response = Array("SIP/".utf8)
+        while DispatchTime.now() < deadline {
+            if queue.sync(execute: { sender.sent.contains { !$0.bytes.starts(with: response) } }) { return }
+            usleep(2_000)
         }
     }
 
