@@ -8,19 +8,13 @@ import Testing
 /// verify on the same inputs, and the budget that hands tables out
 /// (`ES256KeyTables`).
 @Suite struct KeyTableTests {
-    /// The order n of P-256 (FIPS 186-5 / SEC 2 §2.4.2), big-endian.
-    static let order: [UInt8] = hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551")
-
-    static func hex(_ text: String) -> [UInt8] {
-        var out: [UInt8] = []
-        var i = text.startIndex
-        while i < text.endIndex {
-            let j = text.index(i, offsetBy: 2)
-            out.append(UInt8(text[i..<j], radix: 16)!)
-            i = j
-        }
-        return out
-    }
+    /// The order n of P-256 (SEC 2 §2.4.2), big-endian.
+    static let order: [UInt8] = [
+        0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84,
+        0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51,
+    ]
 
     /// a - b for 32-byte big-endian numbers (a >= b).
     static func subtract(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
@@ -130,6 +124,9 @@ import Testing
     }
 
     @Test func sPlusNIsRejectedLikeOpenSSLDoes() throws {
+        var n = [UInt8](repeating: 0, count: 32)
+        _ = BN_bn2binpad(EC_GROUP_get0_order(ES256KeyTable.p256), &n, 32)
+        #expect(n == Self.order)
         let key = try ES256PrivateKey.generate()
         let pub = try ES256PublicKey(derSPKI: key.publicKey.derSPKI, tables: Self.noTables)
         let table = try #require(ES256KeyTable(pkey: pub.pkey))
