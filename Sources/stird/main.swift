@@ -1,4 +1,5 @@
 import ArgumentParser
+import CJemalloc
 import Dispatch
 import Logging
 import StirDaemon
@@ -52,7 +53,11 @@ struct Stird: ParsableCommand {
             h.logLevel = level
             return h
         }
-        let daemon = Daemon(config: cfg, configPath: path, logger: Logger(label: "stird"))
+        let logger = Logger(label: "stird")
+        // jemalloc is linked in (Package.swift); this shows it is the one in use.
+        let allocator = stird_jemalloc_version().map { "jemalloc " + String(cString: $0) } ?? "system malloc"
+        logger.info("allocator", metadata: ["malloc": "\(allocator)"])
+        let daemon = Daemon(config: cfg, configPath: path, logger: logger)
         do {
             try daemon.start()
         } catch {
