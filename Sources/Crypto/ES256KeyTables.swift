@@ -171,7 +171,7 @@ public final class ES256KeyTables: Sendable {
     }
 
     /// Waits until a build in progress has finished (tests).
-    func settle() { queue.sync {} }
+    public func settle() { queue.sync {} }
 
     private static func leastRecentlyUsed(_ holders: [Holder]) -> Int? {
         var best: (index: Int, stamp: UInt64)?
