@@ -127,6 +127,9 @@ import Testing
         let many = (200..<(201 + ProxyShards.inlineLimit)).map { message($0, .udp) }
         #expect(ranHere(many) == Array(repeating: false, count: many.count))
         #expect(ranHere([message(300, .tcp)]) == [false])
+        // Counted for /metrics: two shares run here, two handed over.
+        let stats = shards.stats
+        #expect(stats.readerShares == 2 && stats.handedShares == 2)
     }
 
     @Test func dropsMessagesPastTheQueueBoundAndCountsThem() {

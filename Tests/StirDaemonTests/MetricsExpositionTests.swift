@@ -114,9 +114,11 @@ import Testing
         stats.overloadDrops = 7
         stats.lingeringTransactions = 2
         stats.lingeringRefused = 5
+        stats.readerShares = 8
+        stats.handedShares = 9
         let samples = StirdMetrics.samples(for: stats, activeTransactions: 3)
         let values = Dictionary(uniqueKeysWithValues: samples.map { ($0.name, $0.value) })
-        #expect(samples.count == 14)
+        #expect(samples.count == 16)
         #expect(values["stird_sip_requests_received_total"] == 10)
         #expect(values["stird_sip_parse_failures_total"] == 2)
         #expect(values["stird_sip_requests_suspended_total"] == 4)
@@ -125,8 +127,9 @@ import Testing
         #expect(values["stird_sip_transactions_lingering"] == 2)
         #expect(values["stird_sip_lingering_refused_total"] == 5)
         #expect(values["stird_sip_overload_drops_total"] == 7)
+        #expect(values["stird_sip_reader_shares_total"] == 8 && values["stird_sip_handed_shares_total"] == 9)
         #expect(samples.allSatisfy { !$0.help.isEmpty })
-        #expect(StirdMetrics.samples(for: stats).count == 12)
+        #expect(StirdMetrics.samples(for: stats).count == 14)
     }
 
     @Test func certificateCountersBecomeCacheMetricsWithFailureCodes() {

@@ -159,6 +159,10 @@ public struct ProxyStats: Equatable, Sendable {
     public var lingeringTransactions = 0
     /// Finished transactions not kept because the lingering table was full.
     public var lingeringRefused = 0
+    /// Shares of received messages a UDP reader ran itself on an idle loop,
+    /// and shares handed to a loop's queue (`ProxyShards.hand`).
+    public var readerShares = 0
+    public var handedShares = 0
     public init() {}
 }
 

@@ -91,6 +91,10 @@ public final class ProxyShards {
         dropped += candidates.count - accepted
         shedInvites += shed
         queued[index] += accepted
+        let runHere = inline && idle && accepted <= ProxyShards.inlineLimit
+        if accepted > 0 {
+            if runHere { readerShares += 1 } else { handedShares += 1 }
+        }
         lock.unlock()
         guard accepted > 0 else { return }
         let core = shards[index]
@@ -101,7 +105,7 @@ public final class ProxyShards {
             self.queued[index] -= work.count
             self.lock.unlock()
         }
-        if inline && idle && work.count <= ProxyShards.inlineLimit {
+        if runHere {
             core.queue.sync(execute: run)
         } else {
             core.queue.async(execute: run)
@@ -130,6 +134,8 @@ public final class ProxyShards {
 
     private static let inviteMethod: [UInt8] = Array("INVITE ".utf8)
     private var shedInvites = 0
+    private var readerShares = 0
+    private var handedShares = 0
 
     /// Messages dropped because their loop was overloaded, shed INVITEs included.
     public var overloadDrops: Int {
@@ -180,6 +186,10 @@ public final class ProxyShards {
             total.suspended += s.suspended
         }
         total.overloadDrops = overloadDrops
+        lock.lock()
+        total.readerShares = readerShares
+        total.handedShares = handedShares
+        lock.unlock()
         return total
     }
 

@@ -27,6 +27,10 @@ extension StirdMetrics {
                   stats.suspended),
             total("lingering_refused", "Finished transactions not kept for retransmissions: the lingering table was full.",
                   stats.lingeringRefused),
+            total("reader_shares", "Shares of received UDP messages a reader thread ran itself on an idle loop.",
+                  stats.readerShares),
+            total("handed_shares", "Shares of received messages handed to a loop's queue (a worker thread runs them).",
+                  stats.handedShares),
         ]
         if let activeTransactions {
             samples.append((name: "stird_sip_transactions", help: "Server and client transactions alive now.",
