@@ -68,7 +68,7 @@ public final class ES256KeyTables: Sendable {
     }
 
     private let state = Mutex(State())
-    /// Read on every verify without the lock.
+    /// Read on every verify without the lock (`Int.max` when tables are off).
     private let thresholdValue = Atomic<Int>(Policy().threshold)
     private let clock = Atomic<UInt64>(0)
     private let queue = DispatchQueue(label: "stird.crypto.key-tables", qos: .utility)
@@ -90,7 +90,8 @@ public final class ES256KeyTables: Sendable {
 
     /// Sets the policy. Fewer tables than held: the least recently used go.
     public func configure(_ policy: Policy) {
-        thresholdValue.store(max(0, policy.threshold), ordering: .relaxed)
+        // Tables off: no key ever reaches the threshold.
+        thresholdValue.store(policy.capacity > 0 ? max(0, policy.threshold) : Int.max, ordering: .relaxed)
         let (dropped, held) = state.withLock { s -> ([ES256PublicKey], Int) in
             s.policy = policy
             s.holders.removeAll { $0.key == nil }

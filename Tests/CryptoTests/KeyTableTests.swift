@@ -236,6 +236,13 @@ import Testing
         #expect(budget.counts.held == 2)
         budget.configure(.init(capacity: 0, threshold: 1, minimumInterval: .zero))
         #expect(!pubs.contains(where: \.hasTable) && budget.counts.held == 0 && budget.counts.evicted == 2)
+        // Tables off: keys keep verifying and never ask again.
+        let k = try ES256PrivateKey.generate()
+        let p = try ES256PublicKey(derSPKI: k.publicKey.derSPKI, tables: budget)
+        let sig = try k.sign(data)
+        for _ in 0..<5 { #expect(p.isValidSignature(sig, for: data)) }
+        budget.settle()
+        #expect(!p.hasTable && budget.counts.built == 3)
     }
 
     @Test func concurrentChecksWhileTheTableIsBuilt() throws {
