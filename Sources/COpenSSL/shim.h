@@ -52,6 +52,15 @@ static inline int stird_EC_GROUP_precompute_mult(EC_GROUP *group, BN_CTX *ctx) {
     return EC_GROUP_precompute_mult(group, ctx);
 #pragma clang diagnostic pop
 }
+/* Jacobian coordinates of a point (deprecated in 3.0, kept): comparing
+   X with r·Z² avoids the field inversion of an affine conversion. */
+static inline int stird_EC_POINT_get_Jprojective(const EC_GROUP *group, const EC_POINT *point,
+                                                 BIGNUM *x, BIGNUM *y, BIGNUM *z, BN_CTX *ctx) {
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+    return EC_POINT_get_Jprojective_coordinates_GFp(group, point, x, y, z, ctx);
+#pragma clang diagnostic pop
+}
 /* end Crypto/STIRCore */
 
 /* Certificates */

@@ -75,7 +75,7 @@ final class ES256KeyTable: @unchecked Sendable {
         BN_CTX_start(ctx)
         defer { BN_CTX_end(ctx) }
         guard let r = BN_CTX_get(ctx), let s = BN_CTX_get(ctx), let e = BN_CTX_get(ctx), let w = BN_CTX_get(ctx),
-              let u1 = BN_CTX_get(ctx), let u2 = BN_CTX_get(ctx), let x = BN_CTX_get(ctx),
+              let u1 = BN_CTX_get(ctx), let u2 = BN_CTX_get(ctx),
               BN_bin2bn(base, 32, r) != nil, BN_bin2bn(base + 32, 32, s) != nil,
               BN_bin2bn(digest.baseAddress, 32, e) != nil else {
             OpenSSLErrorQueue.clear()
@@ -98,11 +98,36 @@ final class ES256KeyTable: @unchecked Sendable {
             return false
         }
         // R at infinity fails; otherwise valid when x(R) mod n = r.
-        guard EC_POINT_is_at_infinity(p256, point) == 0,
-              EC_POINT_get_affine_coordinates(p256, point, x, nil, ctx) == 1, BN_nnmod(x, x, n, ctx) == 1 else {
+        guard EC_POINT_is_at_infinity(p256, point) == 0 else { return false }
+        return Self.xCoordinate(of: point, matches: r, ctx: ctx)
+    }
+
+    /// P-256's field prime p.
+    static let prime: OpaquePointer? = {
+        guard let group = p256, let p = BN_new() else { return nil }
+        return EC_GROUP_get_curve(group, p, nil, nil, nil) == 1 ? p : nil
+    }()
+
+    /// Whether x(R) mod n = r for a finite point R, without converting R to
+    /// affine coordinates (a field inversion). In Jacobian coordinates
+    /// x(R) = X / Z², and 0 <= x(R) < p < 2n, so x(R) mod n = r exactly when
+    /// X = r·Z² or, if r + n < p, X = (r + n)·Z² (mod p).
+    static func xCoordinate(of point: OpaquePointer, matches r: OpaquePointer, ctx: OpaquePointer) -> Bool {
+        guard let group = p256, let n = EC_GROUP_get0_order(group), let p = prime else { return false }
+        BN_CTX_start(ctx)
+        defer { BN_CTX_end(ctx) }
+        guard let x = BN_CTX_get(ctx), let z = BN_CTX_get(ctx), let zz = BN_CTX_get(ctx), let t = BN_CTX_get(ctx),
+              stird_EC_POINT_get_Jprojective(group, point, x, nil, z, ctx) == 1, BN_is_zero(z) == 0,
+              BN_mod_sqr(zz, z, p, ctx) == 1, BN_mod_mul(t, r, zz, p, ctx) == 1 else {
             OpenSSLErrorQueue.clear()
             return false
         }
-        return BN_cmp(x, r) == 0
+        if BN_cmp(t, x) == 0 { return true }
+        guard BN_add(t, r, n) == 1, BN_cmp(t, p) < 0 else { return false }
+        guard BN_mod_mul(t, t, zz, p, ctx) == 1 else {
+            OpenSSLErrorQueue.clear()
+            return false
+        }
+        return BN_cmp(t, x) == 0
     }
 }

@@ -140,6 +140,42 @@ import Testing
         }
     }
 
+    /// x(R) at or above n (probability about 2^-128 for a real signature):
+    /// found by trying x = n, n + 1, … until one lies on the curve, and put
+    /// in Jacobian form with Z ≠ 1 by adding G and then -G.
+    @Test func anXAtOrAboveTheOrderMatchesRMinusN() throws {
+        let group = try #require(ES256KeyTable.p256), n = try #require(EC_GROUP_get0_order(group))
+        let ctx = try #require(BN_CTX_new())
+        defer { BN_CTX_free(ctx) }
+        let x = try #require(BN_new()), r = try #require(BN_new()), z = try #require(BN_new()), other = try #require(BN_new())
+        defer { for b in [x, r, z, other] { BN_free(b) } }
+        BN_copy(x, n)
+        let generator = try #require(EC_GROUP_get0_generator(group))
+        let affine = try #require(EC_POINT_new(group)), point = try #require(EC_POINT_new(group))
+        let minusG = try #require(EC_POINT_dup(generator, group))
+        defer { for p in [affine, point, minusG] { EC_POINT_free(p) } }
+        var tries = 0
+        while EC_POINT_set_compressed_coordinates(group, affine, x, 0, ctx) != 1 && tries < 100 {
+            ERR_clear_error()
+            BN_add_word(x, 1)
+            tries += 1
+        }
+        #expect(tries < 100)
+        #expect(EC_POINT_invert(group, minusG, ctx) == 1)
+        #expect(EC_POINT_add(group, point, affine, generator, ctx) == 1)
+        #expect(EC_POINT_add(group, point, point, minusG, ctx) == 1)
+        #expect(stird_EC_POINT_get_Jprojective(group, point, nil, nil, z, ctx) == 1 && BN_is_one(z) == 0)
+        BN_sub(r, x, n)
+        #expect(ES256KeyTable.xCoordinate(of: point, matches: r, ctx: ctx))
+        BN_add_word(r, 1)
+        #expect(!ES256KeyTable.xCoordinate(of: point, matches: r, ctx: ctx))
+        // An ordinary point: x itself, and nothing else.
+        #expect(EC_POINT_get_affine_coordinates(group, generator, other, nil, ctx) == 1)
+        #expect(ES256KeyTable.xCoordinate(of: generator, matches: other, ctx: ctx))
+        BN_add_word(other, 1)
+        #expect(!ES256KeyTable.xCoordinate(of: generator, matches: other, ctx: ctx))
+    }
+
     @Test func anotherKeysSignatureFailsOnTheTable() throws {
         let a = try ES256PrivateKey.generate(), b = try ES256PrivateKey.generate()
         let table = try #require(ES256KeyTable(pkey: b.publicKey.pkey))
