@@ -160,6 +160,9 @@ public final class ES256KeyTables: Sendable {
                     s.counts.failed += 1
                     return .failed
                 }
+                // The budget shrank while this one was built: it is not kept.
+                s.holders.removeAll { $0.key == nil }
+                guard s.holders.count < s.policy.capacity else { return nil }
                 s.holders.append(Holder(key: key))
                 s.counts.built += 1
                 key.install(table)

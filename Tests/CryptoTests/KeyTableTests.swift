@@ -281,6 +281,19 @@ import Testing
         #expect(!p.hasTable && budget.counts.built == 3)
     }
 
+    @Test func aTableFinishedAfterTheBudgetShrankIsNotKept() throws {
+        let budget = ES256KeyTables(policy: .init(capacity: 1, threshold: 1, minimumInterval: .zero))
+        let key = try ES256PrivateKey.generate()
+        let pub = try ES256PublicKey(derSPKI: key.publicKey.derSPKI, tables: budget)
+        let data = Array("v".utf8)
+        #expect(pub.isValidSignature(try key.sign(data), for: data))
+        // The build (about 25 ms) is usually still running here; either way
+        // no table may remain once tables are off.
+        budget.configure(.init(capacity: 0, threshold: 1, minimumInterval: .zero))
+        budget.settle()
+        #expect(!pub.hasTable && budget.counts.held == 0)
+    }
+
     @Test func concurrentChecksWhileTheTableIsBuilt() throws {
         let budget = ES256KeyTables(policy: .init(capacity: 1, threshold: 5, minimumInterval: .zero))
         let key = try ES256PrivateKey.generate()
