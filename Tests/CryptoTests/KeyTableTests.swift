@@ -41,6 +41,12 @@ import Testing
         rs.withUnsafeBufferPointer { r in digest.withUnsafeBufferPointer { d in table.isValid(rs: r, digest: d) } }
     }
 
+    /// A fresh key pair whose public half answers to `budget`.
+    static func pair(_ budget: ES256KeyTables) throws -> (ES256PrivateKey, ES256PublicKey) {
+        let key = try ES256PrivateKey.generate()
+        return (key, try ES256PublicKey(derSPKI: key.publicKey.derSPKI, tables: budget))
+    }
+
     /// Keys that never get a table by themselves.
     static let noTables = ES256KeyTables(policy: .init(capacity: 0))
 
@@ -48,8 +54,7 @@ import Testing
         var rng = SystemRandomNumberGenerator()
         var agreed = 0, valid = 0
         for _ in 0..<4 {
-            let key = try ES256PrivateKey.generate()
-            let pub = try ES256PublicKey(derSPKI: key.publicKey.derSPKI, tables: Self.noTables)
+            let (key, pub) = try Self.pair(Self.noTables)
             let table = try #require(ES256KeyTable(pkey: pub.pkey))
             for n in 0..<60 {
                 let data = Array("eyJhbGciOiJFUzI1NiJ9.\(n).\(rng.next())".utf8)
@@ -127,8 +132,7 @@ import Testing
         var n = [UInt8](repeating: 0, count: 32)
         _ = BN_bn2binpad(EC_GROUP_get0_order(ES256KeyTable.p256), &n, 32)
         #expect(n == Self.order)
-        let key = try ES256PrivateKey.generate()
-        let pub = try ES256PublicKey(derSPKI: key.publicKey.derSPKI, tables: Self.noTables)
+        let (key, pub) = try Self.pair(Self.noTables)
         let table = try #require(ES256KeyTable(pkey: pub.pkey))
         for _ in 0..<5 {
             let (rs, digest) = try Self.signatureWithSmallS(key)
@@ -187,8 +191,7 @@ import Testing
 
     @Test func aKeyGetsItsTableAfterTheThresholdAndKeepsVerifying() throws {
         let budget = ES256KeyTables(policy: .init(capacity: 2, threshold: 3, minimumInterval: .zero))
-        let key = try ES256PrivateKey.generate()
-        let pub = try ES256PublicKey(derSPKI: key.publicKey.derSPKI, tables: budget)
+        let (key, pub) = try Self.pair(budget)
         let data = Array("x".utf8)
         let sig = try key.sign(data)
         for _ in 0..<2 { #expect(pub.isValidSignature(sig, for: data)) }
@@ -261,8 +264,7 @@ import Testing
         let data = Array("w".utf8)
         var pubs: [ES256PublicKey] = []
         for _ in 0..<3 {
-            let k = try ES256PrivateKey.generate()
-            let p = try ES256PublicKey(derSPKI: k.publicKey.derSPKI, tables: budget)
+            let (k, p) = try Self.pair(budget)
             #expect(p.isValidSignature(try k.sign(data), for: data))
             budget.settle()
             pubs.append(p)
@@ -273,8 +275,7 @@ import Testing
         budget.configure(.init(capacity: 0, threshold: 1, minimumInterval: .zero))
         #expect(!pubs.contains(where: \.hasTable) && budget.counts.held == 0 && budget.counts.evicted == 2)
         // Tables off: keys keep verifying and never ask again.
-        let k = try ES256PrivateKey.generate()
-        let p = try ES256PublicKey(derSPKI: k.publicKey.derSPKI, tables: budget)
+        let (k, p) = try Self.pair(budget)
         let sig = try k.sign(data)
         for _ in 0..<5 { #expect(p.isValidSignature(sig, for: data)) }
         budget.settle()
@@ -283,8 +284,7 @@ import Testing
 
     @Test func aTableFinishedAfterTheBudgetShrankIsNotKept() throws {
         let budget = ES256KeyTables(policy: .init(capacity: 1, threshold: 1, minimumInterval: .zero))
-        let key = try ES256PrivateKey.generate()
-        let pub = try ES256PublicKey(derSPKI: key.publicKey.derSPKI, tables: budget)
+        let (key, pub) = try Self.pair(budget)
         let data = Array("v".utf8)
         #expect(pub.isValidSignature(try key.sign(data), for: data))
         // The build (about 25 ms) is usually still running here; either way
@@ -296,8 +296,7 @@ import Testing
 
     @Test func concurrentChecksWhileTheTableIsBuilt() throws {
         let budget = ES256KeyTables(policy: .init(capacity: 1, threshold: 5, minimumInterval: .zero))
-        let key = try ES256PrivateKey.generate()
-        let pub = try ES256PublicKey(derSPKI: key.publicKey.derSPKI, tables: budget)
+        let (key, pub) = try Self.pair(budget)
         let inputs = (0..<16).map { Array("call-\($0)".utf8) }
         let sigs = try inputs.map { try key.sign($0) }
         let wrong = Mutex2()
