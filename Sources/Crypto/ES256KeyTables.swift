@@ -101,7 +101,6 @@ public final class ES256KeyTables: Sendable {
                 if let key = s.holders.remove(at: victim).key { dropped.append(key) }
                 s.counts.evicted += 1
             }
-            s.counts.held = s.holders.count
             return (dropped, s.holders.count)
         }
         for key in dropped {
@@ -112,6 +111,7 @@ public final class ES256KeyTables: Sendable {
 
     public var policy: Policy { state.withLock { $0.policy } }
 
+    /// `held` is counted here (live holders), not kept.
     public var counts: Counts {
         state.withLock { s in
             var c = s.counts
@@ -128,7 +128,7 @@ public final class ES256KeyTables: Sendable {
     /// `key` has reached the threshold. Returns false when the request is
     /// refused for now (the key then counts again from zero).
     func request(_ key: ES256PublicKey) -> Bool {
-        var evicted: ES256PublicKey?
+        var evicted: (key: ES256PublicKey?, held: Int, capacity: Int)?
         let granted = state.withLock { s -> Bool in
             s.holders.removeAll { $0.key == nil }
             guard s.policy.capacity > 0, !s.building, !s.holders.contains(where: { $0.key === key }) else { return false }
@@ -136,7 +136,7 @@ public final class ES256KeyTables: Sendable {
             if let last = s.lastBuild, now - last < s.policy.minimumInterval { return false }
             if s.holders.count >= s.policy.capacity {
                 guard let victim = Self.leastRecentlyUsed(s.holders) else { return false }
-                evicted = s.holders.remove(at: victim).key
+                evicted = (s.holders.remove(at: victim).key, s.holders.count, s.policy.capacity)
                 s.counts.evicted += 1
             }
             s.building = true
@@ -144,9 +144,8 @@ public final class ES256KeyTables: Sendable {
             return true
         }
         if let evicted {
-            evicted.dropTable()
-            let (held, capacity) = state.withLock { ($0.holders.count, $0.policy.capacity) }
-            report(.evicted(held: held, capacity: capacity))
+            evicted.key?.dropTable()
+            report(.evicted(held: evicted.held, capacity: evicted.capacity))
         }
         guard granted else { return false }
         queue.async { [weak key, self] in

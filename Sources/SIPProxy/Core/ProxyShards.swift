@@ -185,8 +185,8 @@ public final class ProxyShards {
             total.droppedResponses += s.droppedResponses
             total.suspended += s.suspended
         }
-        total.overloadDrops = overloadDrops
         lock.lock()
+        total.overloadDrops = dropped + shedInvites
         total.readerShares = readerShares
         total.handedShares = handedShares
         lock.unlock()
