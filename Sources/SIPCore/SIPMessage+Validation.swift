@@ -4,8 +4,9 @@
 /// 420 for Proxy-Require, loop detection) belongs to the proxy.
 extension SIPMessage {
     /// nil when the request may be processed, else the status (400 or 505)
-    /// and a reason phrase to answer with.
-    public func validateRequest() -> (status: Int, reason: String)? {
+    /// and a reason phrase to answer with. `accepted` remembers address
+    /// values that passed, and skips the check for values it holds.
+    public func validateRequest(accepted: AcceptedFieldValues? = nil) -> (status: Int, reason: String)? {
         guard case let .request(method, uri, version) = startLine else { return (400, "Not A Request") }
         // RFC 3261 §8.2.2 / §21.5.6: another SIP version gets 505.
         switch SIPMessage.fastVersionCheck(version) {
@@ -15,7 +16,7 @@ extension SIPMessage {
         }
         if let reason = SIPMessage.fastRequestURIProblem(uri) { return (400, reason) }
         requestURIChecked = true
-        if let reason = headerProblem(method: method) {
+        if let reason = headerProblem(method: method, accepted: accepted) {
             // RFC 4475 §3.1.2.18: an unknown method whose CSeq does not match
             // is better answered 501 than 400, particularly by proxies.
             if reason == SIPMessage.cseqMismatch, !SIPMessage.knownMethods.contains(method) {
@@ -37,8 +38,8 @@ extension SIPMessage {
 
     /// nil when the response may be processed; else why it must be dropped
     /// (RFC 4475 §3.1.2.5, §3.1.2.19: a bad response is discarded, never
-    /// answered).
-    public func validateResponse() -> String? {
+    /// answered). `accepted`: as for `validateRequest`.
+    public func validateResponse(accepted: AcceptedFieldValues? = nil) -> String? {
         guard case let .response(version, code, _) = startLine else { return "Not A Response" }
         // Status-Code = 3DIGIT, 1xx to 6xx (RFC 3261 §7.2, §21).
         guard code.utf8.count == 3, let status = Int(code), (100...699).contains(status) else {
@@ -49,7 +50,7 @@ extension SIPMessage {
         // response without acting on them (RFC 3261 §16.7): their syntax is
         // the endpoints' business, and checking it costs a URI parse each.
         // The same goes for the Vias below the topmost.
-        return headerProblem(method: nil, checkAddressLists: false)
+        return headerProblem(method: nil, checkAddressLists: false, accepted: accepted)
     }
 
     enum VersionCheck { case supported, unsupported, malformed }
@@ -78,7 +79,7 @@ extension SIPMessage {
     /// Address values are checked on their bytes (`SIPBytes.nameAddr`);
     /// nothing is built here: `from`, `to` and the lists are parsed when
     /// first read, and `vias` shares one parse with this check.
-    func headerProblem(method: String?, checkAddressLists: Bool = true) -> String? {
+    func headerProblem(method: String?, checkAddressLists: Bool = true, accepted: AcceptedFieldValues? = nil) -> String? {
         var via = 0, from = 0, to = 0, callIDs = 0, cseqs = 0, maxForwardsFields = 0, contentLengths = 0
         for i in fields.indices {
             switch fields[i].kind {
@@ -109,9 +110,9 @@ extension SIPMessage {
         // should be ours: the others are the upstream elements', returned
         // to them unread.
         if method == nil ? topVia == nil : !parseVias().valid { return "Bad Via" }
-        if let reason = addressProblem(.from, name: "From", single: true) { return reason }
+        if let reason = addressProblem(.from, name: "From", single: true, accepted: accepted) { return reason }
         parsed.from.checked = true
-        if let reason = addressProblem(.to, name: "To", single: true) { return reason }
+        if let reason = addressProblem(.to, name: "To", single: true, accepted: accepted) { return reason }
         parsed.to.checked = true
         if let callID = callID, !SIPMessage.fastIsCallID(callID) { return "Bad Call-ID" }
         guard let cseq else { return "Bad CSeq" }
@@ -119,10 +120,10 @@ extension SIPMessage {
         if let method, cseq.method != method { return SIPMessage.cseqMismatch }
         if maxForwardsFields > 0, maxForwards == nil { return "Bad Max-Forwards" }
         guard checkAddressLists else { return nil }
-        if let reason = addressProblem(.contact, name: "Contact", single: false) { return reason }
-        if let reason = addressProblem(.route, name: "Route", single: false) { return reason }
-        if let reason = addressProblem(.recordRoute, name: "Record-Route", single: false) { return reason }
-        if let reason = addressProblem(.pAssertedIdentity, name: "P-Asserted-Identity", single: false) {
+        if let reason = addressProblem(.contact, name: "Contact", single: false, accepted: accepted) { return reason }
+        if let reason = addressProblem(.route, name: "Route", single: false, accepted: accepted) { return reason }
+        if let reason = addressProblem(.recordRoute, name: "Record-Route", single: false, accepted: accepted) { return reason }
+        if let reason = addressProblem(.pAssertedIdentity, name: "P-Asserted-Identity", single: false, accepted: accepted) {
             return reason
         }
         return nil
@@ -130,10 +131,16 @@ extension SIPMessage {
 
     /// name-addr / addr-spec syntax of every value of `key`
     /// (RFC 3261 §20.10, §25.1), with the reasons `SIPNameAddr.parse` gives.
-    private func addressProblem(_ kind: SIPHeaderField.Kind, name: String, single: Bool) -> String? {
+    /// A value `accepted` holds passed before and is not checked again.
+    private func addressProblem(_ kind: SIPHeaderField.Kind, name: String, single: Bool,
+                                accepted: AcceptedFieldValues?) -> String? {
         for i in fields.indices where fields[i].kind == kind {
-            let reason = fields[i].withValueBytes { buffer in
-                SIPMessage.addressListProblem(buffer, name: name, single: single, wildcard: kind == .contact, useOSIP: true)
+            let reason = fields[i].withValueBytes { buffer -> String? in
+                if let accepted, accepted.contains(kind, buffer) { return nil }
+                let reason = SIPMessage.addressListProblem(buffer, name: name, single: single,
+                                                           wildcard: kind == .contact, useOSIP: true)
+                if reason == nil { accepted?.remember(kind, buffer) }
+                return reason
             }
             if let reason { return reason }
         }

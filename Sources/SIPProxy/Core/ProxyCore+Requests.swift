@@ -14,7 +14,7 @@ extension ProxyCore {
             viaRport = (via.rport != nil) ? rx.source.port : nil
             if viaReceived != nil || viaRport != nil { request.setTopViaReceived(viaReceived, rport: viaRport) }
         }
-        if let problem = request.validateRequest() {
+        if let problem = request.validateRequest(accepted: acceptedValues) {
             decision(callID, method, "reject \(problem.status) \(problem.reason)")
             if method != "ACK" { respondStatelessly(to: request, rx, status: problem.status, reason: problem.reason) }
             return

@@ -48,7 +48,7 @@ extension ProxyCore {
 
     func receiveResponse(_ response: SIPMessage, _ rx: ReceivedMessage) {
         stats.responsesReceived += 1
-        if let why = response.validateResponse() {
+        if let why = response.validateResponse(accepted: acceptedValues) {
             stats.droppedResponses += 1
             logger.debug("malformed response dropped", metadata: ["from": "\(rx.source)", "reason": "\(why)"])
             return

@@ -28,6 +28,8 @@ public final class ProxyCore {
     let localNames: Set<String>
     /// Counters for tests, logs and metrics.
     public internal(set) var stats = ProxyStats()
+    /// Address values this loop's validation accepted (see `AcceptedFieldValues`).
+    public let acceptedValues = AcceptedFieldValues()
 
     public init(config: ProxyConfiguration, sender: MessageSender, scheduler: TimerScheduler,
                 queue: DispatchQueue, processors: [RequestProcessor], logger: Logger) {

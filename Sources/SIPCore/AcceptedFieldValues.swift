@@ -1,0 +1,91 @@
+/// Address field values (From, To, Contact, Route, Record-Route,
+/// P-Asserted-Identity) that passed the syntax check, remembered by their
+/// exact bytes so that the next message carrying the same value skips the
+/// check. Every message of a call repeats its From and To (a To tag is
+/// added once), and a peer sends the same Contact on every call: checking
+/// each occurrence again was about a sixth of the proxy's work per message.
+///
+/// A direct-mapped table: a value's hash picks one slot, a new value
+/// replaces whatever the slot held, so memory is bounded by
+/// `slots × maxValueBytes` whatever arrives. A hit compares the full bytes,
+/// so a hash collision (chance or crafted) can only cost a miss and a full
+/// check, never accept a value that was not checked. Only accepted values
+/// are stored.
+///
+/// Not thread-safe: one instance per proxy loop.
+public final class AcceptedFieldValues {
+    private var hashes: [UInt64]
+    private var kinds: [UInt8]
+    private var values: [[UInt8]]
+    private let mask: Int
+    private let seed: UInt64
+    /// Longer values are checked every time and never stored.
+    public let maxValueBytes: Int
+    /// Lookups answered from the table, and lookups that found nothing.
+    public private(set) var hits = 0
+    public private(set) var misses = 0
+
+    /// - Parameter slots: rounded up to a power of two, at least 16.
+    public init(slots: Int = 4096, maxValueBytes: Int = 256) {
+        var size = 16
+        while size < slots { size <<= 1 }
+        mask = size - 1
+        hashes = Array(repeating: 0, count: size)
+        kinds = Array(repeating: 0, count: size)
+        values = Array(repeating: [], count: size)
+        self.maxValueBytes = maxValueBytes
+        seed = UInt64.random(in: 1...UInt64.max)
+    }
+
+    /// Whether `bytes` of a field of `kind` passed the check before.
+    func contains(_ kind: SIPHeaderField.Kind, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count <= maxValueBytes, !bytes.isEmpty else { return false }
+        let hash = hashValue(kind, bytes)
+        let slot = Int(truncatingIfNeeded: hash) & mask
+        let found = hashes[slot] == hash && kinds[slot] == kind.rawValue
+            && values[slot].withUnsafeBufferPointer { stored in
+                stored.count == bytes.count && stored.elementsEqual(bytes)
+            }
+        if found { hits += 1 } else { misses += 1 }
+        return found
+    }
+
+    /// Records that `bytes` of a field of `kind` passed the check.
+    func remember(_ kind: SIPHeaderField.Kind, _ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count <= maxValueBytes, !bytes.isEmpty else { return }
+        let hash = hashValue(kind, bytes)
+        let slot = Int(truncatingIfNeeded: hash) & mask
+        hashes[slot] = hash
+        kinds[slot] = kind.rawValue
+        // Reuses the slot's storage when it is large enough.
+        values[slot].removeAll(keepingCapacity: true)
+        values[slot].append(contentsOf: bytes)
+    }
+
+    /// Values stored now (for tests).
+    public var count: Int { values.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) } }
+
+    /// A seeded multiply-xorshift over 8-byte words; never 0 for a stored
+    /// value (0 marks an empty slot together with an empty value).
+    private func hashValue(_ kind: SIPHeaderField.Kind, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var h = seed ^ (UInt64(kind.rawValue) << 56) ^ UInt64(bytes.count)
+        let raw = UnsafeRawBufferPointer(bytes)
+        var offset = 0
+        while offset + 8 <= raw.count {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* multiplier
+            h ^= h >> 29
+            offset += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < raw.count {
+            tail |= UInt64(raw[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        h = (h ^ tail) &* multiplier
+        h ^= h >> 32
+        return h | 1
+    }
+}
