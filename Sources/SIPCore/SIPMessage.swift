@@ -180,6 +180,13 @@ public final class SIPMessage {
             return .response(version: String(decoding: line[line.startIndex..<versionEnd], as: UTF8.self),
                              code: code, reason: Array(line[reasonStart...]))
         }
+        if line.allSatisfy({ $0 < 0x80 }), let parsed = parseASCIIRequestLine(line) { return parsed }
+        return try parseRequestLine(line)
+    }
+
+    /// Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 §7.1),
+    /// split with Character semantics (any line, non-ASCII included).
+    static func parseRequestLine(_ line: ArraySlice<UInt8>) throws -> StartLine {
         let text = String(decoding: line, as: UTF8.self)
         var trimmedLine = Substring(text)
         while let last = trimmedLine.last, last == " " || last == "\t" { trimmedLine = trimmedLine.dropLast() }
@@ -193,6 +200,31 @@ public final class SIPMessage {
         let uri = SIPSyntax.trimmed(trimmedLine[firstSpace..<lastSpace])
         guard !uri.isEmpty, !version.isEmpty else { throw SIPParseError(reason: "Bad Request-Line") }
         return .request(method: String(method), uri: uri, version: String(version))
+    }
+
+    /// The Request-Line split on its bytes, for an ASCII line (where each
+    /// byte is one Character, so the result equals the Character-based
+    /// split below); nil for any malformation, which the Character-based
+    /// path then reports.
+    static func parseASCIIRequestLine(_ line: ArraySlice<UInt8>) -> StartLine? {
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+        var end = line.endIndex
+        while end > line.startIndex, line[end - 1] == space || line[end - 1] == tab { end -= 1 }
+        let trimmed = line[line.startIndex..<end]
+        guard let firstSpace = trimmed.firstIndex(of: space),
+              let lastSpace = trimmed.lastIndex(where: { $0 == space || $0 == tab }),
+              firstSpace < lastSpace,
+              firstSpace > trimmed.startIndex,
+              trimmed[trimmed.startIndex..<firstSpace].allSatisfy(SIPSyntax.isTokenByte)
+        else { return nil }
+        func isLWS(_ b: UInt8) -> Bool { b == space || b == tab || b == 0x0D || b == 0x0A }
+        var uriStart = firstSpace, uriEnd = lastSpace
+        while uriStart < uriEnd, isLWS(trimmed[uriStart]) { uriStart += 1 }
+        while uriEnd > uriStart, isLWS(trimmed[uriEnd - 1]) { uriEnd -= 1 }
+        guard uriStart < uriEnd, lastSpace + 1 < end else { return nil }
+        return .request(method: String(decoding: trimmed[trimmed.startIndex..<firstSpace], as: UTF8.self),
+                        uri: String(decoding: trimmed[uriStart..<uriEnd], as: UTF8.self),
+                        version: String(decoding: trimmed[(lastSpace + 1)..<end], as: UTF8.self))
     }
 
     /// The line starts with "SIP/", case-insensitively (a Status-Line).

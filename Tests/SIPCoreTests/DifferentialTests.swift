@@ -429,6 +429,33 @@ func mutateValue(_ value: String, _ random: inout SplitMix64) -> String {
         print("DIFF mutated messages: \(differential.messagesChecked) (of 3000 parsed), \(differential.checked) header values in them, \(differential.mismatches.count) mismatches")
     }
 
+    /// The byte split of an ASCII Request-Line gives what the Character
+    /// split gives, and declines (nil) exactly where that one throws.
+    @Test func asciiRequestLineMatchesCharacterSplit() {
+        var random = SplitMix64(state: 0x4E9E)
+        let bases = ["INVITE sip:bob@example.com SIP/2.0", "ACK sip:127.0.0.1:5060 SIP/2.0 \t ",
+                     "OPTIONS  sip:a@b;x=y  SIP/2.0", "BYE\tsip:x@y SIP/2.0", "REGISTER sip:example.com\tSIP/2.0",
+                     "INVITE sip:a@b SIP/2.0\r", " INVITE sip:a@b SIP/2.0", "INVITE\r sip:a@b \rSIP/2.0"]
+        var accepted = 0, declined = 0
+        for index in 0..<20_000 {
+            let text = index < bases.count ? bases[index] : mutateValue(bases[index % bases.count], &random)
+            let line = Array(text.utf8)[...]
+            guard line.allSatisfy({ $0 < 0x80 }) else { continue }
+            let reference = try? SIPMessage.parseRequestLine(line)
+            switch (SIPMessage.parseASCIIRequestLine(line), reference) {
+            case (.request(let m, let u, let v)?, .request(let rm, let ru, let rv)?):
+                #expect(m == rm && u == ru && v == rv, "\(text)")
+                accepted += 1
+            case (nil, nil):
+                declined += 1
+            default:
+                Issue.record("byte and Character splits differ on \(text.debugDescription)")
+            }
+        }
+        #expect(accepted > 1000)
+        #expect(declined > 100)
+    }
+
     /// The differential must be able to fail: a validator that ignores the
     /// quote state disagrees with the reference on the corpus.
     @Test func differentialDetectsADifference() {
