@@ -4,31 +4,52 @@ import Glibc
 import Darwin
 #endif
 
-/// An IPv4 or IPv6 socket address. Holds a `sockaddr_storage` so it can be
-/// passed to the socket calls without allocation.
+/// An IPv4 or IPv6 socket address: the numeric host text for SIP headers
+/// and logs, and the binary address for the socket calls (a send builds its
+/// sockaddr from it without parsing the text again).
 public struct SocketAddress: Hashable, CustomStringConvertible, Sendable {
     public enum Family: Sendable { case inet, inet6 }
     /// Numeric host text (IPv6 without brackets).
     public let host: String
     public let port: Int
     public let family: Family
+    /// The address bytes in network order: IPv4 in the first 4 of `v4`,
+    /// IPv6 as two 8-byte halves. Fixed by `host` (equal hosts, equal bits).
+    private let v4: UInt32
+    private let v6: (UInt64, UInt64)
+
+    public static func == (a: SocketAddress, b: SocketAddress) -> Bool {
+        a.port == b.port && a.family == b.family && a.v4 == b.v4 && a.v6 == b.v6
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(port)
+        hasher.combine(v4)
+        hasher.combine(v6.0)
+        hasher.combine(v6.1)
+    }
 
     /// Parses a numeric IPv4 or IPv6 literal (no DNS). IPv6 may be bracketed.
     public init?(host rawHost: String, port: Int) {
         guard (0...65535).contains(port) else { return nil }
         var h = rawHost
         if h.hasPrefix("["), h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        if h.withCString({ inet_pton(AF_INET, $0, &v4) }) == 1 {
+        var a4 = in_addr()
+        var a6 = in6_addr()
+        if h.withCString({ inet_pton(AF_INET, $0, &a4) }) == 1 {
             family = .inet
-        } else if h.withCString({ inet_pton(AF_INET6, $0, &v6) }) == 1 {
+        } else if h.withCString({ inet_pton(AF_INET6, $0, &a6) }) == 1 {
             family = .inet6
         } else {
             return nil
         }
-        host = SocketAddress.numericText(family: family, v4: v4, v6: v6)
+        host = SocketAddress.numericText(family: family, v4: a4, v6: a6)
         self.port = port
+        (v4, v6) = family == .inet ? (a4.s_addr, (0, 0)) : (0, SocketAddress.halves(a6))
+    }
+
+    private static func halves(_ a: in6_addr) -> (UInt64, UInt64) {
+        withUnsafeBytes(of: a) { ($0.loadUnaligned(as: UInt64.self), $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
     }
 
     /// Parses `host:port`, `[v6]:port`, or a bare host with `defaultPort`.
@@ -55,21 +76,43 @@ public struct SocketAddress: Hashable, CustomStringConvertible, Sendable {
         }
     }
 
-    init?(storage: sockaddr_storage) {
+    /// - Parameter names: host texts formatted before (a UDP reader keeps
+    ///   one: formatting the address of every datagram costs an `sprintf`).
+    init?(storage: sockaddr_storage, names: HostNames? = nil) {
         var s = storage
         switch Int32(s.ss_family) {
         case AF_INET:
             let sin = withUnsafePointer(to: &s) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee } }
             family = .inet
-            host = SocketAddress.numericText(family: .inet, v4: sin.sin_addr, v6: in6_addr())
+            v4 = sin.sin_addr.s_addr
+            v6 = (0, 0)
+            host = names?.text(v4: v4) ?? SocketAddress.numericText(family: .inet, v4: sin.sin_addr, v6: in6_addr())
             port = Int(UInt16(bigEndian: sin.sin_port))
         case AF_INET6:
             let sin6 = withUnsafePointer(to: &s) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee } }
             family = .inet6
+            v4 = 0
+            v6 = SocketAddress.halves(sin6.sin6_addr)
             host = SocketAddress.numericText(family: .inet6, v4: in_addr(), v6: sin6.sin6_addr)
             port = Int(UInt16(bigEndian: sin6.sin6_port))
         default:
             return nil
+        }
+    }
+
+    /// IPv4 host texts by address, for one thread: a small direct-mapped
+    /// table (a proxy hears from few peers; a miss only formats the text).
+    final class HostNames {
+        private var keys = [UInt32](repeating: 0, count: 64)
+        private var texts = [String?](repeating: nil, count: 64)
+
+        func text(v4: UInt32) -> String {
+            let slot = Int((v4 &* 0x9E37_79B1) >> 26)
+            if keys[slot] == v4, let text = texts[slot] { return text }
+            let text = SocketAddress.numericText(family: .inet, v4: in_addr(s_addr: v4), v6: in6_addr())
+            keys[slot] = v4
+            texts[slot] = text
+            return text
         }
     }
 
@@ -85,7 +128,7 @@ public struct SocketAddress: Hashable, CustomStringConvertible, Sendable {
             var sin = sockaddr_in()
             sin.sin_family = sa_family_t(AF_INET)
             sin.sin_port = UInt16(port).bigEndian
-            _ = host.withCString { inet_pton(AF_INET, $0, &sin.sin_addr) }  // no utf8CString array per send
+            sin.sin_addr.s_addr = v4
             return withUnsafePointer(to: &sin) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
@@ -93,14 +136,17 @@ public struct SocketAddress: Hashable, CustomStringConvertible, Sendable {
             var sin6 = sockaddr_in6()
             sin6.sin6_family = sa_family_t(AF_INET6)
             sin6.sin6_port = UInt16(port).bigEndian
-            _ = host.withCString { inet_pton(AF_INET6, $0, &sin6.sin6_addr) }
+            withUnsafeMutableBytes(of: &sin6.sin6_addr) {
+                $0.storeBytes(of: v6.0, as: UInt64.self)
+                $0.storeBytes(of: v6.1, toByteOffset: 8, as: UInt64.self)
+            }
             return withUnsafePointer(to: &sin6) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
             }
         }
     }
 
-    private static func numericText(family: Family, v4: in_addr, v6: in6_addr) -> String {
+    static func numericText(family: Family, v4: in_addr, v6: in6_addr) -> String {
         // A stack buffer: this runs for every datagram received.
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN) + 1) { buf -> String in
             var a4 = v4

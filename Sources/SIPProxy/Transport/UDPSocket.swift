@@ -71,6 +71,7 @@ final class UDPSocket {
     private static func readLoop(fd: Int32, local: SocketAddress, state: ReaderState,
                                  onDatagrams: ([(bytes: [UInt8], from: SocketAddress)], SocketAddress) -> Void) {
         var buffer = [UInt8](repeating: 0, count: 65_536)
+        let names = SocketAddress.HostNames()
         while !state.isClosing {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&pfd, 1, 200)
@@ -88,7 +89,7 @@ final class UDPSocket {
                     }
                 }
                 if n <= 0 { break }
-                guard let from = SocketAddress(storage: storage) else { continue }
+                guard let from = SocketAddress(storage: storage, names: names) else { continue }
                 batch.append((Array(buffer[0..<n]), from))
             }
             if !batch.isEmpty { onDatagrams(batch, local) }
