@@ -4,6 +4,9 @@
 /// check. Every message of a call repeats its From and To (a To tag is
 /// added once), and a peer sends the same Contact on every call: checking
 /// each occurrence again was about a sixth of the proxy's work per message.
+/// sip/sips URIs that passed (libosip2 included) are kept too, under no
+/// field kind: a new call's From differs from the last one's in its tag
+/// only, and its URI then needs no second parse.
 ///
 /// A direct-mapped table: a value's hash picks one slot, a new value
 /// replaces whatever the slot held, so memory is bounded by
@@ -37,12 +40,12 @@ public final class AcceptedFieldValues {
         seed = UInt64.random(in: 1...UInt64.max)
     }
 
-    /// Whether `bytes` of a field of `kind` passed the check before.
-    func contains(_ kind: SIPHeaderField.Kind, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether `bytes` of a field of `kind` (nil: a sip/sips URI) passed the check before.
+    func contains(_ kind: SIPHeaderField.Kind?, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count <= maxValueBytes, !bytes.isEmpty else { return false }
         let hash = hashValue(kind, bytes)
         let slot = Int(truncatingIfNeeded: hash) & mask
-        let found = hashes[slot] == hash && kinds[slot] == kind.rawValue
+        let found = hashes[slot] == hash && kinds[slot] == AcceptedFieldValues.tag(kind)
             && values[slot].withUnsafeBufferPointer { stored in
                 stored.count == bytes.count && stored.elementsEqual(bytes)
             }
@@ -50,26 +53,28 @@ public final class AcceptedFieldValues {
         return found
     }
 
-    /// Records that `bytes` of a field of `kind` passed the check.
-    func remember(_ kind: SIPHeaderField.Kind, _ bytes: UnsafeBufferPointer<UInt8>) {
+    /// Records that `bytes` of a field of `kind` (nil: a sip/sips URI) passed the check.
+    func remember(_ kind: SIPHeaderField.Kind?, _ bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count <= maxValueBytes, !bytes.isEmpty else { return }
         let hash = hashValue(kind, bytes)
         let slot = Int(truncatingIfNeeded: hash) & mask
         hashes[slot] = hash
-        kinds[slot] = kind.rawValue
+        kinds[slot] = AcceptedFieldValues.tag(kind)
         // Reuses the slot's storage when it is large enough.
         values[slot].removeAll(keepingCapacity: true)
         values[slot].append(contentsOf: bytes)
     }
+
+    private static func tag(_ kind: SIPHeaderField.Kind?) -> UInt8 { kind?.rawValue ?? 0xFF }
 
     /// Values stored now (for tests).
     public var count: Int { values.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) } }
 
     /// A seeded multiply-xorshift over 8-byte words; never 0 for a stored
     /// value (0 marks an empty slot together with an empty value).
-    private func hashValue(_ kind: SIPHeaderField.Kind, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    private func hashValue(_ kind: SIPHeaderField.Kind?, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var h = seed ^ (UInt64(kind.rawValue) << 56) ^ UInt64(bytes.count)
+        var h = seed ^ (UInt64(AcceptedFieldValues.tag(kind)) << 56) ^ UInt64(bytes.count)
         let raw = UnsafeRawBufferPointer(bytes)
         var offset = 0
         while offset + 8 <= raw.count {

@@ -187,7 +187,10 @@ enum SIPBytes {
     /// The verdict of `SIPURI.init` on `range`. For sip/sips URIs the
     /// reference also asks libosip2 (`osip_uri_parse`); `useOSIP` keeps that
     /// second opinion (see `DifferentialTests` for why it stays on).
-    static func isURI(_ buffer: Buffer, _ range: Range<Int>, useOSIP: Bool = true) -> Bool {
+    /// `accepted` remembers sip/sips URIs that passed (libosip2 included)
+    /// and answers for them without parsing again.
+    static func isURI(_ buffer: Buffer, _ range: Range<Int>, useOSIP: Bool = true,
+                      accepted: AcceptedFieldValues? = nil) -> Bool {
         guard let colon = firstIndex(of: 0x3A, buffer, range), colon > range.lowerBound,
               isAlpha(buffer[range.lowerBound]) else { return false }
         for index in range.lowerBound..<colon where !isSchemeByte(buffer[index]) { return false }
@@ -195,7 +198,11 @@ enum SIPBytes {
         guard !rest.isEmpty, !containsLWS(buffer, rest), !contains(0, buffer, rest) else { return false }
         switch schemeKind(buffer, range.lowerBound..<colon) {
         case .sip:
-            return isSIPRest(buffer, rest) && (!useOSIP || OSIPURI.accepts(UnsafeBufferPointer(rebasing: buffer[range])))
+            let uri = UnsafeBufferPointer(rebasing: buffer[range])
+            if useOSIP, let accepted, accepted.contains(nil, uri) { return true }
+            let valid = isSIPRest(buffer, rest) && (!useOSIP || OSIPURI.accepts(uri))
+            if valid, useOSIP { accepted?.remember(nil, uri) }
+            return valid
         case .tel:
             return isTelRest(buffer, rest)
         case .other:
@@ -318,7 +325,7 @@ enum SIPBytes {
     /// `SIPNameAddr.parse` throws. `checkURI` false skips the URI grammar
     /// (for values already validated). Only for `isPlainASCII` values.
     static func nameAddr(_ buffer: Buffer, _ range: Range<Int>, checkURI: Bool = true,
-                         useOSIP: Bool = true) -> Result<NameAddrLayout, SIPParseError> {
+                         useOSIP: Bool = true, accepted: AcceptedFieldValues? = nil) -> Result<NameAddrLayout, SIPParseError> {
         func failure(_ reason: String) -> Result<NameAddrLayout, SIPParseError> {
             .failure(SIPParseError(reason: reason))
         }
@@ -378,7 +385,7 @@ enum SIPBytes {
             else { return failure("Bad addr-spec") }
             rest = end..<rest.upperBound
         }
-        if checkURI, !isURI(buffer, uri, useOSIP: useOSIP) { return failure("Bad URI") }
+        if checkURI, !isURI(buffer, uri, useOSIP: useOSIP, accepted: accepted) { return failure("Bad URI") }
         var parameters: Range<Int>?
         let paramText = trim(buffer, rest)
         if !paramText.isEmpty {
@@ -491,13 +498,13 @@ extension SIPMessage {
 
     /// As `requestURIProblem`: no LWS, not bracketed, a well-formed URI
     /// (libosip2 still judges sip/sips), no headers component (RFC 3261 §19.1.5).
-    static func fastRequestURIProblem(_ uri: String) -> String? {
+    static func fastRequestURIProblem(_ uri: String, accepted: AcceptedFieldValues? = nil) -> String? {
         let result = withASCII(uri) { buffer -> String? in
             let whole = 0..<buffer.count
             if SIPBytes.containsLWS(buffer, whole) || (!whole.isEmpty && buffer[0] == 0x3C) {
                 return "Malformed Request-URI"
             }
-            guard SIPBytes.isURI(buffer, whole) else { return "Malformed Request-URI" }
+            guard SIPBytes.isURI(buffer, whole, accepted: accepted) else { return "Malformed Request-URI" }
             // Valid, so there is a scheme colon. Only sip/sips have headers:
             // a "?" after the userinfo (which ends at the first "@").
             let colon = SIPBytes.firstIndex(of: 0x3A, buffer, whole)!

@@ -14,7 +14,7 @@ extension SIPMessage {
         case .unsupported: return (505, "Version Not Supported")
         case .malformed: return (400, "Bad SIP-Version")
         }
-        if let reason = SIPMessage.fastRequestURIProblem(uri) { return (400, reason) }
+        if let reason = SIPMessage.fastRequestURIProblem(uri, accepted: accepted) { return (400, reason) }
         requestURIChecked = true
         if let reason = headerProblem(method: method, accepted: accepted) {
             // RFC 4475 §3.1.2.18: an unknown method whose CSeq does not match
@@ -138,7 +138,7 @@ extension SIPMessage {
             let reason = fields[i].withValueBytes { buffer -> String? in
                 if let accepted, accepted.contains(kind, buffer) { return nil }
                 let reason = SIPMessage.addressListProblem(buffer, name: name, single: single,
-                                                           wildcard: kind == .contact, useOSIP: true)
+                                                           wildcard: kind == .contact, useOSIP: true, accepted: accepted)
                 if reason == nil { accepted?.remember(kind, buffer) }
                 return reason
             }
@@ -158,7 +158,7 @@ extension SIPMessage {
 
     /// `addressListProblem` over a value's UTF-8 bytes.
     static func addressListProblem(_ buffer: UnsafeBufferPointer<UInt8>, name: String, single: Bool, wildcard: Bool,
-                                   useOSIP: Bool) -> String? {
+                                   useOSIP: Bool, accepted: AcceptedFieldValues? = nil) -> String? {
         let whole = 0..<buffer.count
         let (count, unbalanced) = SIPBytes.splitCount(buffer, whole, separator: 0x2C)
         if unbalanced { return "Bad \(name): Unterminated Quote Or '<'" }
@@ -171,7 +171,7 @@ extension SIPMessage {
         var reason: String?
         SIPBytes.split(buffer, whole, separator: 0x2C) { element in
             if plain {
-                if case .failure(let error) = SIPBytes.nameAddr(buffer, element, useOSIP: useOSIP) {
+                if case .failure(let error) = SIPBytes.nameAddr(buffer, element, useOSIP: useOSIP, accepted: accepted) {
                     reason = "Bad \(name): \(error.reason)"
                 }
             } else {

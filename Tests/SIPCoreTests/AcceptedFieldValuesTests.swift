@@ -24,12 +24,30 @@ struct AcceptedFieldValuesTests {
         let table = AcceptedFieldValues()
         let first = try #require(Self.request(from: "Alice <sip:alice@example.com>;tag=1"))
         #expect(first.validateRequest(accepted: table) == nil)
-        // From, To and Contact were checked and stored.
-        #expect(table.count == 3)
-        #expect(table.hits == 0)
+        // From, To and Contact, and the URIs sip:bob@example.com (Request-URI,
+        // then To: one hit), sip:alice@example.com and sip:a@192.0.2.1.
+        #expect(table.count == 6)
+        #expect(table.hits == 1)
         let second = try #require(Self.request(from: "Alice <sip:alice@example.com>;tag=1"))
         #expect(second.validateRequest(accepted: table) == nil)
-        #expect(table.hits == 3)
+        // Request-URI, From, To, Contact.
+        #expect(table.hits == 5)
+        // A new tag: the From value misses, its URI hits.
+        let third = try #require(Self.request(from: "Alice <sip:alice@example.com>;tag=2"))
+        #expect(third.validateRequest(accepted: table) == nil)
+        #expect(table.hits == 9)   // Request-URI, From's URI, To, Contact
+        #expect(table.count == 7)
+    }
+
+    @Test func aURIThatLibosipRejectsIsNeverRemembered() throws {
+        // The byte grammar accepts an empty password; libosip2 does not.
+        let table = AcceptedFieldValues()
+        for _ in 0..<2 {
+            let message = try #require(Self.request(from: "<sip:service:@10.0.0.2>;tag=1"))
+            #expect(message.validateRequest(accepted: table)?.reason == "Bad From: Bad URI")
+        }
+        let uri = Array("sip:service:@10.0.0.2".utf8)
+        #expect(!uri.withUnsafeBufferPointer { table.contains(nil, $0) })
     }
 
     @Test func aRejectedValueIsNotRememberedAndStaysRejected() throws {
@@ -40,7 +58,8 @@ struct AcceptedFieldValuesTests {
             #expect(verdict?.status == 400)
             #expect(verdict?.reason == bad.validateRequest()?.reason)
         }
-        #expect(table.hits == 0)
+        let from = Array("Alice <sip:alice@exa mple.com>;tag=1".utf8)
+        #expect(!from.withUnsafeBufferPointer { table.contains(.from, $0) })
     }
 
     @Test func theSameBytesUnderAnotherFieldAreCheckedForThatField() throws {
