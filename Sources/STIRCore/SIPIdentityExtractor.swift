@@ -134,22 +134,31 @@ public struct SIPIdentityExtractor: Sendable {
     /// holds each P-Asserted-Identity header value (each may list several URIs).
     public func context(from: String?, pAssertedIdentity: [String] = [], to: String?, requestURI: String? = nil,
                         date: String?, now: Int64) -> SIPIdentityContext {
-        let fromIDs = from.flatMap(Self.addrSpec).flatMap(identity(ofURI:)).map { [$0] } ?? []
-        let paiIDs = pAssertedIdentity.flatMap(Self.addressURIs(inHeaderValue:)).compactMap(identity(ofURI:))
+        // Only the sources the policy reads are parsed (each is a URI parse).
+        func fromIDs() -> [STIRIdentity] { from.flatMap(Self.addrSpec).flatMap(identity(ofURI:)).map { [$0] } ?? [] }
+        func paiIDs() -> [STIRIdentity] {
+            pAssertedIdentity.flatMap(Self.addressURIs(inHeaderValue:)).compactMap(identity(ofURI:))
+        }
         let orig: [STIRIdentity]
         switch policy.originatingSource {
-        case .pAssertedIdentityThenFrom: orig = paiIDs.isEmpty ? fromIDs : paiIDs
-        case .fromThenPAssertedIdentity: orig = fromIDs.isEmpty ? paiIDs : fromIDs
-        case .fromOnly: orig = fromIDs
-        case .pAssertedIdentityOnly: orig = paiIDs
+        case .pAssertedIdentityThenFrom:
+            let pai = paiIDs()
+            orig = pai.isEmpty ? fromIDs() : pai
+        case .fromThenPAssertedIdentity:
+            let fromList = fromIDs()
+            orig = fromList.isEmpty ? paiIDs() : fromList
+        case .fromOnly: orig = fromIDs()
+        case .pAssertedIdentityOnly: orig = paiIDs()
         }
-        let toIDs = to.flatMap(Self.addrSpec).flatMap(identity(ofURI:)).map { [$0] } ?? []
-        let ruriIDs = requestURI.flatMap(identity(ofURI:)).map { [$0] } ?? []
+        func toIDs() -> [STIRIdentity] { to.flatMap(Self.addrSpec).flatMap(identity(ofURI:)).map { [$0] } ?? [] }
+        func ruriIDs() -> [STIRIdentity] { requestURI.flatMap(identity(ofURI:)).map { [$0] } ?? [] }
         let dest: [STIRIdentity]
         switch policy.destinationSource {
-        case .to: dest = toIDs
-        case .requestURI: dest = ruriIDs
-        case .toOrRequestURI: dest = toIDs + ruriIDs.filter { !toIDs.contains($0) }
+        case .to: dest = toIDs()
+        case .requestURI: dest = ruriIDs()
+        case .toOrRequestURI:
+            let toList = toIDs()
+            dest = toList + ruriIDs().filter { !toList.contains($0) }
         }
         return SIPIdentityContext(originating: orig, destinations: dest, date: date, now: now)
     }
