@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Which SIP header supplies the originating identity (RFC 8224 §8: From,
 /// or P-Asserted-Identity by local policy; ATIS-1000074 §5.3.1: PAI if
 /// present, else From).
@@ -48,12 +50,31 @@ public struct IdentityExtractionPolicy: Sendable, Equatable {
 /// (RFC 8224 §8.1–8.5). Pure: no SIP parser needed, just the header values.
 public struct SIPIdentityExtractor: Sendable {
     public var policy: IdentityExtractionPolicy
+    /// Results of `identity(ofURI:)` under the policy given at init: the
+    /// same From and To URIs come on call after call, and each costs a URI
+    /// parse. Shared by copies of this extractor (processors serve every
+    /// loop, so it locks); skipped once `policy` no longer matches.
+    private let cache: URIIdentityCache
 
-    public init(policy: IdentityExtractionPolicy = .init()) { self.policy = policy }
+    public init(policy: IdentityExtractionPolicy = .init()) {
+        self.policy = policy
+        self.cache = URIIdentityCache(policy: policy)
+    }
 
     /// Canonical identity of one URI: a TN if §8.1 says it is one and it
     /// canonicalizes, otherwise the §8.5 normalized URI; nil if unusable.
     public func identity(ofURI text: String) -> STIRIdentity? {
+        guard cache.policy == policy, text.utf8.count <= URIIdentityCache.maxKeyBytes else {
+            return uncachedIdentity(ofURI: text)
+        }
+        if let known = cache.lookup(text) { return known }
+        let identity = uncachedIdentity(ofURI: text)
+        cache.store(text, identity)
+        return identity
+    }
+
+    /// `identity(ofURI:)` without the cache.
+    func uncachedIdentity(ofURI text: String) -> STIRIdentity? {
         let uri = SIPURI(text)
         switch uri.scheme {
         case "tel":
@@ -178,6 +199,33 @@ public struct SIPIdentityExtractor: Sendable {
         }
         return sawDigit
     }
+}
+
+/// `identity(ofURI:)` results by URI text, for one policy: at most
+/// `capacity` entries of at most `maxKeyBytes` bytes; a full table is
+/// emptied and refilled, so many distinct URIs only cost the parses they
+/// would have cost anyway.
+final class URIIdentityCache: Sendable {
+    static let capacity = 1024
+    static let maxKeyBytes = 256
+    let policy: IdentityExtractionPolicy
+    private let entries = Mutex<[String: STIRIdentity?]>([:])
+
+    init(policy: IdentityExtractionPolicy) { self.policy = policy }
+
+    /// `.some(identity)` when `text` was stored (the identity may be nil).
+    func lookup(_ text: String) -> STIRIdentity?? {
+        entries.withLock { $0[text] }
+    }
+
+    func store(_ text: String, _ identity: STIRIdentity?) {
+        entries.withLock { table in
+            if table.count >= URIIdentityCache.capacity { table.removeAll(keepingCapacity: true) }
+            table[text] = .some(identity)
+        }
+    }
+
+    var count: Int { entries.withLock { $0.count } }
 }
 
 /// What the verifier needs from the SIP request: the canonical originating

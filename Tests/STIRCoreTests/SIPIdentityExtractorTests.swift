@@ -71,3 +71,49 @@ import Testing
         #expect(SIPDate.parse(text) == nil)
     }
 }
+
+/// The URI → identity cache must give what a parse gives, stay bounded and
+/// step aside when the policy changes.
+@Suite struct URIIdentityCacheTests {
+    static let uris = [
+        "sip:+12155551212@example.com;user=phone", "sip:12155551212@example.com", "tel:+1-215-555-1212",
+        "sip:alice@example.com", "sips:+442071234567@gw.example.net;user=phone", "tel:911", "sip:2155551212@gw",
+        "sip:%2B12155551212@example.com;user=phone", "urn:service:sos", "sip:example.com", "", "sip:@",
+        "SIP:+12155551212@EXAMPLE.COM;USER=PHONE", "sip:011442071234567@gw", "sip:(215)555-1212@gw",
+    ]
+
+    @Test func cachedAnswersEqualParsedAnswers() {
+        for policy in [IdentityExtractionPolicy(), IdentityExtractionPolicy(tnDetection: .strict, canonicalizer: .stepOneOnly)] {
+            let extractor = SIPIdentityExtractor(policy: policy)
+            for round in 0..<3 {
+                for uri in Self.uris {
+                    #expect(extractor.identity(ofURI: uri) == extractor.uncachedIdentity(ofURI: uri), "\(uri), round \(round)")
+                }
+            }
+        }
+    }
+
+    @Test func aChangedPolicyIsNotAnsweredFromTheOldOne() {
+        var extractor = SIPIdentityExtractor(policy: IdentityExtractionPolicy(tnDetection: .lenient))
+        let uri = "sip:2155551212@gw"
+        let lenient = extractor.identity(ofURI: uri)
+        #expect(lenient != nil && lenient != .uri("sip:2155551212@gw"))
+        extractor.policy.tnDetection = .strict
+        // Strict: only user=phone makes a TN.
+        #expect(extractor.identity(ofURI: uri) == .uri("sip:2155551212@gw"))
+        #expect(extractor.identity(ofURI: uri) == extractor.uncachedIdentity(ofURI: uri))
+    }
+
+    @Test func theCacheStaysBounded() {
+        let cache = URIIdentityCache(policy: .init())
+        for i in 0..<(URIIdentityCache.capacity * 3 + 7) {
+            cache.store("sip:user\(i)@example.com", .uri("sip:user\(i)@example.com"))
+            #expect(cache.count <= URIIdentityCache.capacity)
+        }
+        #expect(cache.lookup("sip:user\(URIIdentityCache.capacity * 3 + 6)@example.com") == .some(.uri("sip:user\(URIIdentityCache.capacity * 3 + 6)@example.com")))
+        // A stored nil (unusable URI) is an answer, not a miss.
+        cache.store("sip:@", nil)
+        #expect(cache.lookup("sip:@") == .some(nil))
+        #expect(cache.lookup("sip:never@example.com") == nil)
+    }
+}
