@@ -429,6 +429,44 @@ func mutateValue(_ value: String, _ random: inout SplitMix64) -> String {
         print("DIFF mutated messages: \(differential.messagesChecked) (of 3000 parsed), \(differential.checked) header values in them, \(differential.mismatches.count) mismatches")
     }
 
+    /// Header lines found with memchr are the lines a byte loop finds, on
+    /// the test messages mutated at random (bare CR, bare LF, empty lines,
+    /// any byte) and with every limit.
+    @Test func headerLinesMatchAByteLoop() {
+        func reference(_ bytes: [UInt8], from start: Int, limit: Int) -> SIPHeaderParser.Lines {
+            var result: [Range<Int>] = []
+            var lineStart = start
+            var index = start
+            let stop = min(bytes.count, limit)
+            while index < stop {
+                if bytes[index] == 0x0A {
+                    var lineEnd = index
+                    if lineEnd > lineStart, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                    if lineEnd == lineStart { return SIPHeaderParser.Lines(lines: result, end: index + 1) }
+                    result.append(lineStart..<lineEnd)
+                    lineStart = index + 1
+                }
+                index += 1
+            }
+            if lineStart < stop { result.append(lineStart..<stop) }
+            return SIPHeaderParser.Lines(lines: result, end: nil)
+        }
+        var random = SplitMix64(state: 0x11AE)
+        var compared = 0
+        for index in 0..<4000 {
+            var bytes = Self.testMessages[index % Self.testMessages.count]
+            if index > 0 { bytes = mutate(bytes, &random) }
+            let start = random.below(max(1, bytes.count / 4))
+            for limit in [bytes.count, random.below(bytes.count + 1), start, 0] {
+                let a = SIPHeaderParser.lines(bytes, from: start, limit: limit)
+                let b = reference(bytes, from: start, limit: limit)
+                #expect(a.lines == b.lines && a.end == b.end, "message \(index), start \(start), limit \(limit)")
+                compared += 1
+            }
+        }
+        #expect(compared == 16_000)
+    }
+
     /// The byte split of an ASCII Request-Line gives what the Character
     /// split gives, and declines (nil) exactly where that one throws.
     @Test func asciiRequestLineMatchesCharacterSplit() {
