@@ -57,6 +57,46 @@ import Testing
         #expect(ProxyShards.callIDValue(body) == nil)
         #expect(ProxyShards.shardIndex(body, count: 4) == 0)
     }
+
+    /// The memchr scan finds the Call-ID a byte loop finds, on messages with
+    /// random bytes overwritten (CR, LF, ':' and letters favoured).
+    @Test func callIDScanMatchesAByteLoop() {
+        func reference(_ bytes: [UInt8]) -> ArraySlice<UInt8>? {
+            let n = min(bytes.count, 16_384)
+            var i = 0
+            while i < n {
+                if bytes[i] == 10 {
+                    let lineStart = i + 1
+                    if lineStart < n, bytes[lineStart] == 13 || bytes[lineStart] == 10 { return nil }
+                    if let v = ProxyShards.value(of: bytes, at: lineStart, limit: n) { return v }
+                }
+                i += 1
+            }
+            return nil
+        }
+        let bases = [
+            "INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP x;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nCall-ID:  abc@host \r\nCSeq: 1 INVITE\r\n\r\nv=0\r\n",
+            "SIP/2.0 200 OK\r\nv: SIP/2.0/UDP x\r\ni: abc@host\r\n\r\n",
+            "BYE sip:a@b SIP/2.0\ncall-id:\tzzz\ncseq: 2 BYE\n\n",
+        ].map { Array($0.utf8) }
+        var state: UInt64 = 0xC411_1D
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let alphabet = Array("\r\n:iI -c\tx".utf8)
+        var found = 0
+        for round in 0..<20_000 {
+            var bytes = bases[round % bases.count]
+            for _ in 0..<(round == 0 ? 0 : 1 + next(4)) {
+                bytes[next(bytes.count)] = next(2) == 0 ? alphabet[next(alphabet.count)] : UInt8(next(256))
+            }
+            let a = ProxyShards.callIDValue(bytes).map { Array($0) }
+            #expect(a == reference(bytes).map { Array($0) }, "round \(round)")
+            if a != nil { found += 1 }
+        }
+        #expect(found > 10_000)
+    }
 }
 
 @Suite struct ProxyShardsOverloadTests {

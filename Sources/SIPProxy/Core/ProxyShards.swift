@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Logging
 
@@ -205,15 +208,19 @@ public final class ProxyShards {
 
     static func callIDValue(_ bytes: [UInt8]) -> ArraySlice<UInt8>? {
         let n = min(bytes.count, 16_384)
-        var lineStart = 0
-        var i = 0
-        while i < n {
-            if bytes[i] == 10 {  // LF: a header line starts after it
-                lineStart = i + 1
-                if lineStart < n, bytes[lineStart] == 13 || bytes[lineStart] == 10 { return nil }  // end of headers
-                if let v = value(of: bytes, at: lineStart, limit: n) { return v }
+        var from = 0
+        while from < n {
+            // The next LF (memchr, vectorized): a header line starts after it.
+            let next: Int? = bytes.withUnsafeBufferPointer { buffer in
+                memchr(buffer.baseAddress! + from, 10, n - from).map {
+                    buffer.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self))
+                }
             }
-            i += 1
+            guard let i = next else { return nil }
+            let lineStart = i + 1
+            if lineStart < n, bytes[lineStart] == 13 || bytes[lineStart] == 10 { return nil }  // end of headers
+            if let v = value(of: bytes, at: lineStart, limit: n) { return v }
+            from = lineStart
         }
         return nil
     }
@@ -221,7 +228,7 @@ public final class ProxyShards {
     private static let callIDName: [UInt8] = Array("call-id".utf8)
 
     /// The trimmed value when the line at `start` is a Call-ID header field.
-    private static func value(of bytes: [UInt8], at start: Int, limit: Int) -> ArraySlice<UInt8>? {
+    static func value(of bytes: [UInt8], at start: Int, limit: Int) -> ArraySlice<UInt8>? {
         func lower(_ b: UInt8) -> UInt8 { (b >= 65 && b <= 90) ? b + 32 : b }
         var j = start
         let long = callIDName
