@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Address field values (From, To, Contact, Route, Record-Route,
 /// P-Asserted-Identity) that passed the syntax check, remembered by their
 /// exact bytes so that the next message carrying the same value skips the
@@ -47,7 +53,7 @@ public final class AcceptedFieldValues {
         let slot = Int(truncatingIfNeeded: hash) & mask
         let found = hashes[slot] == hash && kinds[slot] == AcceptedFieldValues.tag(kind)
             && values[slot].withUnsafeBufferPointer { stored in
-                stored.count == bytes.count && stored.elementsEqual(bytes)
+                stored.count == bytes.count && memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0
             }
         if found { hits += 1 } else { misses += 1 }
         return found
