@@ -30,9 +30,8 @@ public final class AcceptedFieldValues {
     private let seed: UInt64
     /// Longer values are checked every time and never stored.
     public let maxValueBytes: Int
-    /// Lookups answered from the table, and lookups that found nothing.
+    /// Lookups answered from the table.
     public private(set) var hits = 0
-    public private(set) var misses = 0
 
     /// - Parameter slots: rounded up to a power of two, at least 16.
     public init(slots: Int = 4096, maxValueBytes: Int = 256) {
@@ -55,7 +54,7 @@ public final class AcceptedFieldValues {
             && values[slot].withUnsafeBufferPointer { stored in
                 stored.count == bytes.count && memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0
             }
-        if found { hits += 1 } else { misses += 1 }
+        if found { hits += 1 }
         return found
     }
 

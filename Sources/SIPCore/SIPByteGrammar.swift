@@ -1,3 +1,22 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The first `byte` in `buffer[range]`, found with `memchr` (vectorized),
+/// for the scans that cross a whole message: header lines and the UDP
+/// reader's Call-ID lookup.
+public enum ByteSearch {
+    public static func firstIndex(of byte: UInt8, in buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        guard !range.isEmpty, let base = buffer.baseAddress else { return nil }
+        precondition(range.lowerBound >= 0 && range.upperBound <= buffer.count)
+        return memchr(base + range.lowerBound, Int32(byte), range.count).map {
+            base.distance(to: $0.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+}
+
 /// Byte-level scanners for the header values a proxy validates on every
 /// message: name-addr / addr-spec, SIP/SIPS/tel URIs, generic parameters and
 /// top-level list splitting (RFC 3261 §25.1).
@@ -64,6 +83,9 @@ enum SIPBytes {
         return lower..<upper
     }
 
+    /// A plain loop: these ranges are a few bytes (a URI, a parameter),
+    /// where calling `memchr` costs more than it saves; long scans use
+    /// `ByteSearch`.
     static func firstIndex(of byte: UInt8, _ buffer: Buffer, _ range: Range<Int>) -> Int? {
         var index = range.lowerBound
         while index < range.upperBound {

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// One header field line of a message (RFC 3261 §7.3), with the exact bytes
 /// it arrived as so that fields we do not edit are forwarded unchanged
 /// (RFC 4475 §3.1.1.1: a proxy forwards unknown header fields as they are).
@@ -256,11 +250,7 @@ enum SIPHeaderParser {
         guard start < stop else { return Lines(lines: result, end: nil) }
         return bytes.withUnsafeBufferPointer { buffer in
             var lineStart = start
-            // memchr finds each LF (vectorized); a byte loop was one of the
-            // larger costs of parsing a message.
-            while lineStart < stop,
-                  let found = memchr(buffer.baseAddress! + lineStart, 0x0A, stop - lineStart) {
-                let index = buffer.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            while let index = ByteSearch.firstIndex(of: 0x0A, in: buffer, lineStart..<stop) {
                 var lineEnd = index
                 if lineEnd > lineStart, buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
                 if lineEnd == lineStart { return Lines(lines: result, end: index + 1) }

@@ -1,9 +1,7 @@
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Logging
+import SIPCore
 
 /// Several proxy loops, each a `ProxyCore` on its own serial queue with its
 /// own timer wheel; a message goes to the loop its Call-ID hashes to, so
@@ -208,21 +206,17 @@ public final class ProxyShards {
 
     static func callIDValue(_ bytes: [UInt8]) -> ArraySlice<UInt8>? {
         let n = min(bytes.count, 16_384)
-        var from = 0
-        while from < n {
-            // The next LF (memchr, vectorized): a header line starts after it.
-            let next: Int? = bytes.withUnsafeBufferPointer { buffer in
-                memchr(buffer.baseAddress! + from, 10, n - from).map {
-                    buffer.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self))
-                }
+        return bytes.withUnsafeBufferPointer { buffer -> ArraySlice<UInt8>? in
+            var from = 0
+            // Each LF starts a header line.
+            while let i = ByteSearch.firstIndex(of: 10, in: buffer, from..<n) {
+                let lineStart = i + 1
+                if lineStart < n, bytes[lineStart] == 13 || bytes[lineStart] == 10 { return nil }  // end of headers
+                if let v = value(of: bytes, at: lineStart, limit: n) { return v }
+                from = lineStart
             }
-            guard let i = next else { return nil }
-            let lineStart = i + 1
-            if lineStart < n, bytes[lineStart] == 13 || bytes[lineStart] == 10 { return nil }  // end of headers
-            if let v = value(of: bytes, at: lineStart, limit: n) { return v }
-            from = lineStart
+            return nil
         }
-        return nil
     }
 
     private static let callIDName: [UInt8] = Array("call-id".utf8)
