@@ -32,6 +32,8 @@ public final class AcceptedFieldValues {
     public let maxValueBytes: Int
     /// Lookups answered from the table.
     public private(set) var hits = 0
+    /// libosip2's answers for the Via shapes seen on the same loop.
+    public let viaShapes = ViaShapes()
 
     /// - Parameter slots: rounded up to a power of two, at least 16.
     public init(slots: Int = 4096, maxValueBytes: Int = 256) {

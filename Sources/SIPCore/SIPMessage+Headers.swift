@@ -40,11 +40,15 @@ extension SIPMessage {
     /// `validateRequest()`/`validateResponse()` first.
     public var vias: [SIPVia] { parseVias().vias }
 
+    /// `vias`, with `shapes` standing in for libosip2 on known Via shapes
+    /// (the first read parses, later reads get the same answer).
+    public func vias(shapes: ViaShapes?) -> [SIPVia] { parseVias(shapes: shapes).vias }
+
     /// Parses every Via element once (cached for `vias` and validation).
     /// `valid` is false when a field has an open quote or `<`, or an
     /// element (possibly empty) does not parse; `vias` holds the elements
     /// that did parse, in order.
-    func parseVias() -> (vias: [SIPVia], valid: Bool) {
+    func parseVias(shapes: ViaShapes? = nil) -> (vias: [SIPVia], valid: Bool) {
         if let cached = parsed.vias, let valid = parsed.viasValid { return (cached, valid) }
         var vias: [SIPVia] = []
         vias.reserveCapacity(2)
@@ -52,7 +56,7 @@ extension SIPMessage {
         for i in fields.indices where fields[i].kind == .via {
             fields[i].withValueBytes { buffer in
                 let unbalanced = SIPBytes.split(buffer, 0..<buffer.count, separator: 0x2C) { element in
-                    if let via = SIPVia.parse(buffer, element) {
+                    if let via = SIPVia.parse(buffer, element, shapes: shapes) {
                         vias.append(via)
                     } else {
                         valid = false
@@ -72,14 +76,17 @@ extension SIPMessage {
     /// branch finds the client transaction (RFC 3261 §17.1.3), and the Vias
     /// below belong to the elements upstream, which get them back as they
     /// were (§16.7 step 3).
-    public var topVia: SIPVia? {
+    public var topVia: SIPVia? { topVia(shapes: nil) }
+
+    /// `topVia`, with `shapes` standing in for libosip2 on known Via shapes.
+    func topVia(shapes: ViaShapes?) -> SIPVia? {
         if let vias = parsed.vias, parsed.viasValid == true { return vias.first }
         if let cached = parsed.topVia { return cached }
         var top: SIPVia?
         for i in fields.indices where fields[i].kind == .via {
             fields[i].withValueBytes { buffer in
                 _ = SIPBytes.split(buffer, 0..<buffer.count, separator: 0x2C) { element in
-                    top = SIPVia.parse(buffer, element)
+                    top = SIPVia.parse(buffer, element, shapes: shapes)
                     return false
                 }
             }

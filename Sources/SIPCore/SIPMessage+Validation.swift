@@ -109,7 +109,8 @@ extension SIPMessage {
         // errors (RFC 4475 §3.1.2.1). Of a response only the topmost, which
         // should be ours: the others are the upstream elements', returned
         // to them unread.
-        if method == nil ? topVia == nil : !parseVias().valid { return "Bad Via" }
+        let shapes = accepted?.viaShapes
+        if method == nil ? topVia(shapes: shapes) == nil : !parseVias(shapes: shapes).valid { return "Bad Via" }
         if let reason = addressProblem(.from, name: "From", single: true, accepted: accepted) { return reason }
         parsed.from.checked = true
         if let reason = addressProblem(.to, name: "To", single: true, accepted: accepted) { return reason }

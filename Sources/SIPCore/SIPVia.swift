@@ -63,17 +63,28 @@ public struct SIPVia: Equatable, CustomStringConvertible {
     /// where it fails. Parameters are split and checked on the bytes
     /// instead of through intermediate Strings; libosip2 still parses the
     /// via-parm (`osip_via_parse`). Non-ASCII values go to `init(text)`.
-    static func parse(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> SIPVia? {
+    ///
+    /// `shapes` answers for libosip2 when a value of the same shape passed
+    /// before (`ViaShapes`), and learns the shapes that pass.
+    static func parse(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, shapes: ViaShapes? = nil) -> SIPVia? {
         guard SIPBytes.isPlainASCII(buffer, range) else { return SIPVia(SIPBytes.string(buffer, range)) }
-        guard let parsed = OSIPVia(bytes: UnsafeBufferPointer(rebasing: buffer[range])),
-              let (version, transport, host, port) = SIPVia.sentBy(parsed)
-        else { return nil }
+        let osip: ViaShapes.Answer
+        if let known = shapes?.answer(buffer, range) {
+            osip = known
+        } else {
+            guard let parsed = OSIPVia(bytes: UnsafeBufferPointer(rebasing: buffer[range])),
+                  let (version, transport, host, port) = SIPVia.sentBy(parsed)
+            else { return nil }
+            osip = ViaShapes.Answer(version: version, transport: transport, host: host, port: port,
+                                    parameterCount: parsed.parameterCount)
+            shapes?.remember(osip, for: buffer, range)
+        }
         // via-params = via-ttl / via-maddr / via-received / via-branch / via-extension,
         // all generic-param shaped (RFC 3261 §25.1); osip's count is a cross-check.
         var count = 0
         var good = true
         var parameters: [(name: String, value: String?)] = []
-        parameters.reserveCapacity(parsed.parameterCount)
+        parameters.reserveCapacity(osip.parameterCount)
         let unbalanced = SIPBytes.split(buffer, range, separator: 0x3B) { piece in
             defer { count += 1 }
             guard count > 0 else { return true }
@@ -84,9 +95,9 @@ public struct SIPVia: Equatable, CustomStringConvertible {
             parameters.append((SIPBytes.string(buffer, parameter.name), parameter.value.map { SIPBytes.string(buffer, $0) }))
             return true
         }
-        guard good, !unbalanced, count == parsed.parameterCount + 1 else { return nil }
-        var via = SIPVia(transport: transport, host: host, port: port, parameters: parameters)
-        via.protocolVersion = version
+        guard good, !unbalanced, count == osip.parameterCount + 1 else { return nil }
+        var via = SIPVia(transport: osip.transport, host: osip.host, port: osip.port, parameters: parameters)
+        via.protocolVersion = osip.version
         return via
     }
 

@@ -186,4 +186,31 @@ struct ParseBenchmarkTests {
         }
         print("BENCH call flow total: \(Int(total)) ns per 7 messages")
     }
+
+    /// ns per Via value parsed (`SIPVia.parse`), for SIPp's and stird's own
+    /// Via shapes; each round gives every value a new branch, as calls do.
+    @Test func parseVia() {
+        let shapes = ["SIP/2.0/UDP 127.0.0.1:28080;branch=z9hG4bK-4711-%d-0",
+                      "SIP/2.0/UDP 127.0.0.1:28060;branch=z9hG4bKs7a%dx;rport",
+                      "SIP/2.0/UDP [2001:db8::1]:5060;received=2001:db8::1;branch=z9hG4bK%d;rport=5060"]
+        let iterations = 20_000
+        for shape in shapes {
+            let values = (0..<iterations).map { Array(shape.replacingOccurrences(of: "%d", with: String($0)).utf8) }
+            var report: [String] = []
+            for table in [nil, ViaShapes()] {
+                var best = Double.infinity
+                var parsed = 0
+                for _ in 0..<5 {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    for value in values {
+                        value.withUnsafeBufferPointer { if SIPVia.parse($0, 0..<$0.count, shapes: table) != nil { parsed += 1 } }
+                    }
+                    best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / Double(iterations))
+                }
+                #expect(parsed == 5 * iterations)
+                report.append("\(Int(best)) ns " + (table == nil ? "through libosip2" : "with ViaShapes"))
+            }
+            print("BENCH Via \(shape.prefix(40))...: \(report.joined(separator: ", ")) per value (best of 5 x \(iterations))")
+        }
+    }
 }

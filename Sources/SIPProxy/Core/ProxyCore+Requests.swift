@@ -9,7 +9,7 @@ extension ProxyCore {
         // RFC 3581 §4 / RFC 3261 §18.2.1: record where it really came from.
         var viaReceived: String?
         var viaRport: Int?
-        if let via = request.vias.first {
+        if let via = request.vias(shapes: acceptedValues.viaShapes).first {
             viaReceived = (via.host.replacingBrackets().lowercased() == rx.source.host.lowercased()) ? nil : rx.source.host
             viaRport = (via.rport != nil) ? rx.source.port : nil
             if viaReceived != nil || viaRport != nil { request.setTopViaReceived(viaReceived, rport: viaRport) }

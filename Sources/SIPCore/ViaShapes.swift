@@ -1,0 +1,150 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// libosip2's answers for Via values, remembered by the value's shape: its
+/// bytes with the value of every parameter that is a plain token replaced
+/// by one fixed token. A peer's Vias differ from call to call only in such
+/// values (the branch, an rport number), so a new Via of a known shape
+/// needs no `osip_via_parse`, which took about 1.1 µs and some 15 small
+/// allocations per value.
+///
+/// Why the answer carries over: `osip_via_parse` and the parameter parser
+/// it calls find every boundary with `strchr` on `/`, space, `(`, `)`, `;`,
+/// `[`, `]`, `:`, `=`, `"`, `,` and tab, and test lengths only for being
+/// under 2 (an empty part). A token (RFC 3261 §25.1) holds none of those
+/// bytes, and both the token replaced and the stand-in are non-empty, so
+/// osip finds the same boundaries, the same number of parameters and the
+/// same verdict. The parts we take from osip (version, transport, host,
+/// port) must themselves be free of `;` and `=` to be accepted
+/// (`SIPVia.sentBy`), so they never contain a replaced value. The
+/// differential test `ViaShapesTests` checks this on mutated values.
+///
+/// Only accepted shapes are kept. A direct-mapped table: a new shape
+/// replaces whatever its slot held; a hit compares all the bytes, so a
+/// hash collision costs a miss, never a wrong answer. Not thread-safe: one
+/// per proxy loop (held by `AcceptedFieldValues`).
+public final class ViaShapes {
+    struct Answer {
+        var version: String
+        var transport: String
+        var host: String
+        var port: Int?
+        var parameterCount: Int
+    }
+
+    private var hashes: [UInt64]
+    private var shapes: [[UInt8]]
+    private var answers: [Answer?]
+    private let mask: Int
+    private let seed = UInt64.random(in: 1...UInt64.max)
+    /// Longer values are parsed by osip every time.
+    let maxShapeBytes = 512
+    /// The shape of the value being looked up (reused, no allocation).
+    private var scratch: [UInt8] = []
+    /// Lookups answered from the table.
+    public private(set) var hits = 0
+
+    /// - Parameter slots: rounded up to a power of two, at least 16.
+    public init(slots: Int = 256) {
+        var size = 16
+        while size < slots { size <<= 1 }
+        mask = size - 1
+        hashes = Array(repeating: 0, count: size)
+        shapes = Array(repeating: [], count: size)
+        answers = Array(repeating: nil, count: size)
+        scratch.reserveCapacity(maxShapeBytes)
+    }
+
+    /// The stand-in for every token parameter value.
+    static let standIn = UInt8(ascii: "x")
+
+    /// Writes the shape of `buffer[range]` into `scratch`; false when the
+    /// value is too long to keep.
+    private func makeShape(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        guard range.count <= maxShapeBytes else { return false }
+        scratch.removeAll(keepingCapacity: true)
+        // Parameters start after the first ';'; a value runs from the '='
+        // after a ';' to the next ';' (or the end). Quoted strings hold no
+        // token-only value, so a value containing '"' is copied as it is.
+        var index = range.lowerBound
+        var inParameters = false
+        while index < range.upperBound {
+            let byte = buffer[index]
+            scratch.append(byte)
+            index += 1
+            if byte == 0x3B {
+                inParameters = true
+            } else if byte == 0x3D, inParameters {
+                var end = index
+                while end < range.upperBound, buffer[end] != 0x3B { end += 1 }
+                if SIPBytes.isToken(buffer, index..<end) {
+                    scratch.append(Self.standIn)
+                    index = end
+                }
+                // Otherwise the value's bytes are copied by the loop, and an
+                // '=' inside it is not taken for another parameter's.
+                else {
+                    scratch.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<end]))
+                    index = end
+                }
+            }
+        }
+        return true
+    }
+
+    /// osip's answer for a value shaped like `buffer[range]`, if known.
+    func answer(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Answer? {
+        guard makeShape(buffer, range) else { return nil }
+        let hash = hashValue()
+        let slot = Int(truncatingIfNeeded: hash) & mask
+        guard hashes[slot] == hash, shapes[slot].count == scratch.count else { return nil }
+        let same = shapes[slot].withUnsafeBufferPointer { stored in
+            scratch.withUnsafeBufferPointer { memcmp(stored.baseAddress!, $0.baseAddress!, $0.count) == 0 }
+        }
+        guard same, let answer = answers[slot] else { return nil }
+        hits += 1
+        return answer
+    }
+
+    /// Records osip's answer for the shape `answer(_:_:)` last built (call
+    /// right after a miss on the same value).
+    func remember(_ answer: Answer, for buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+        guard makeShape(buffer, range), !scratch.isEmpty else { return }
+        let hash = hashValue()
+        let slot = Int(truncatingIfNeeded: hash) & mask
+        hashes[slot] = hash
+        shapes[slot].removeAll(keepingCapacity: true)
+        shapes[slot].append(contentsOf: scratch)
+        answers[slot] = answer
+    }
+
+    /// Shapes stored now (for tests).
+    public var count: Int { answers.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+
+    /// A seeded multiply-xorshift over 8-byte words of `scratch`; never 0.
+    private func hashValue() -> UInt64 {
+        let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var h = seed ^ UInt64(scratch.count)
+        scratch.withUnsafeBytes { raw in
+            var offset = 0
+            while offset + 8 <= raw.count {
+                h = (h ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* multiplier
+                h ^= h >> 29
+                offset += 8
+            }
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while offset < raw.count {
+                tail |= UInt64(raw[offset]) << shift
+                shift += 8
+                offset += 1
+            }
+            h = (h ^ tail) &* multiplier
+            h ^= h >> 32
+        }
+        return h | 1
+    }
+}
