@@ -67,13 +67,14 @@ public final class ViaShapes {
         guard range.count <= maxShapeBytes else { return false }
         scratch.removeAll(keepingCapacity: true)
         // Parameters start after the first ';'; a value runs from the '='
-        // after a ';' to the next ';' (or the end). Quoted strings hold no
-        // token-only value, so a value containing '"' is copied as it is.
+        // after a ';' to the next ';' (or the end). A value that is not a
+        // token (a quoted string, an IPv6 address, ...) stays as it is.
+        // Bytes between replaced values are copied a run at a time.
+        var copied = range.lowerBound
         var index = range.lowerBound
         var inParameters = false
         while index < range.upperBound {
             let byte = buffer[index]
-            scratch.append(byte)
             index += 1
             if byte == 0x3B {
                 inParameters = true
@@ -81,17 +82,16 @@ public final class ViaShapes {
                 var end = index
                 while end < range.upperBound, buffer[end] != 0x3B { end += 1 }
                 if SIPBytes.isToken(buffer, index..<end) {
+                    scratch.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[copied..<index]))
                     scratch.append(Self.standIn)
-                    index = end
+                    copied = end
                 }
-                // Otherwise the value's bytes are copied by the loop, and an
-                // '=' inside it is not taken for another parameter's.
-                else {
-                    scratch.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<end]))
-                    index = end
-                }
+                // A value that stays is skipped whole, so an '=' inside it
+                // is not taken for another parameter's.
+                index = end
             }
         }
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[copied..<range.upperBound]))
         return true
     }
 
