@@ -77,12 +77,21 @@ public final class AcceptedFieldValues {
     /// Values stored now (for tests).
     public var count: Int { values.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) } }
 
-    /// A seeded multiply-xorshift over 8-byte words; never 0 for a stored
-    /// value (0 marks an empty slot together with an empty value).
+    /// `SeededHash` of the bytes, with the kind in the start value; never 0
+    /// for a stored value (0 marks an empty slot together with an empty value).
     private func hashValue(_ kind: SIPHeaderField.Kind?, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        SeededHash.hash(UnsafeRawBufferPointer(bytes), start: seed ^ (UInt64(AcceptedFieldValues.tag(kind)) << 56))
+    }
+}
+
+/// A seeded multiply-xorshift over 8-byte words, for the lookup tables that
+/// keep values received from peers (`AcceptedFieldValues`, `ViaShapes`):
+/// a random seed per table, so collisions cannot be planned from outside
+/// (and a collision costs those tables only a miss). Never returns 0.
+enum SeededHash {
+    static func hash(_ raw: UnsafeRawBufferPointer, start: UInt64) -> UInt64 {
         let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var h = seed ^ (UInt64(AcceptedFieldValues.tag(kind)) << 56) ^ UInt64(bytes.count)
-        let raw = UnsafeRawBufferPointer(bytes)
+        var h = start ^ UInt64(raw.count)
         var offset = 0
         while offset + 8 <= raw.count {
             h = (h ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* multiplier

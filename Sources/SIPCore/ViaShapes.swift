@@ -124,27 +124,8 @@ public final class ViaShapes {
     /// Shapes stored now (for tests).
     public var count: Int { answers.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
 
-    /// A seeded multiply-xorshift over 8-byte words of `scratch`; never 0.
+    /// `SeededHash` of `scratch`; never 0.
     private func hashValue() -> UInt64 {
-        let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var h = seed ^ UInt64(scratch.count)
-        scratch.withUnsafeBytes { raw in
-            var offset = 0
-            while offset + 8 <= raw.count {
-                h = (h ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* multiplier
-                h ^= h >> 29
-                offset += 8
-            }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < raw.count {
-                tail |= UInt64(raw[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            h = (h ^ tail) &* multiplier
-            h ^= h >> 32
-        }
-        return h | 1
+        scratch.withUnsafeBytes { SeededHash.hash($0, start: seed) }
     }
 }
