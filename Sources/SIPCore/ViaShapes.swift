@@ -97,7 +97,7 @@ public final class ViaShapes {
 
     /// osip's answer for a value shaped like `buffer[range]`, if known.
     func answer(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Answer? {
-        guard makeShape(buffer, range) else { return nil }
+        guard makeShape(buffer, range), !scratch.isEmpty else { return nil }
         let hash = hashValue()
         let slot = Int(truncatingIfNeeded: hash) & mask
         guard hashes[slot] == hash, shapes[slot].count == scratch.count else { return nil }
