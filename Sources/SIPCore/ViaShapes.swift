@@ -17,10 +17,12 @@ import Darwin
 /// under 2 (an empty part). A token (RFC 3261 §25.1) holds none of those
 /// bytes, and both the token replaced and the stand-in are non-empty, so
 /// osip finds the same boundaries, the same number of parameters and the
-/// same verdict. The parts we take from osip (version, transport, host,
-/// port) must themselves be free of `;` and `=` to be accepted
-/// (`SIPVia.sentBy`), so they never contain a replaced value. The
-/// differential test `ViaShapesTests` checks this on mutated values.
+/// same verdict. Only values after the first `;` are replaced, and the
+/// parts we take from osip (version, transport, host, port) lie before it
+/// whenever they pass: version and transport must be tokens
+/// (`SIPVia.sentBy`), and osip ends the host and port at the first `;`.
+/// So they never contain a replaced value. The differential test
+/// `ViaShapesTests` and `Scripts/fuzz-sip` check this on mutated values.
 ///
 /// Only accepted shapes are kept. A direct-mapped table: a new shape
 /// replaces whatever its slot held; a hit compares all the bytes, so a
