@@ -8,8 +8,8 @@ let sharedTable = AcceptedFieldValues(slots: 64)
 /// crash, trap or sanitizer report is a bug. It is also a differential
 /// check of the lookup tables that let validation skip work
 /// (`AcceptedFieldValues` with its `ViaShapes`): a message must get the
-/// same verdict with the shared table as without any table, or the run
-/// stops here. Built and run by Scripts/fuzz-sip (not part of the package
+/// same verdict, and an accepted one the same Vias, with the shared table
+/// as without any table, or the run stops here. Built and run by Scripts/fuzz-sip (not part of the package
 /// build).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func sipFuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -29,6 +29,14 @@ public func sipFuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let got = tabled.validateResponse(accepted: sharedTable)
         if expected != got {
             fatalError("response verdict differs with the table: \(String(describing: expected)) vs \(String(describing: got))")
+        }
+    }
+    // An accepted message must also read the same: the Vias the table
+    // answered for (a request's, a response's top one) equal the parsed ones.
+    if plain.isRequest ? plain.validateRequest() == nil : plain.validateResponse() == nil {
+        let same = plain.isRequest ? plain.vias == tabled.vias : plain.topVia == tabled.topVia
+        if !same {
+            fatalError("Vias differ with the table: \(plain.vias) vs \(tabled.vias)")
         }
     }
     // What the proxy reads and writes next.

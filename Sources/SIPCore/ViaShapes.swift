@@ -17,12 +17,15 @@ import Darwin
 /// under 2 (an empty part). A token (RFC 3261 §25.1) holds none of those
 /// bytes, and both the token replaced and the stand-in are non-empty, so
 /// osip finds the same boundaries, the same number of parameters and the
-/// same verdict. Only values after the first `;` are replaced, and the
-/// parts we take from osip (version, transport, host, port) lie before it
-/// whenever they pass: version and transport must be tokens
-/// (`SIPVia.sentBy`), and osip ends the host and port at the first `;`.
-/// So they never contain a replaced value. The differential test
-/// `ViaShapesTests` and `Scripts/fuzz-sip` check this on mutated values.
+/// same verdict. Only values after the point where osip starts reading
+/// parameters are replaced (`parameterStart` finds it as osip does), and
+/// the parts we take from osip (version, transport, host, port) all end
+/// before that point, so they never contain a replaced value. (A first
+/// version replaced every value after the value's first ';'; a ';' hidden
+/// in quotes before the sent-by then let one value's host answer for
+/// another's: `aHiddenSemicolonBeforeTheHostGivesNoShape`.) The
+/// differential test `ViaShapesTests` and `Scripts/fuzz-sip` check this on
+/// mutated values.
 ///
 /// Only accepted shapes are kept. A direct-mapped table: a new shape
 /// replaces whatever its slot held; a hit compares all the bytes, so a
@@ -63,24 +66,50 @@ public final class ViaShapes {
     /// The stand-in for every token parameter value.
     static let standIn = UInt8(ascii: "x")
 
-    /// Writes the shape of `buffer[range]` into `scratch`; false when the
-    /// value is too long to keep.
-    private func makeShape(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
-        guard range.count <= maxShapeBytes else { return false }
-        scratch.removeAll(keepingCapacity: true)
-        // Parameters start after the first ';'; a value runs from the '='
-        // after a ';' to the next ';' (or the end). A value that is not a
-        // token (a quoted string, an IPv6 address, ...) stays as it is.
-        // Bytes between replaced values are copied a run at a time.
-        var copied = range.lowerBound
+    /// Where `osip_via_parse` starts reading parameters: the first ';' after
+    /// the space that ends the sent-protocol. Like osip: the first '/', the
+    /// second '/', then the next space, or, when spaces follow the second
+    /// '/' at once, the first space after the text that follows them. nil
+    /// when osip would find no such space (it rejects the value then).
+    static func parameterStart(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        let end = range.upperBound
         var index = range.lowerBound
-        var inParameters = false
+        while index < end, buffer[index] != 0x2F { index += 1 }
+        guard index < end else { return nil }
+        index += 1
+        while index < end, buffer[index] != 0x2F { index += 1 }
+        guard index < end else { return nil }
+        let protocolSlash = index
+        index += 1
+        while index < end, buffer[index] != 0x20 { index += 1 }
+        guard index < end else { return nil }
+        if index == protocolSlash + 1 {
+            while index < end, buffer[index] == 0x20 { index += 1 }
+            index += 1
+            while index < end, buffer[index] != 0x20 { index += 1 }
+            guard index < end else { return nil }
+        }
+        while index < end, buffer[index] != 0x3B { index += 1 }
+        return index
+    }
+
+    /// Writes the shape of `buffer[range]` into `scratch`; false when the
+    /// value gets no shape (too long to keep, or osip would find no
+    /// sent-by).
+    private func makeShape(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        guard range.count <= maxShapeBytes, let parameters = Self.parameterStart(buffer, range) else { return false }
+        scratch.removeAll(keepingCapacity: true)
+        // Everything before osip's parameters is copied as it is. After it,
+        // a value runs from a parameter's '=' to the next ';' (or the end);
+        // a value that is not a token (a quoted string, an IPv6 address,
+        // ...) stays as it is. Bytes between replaced values are copied a
+        // run at a time.
+        var copied = range.lowerBound
+        var index = parameters
         while index < range.upperBound {
             let byte = buffer[index]
             index += 1
-            if byte == 0x3B {
-                inParameters = true
-            } else if byte == 0x3D, inParameters {
+            if byte == 0x3D {
                 var end = index
                 while end < range.upperBound, buffer[end] != 0x3B { end += 1 }
                 if SIPBytes.isToken(buffer, index..<end) {

@@ -71,6 +71,37 @@ import Testing
         #expect(shapes.hits == 1)
     }
 
+    /// A ';' that our parameter split does not see (inside quotes) can come
+    /// before the host osip reads, and osip takes a host like "h=b". Only
+    /// values after osip's own parameter start are replaced, so "b" stays
+    /// in the shape and cannot answer for "c".
+    @Test func aHiddenSemicolonBeforeTheHostGivesNoShape() {
+        for (first, second) in [("\"S;a\"/2.0/UDP h=b", "\"S;a\"/2.0/UDP h=c"),
+                                ("S;x=\"a;/2.0/UDP h=b;z\"", "S;x=\"a;/2.0/UDP h=c;z\""),
+                                ("<S;a>/2.0/UDP h=b", "<S;a>/2.0/UDP h=c")] {
+            let shapes = ViaShapes()
+            #expect(Self.parse(first, shapes) == Self.parse(first, nil))
+            #expect(Self.parse(second, shapes) == Self.parse(second, nil), "\(second)")
+        }
+        // The first two are Vias osip and our checks accept, with host "h=c".
+        #expect(Self.parse("\"S;a\"/2.0/UDP h=c", nil)?.host == "h=c")
+        #expect(Self.parse("S;x=\"a;/2.0/UDP h=c;z\"", nil)?.host == "h=c")
+    }
+
+    /// The parameter start is where osip starts: after the space that ends
+    /// the sent-protocol, also when spaces follow the second '/'.
+    @Test func parameterStartFollowsOsip() {
+        func start(_ text: String) -> Int? {
+            Array(text.utf8).withUnsafeBufferPointer { ViaShapes.parameterStart($0, 0..<$0.count) }
+        }
+        #expect(start("SIP/2.0/UDP h;branch=z") == 13)
+        #expect(start("SIP/2.0/UDP h") == 13)
+        #expect(start("SIP/2.0/  UDP;a=b h;branch=z") == 19)
+        #expect(start("S;a=b/2.0/UDP h;c=d") == 15)
+        #expect(start("SIP/2.0/UDP") == nil)
+        #expect(start("SIP/2.0 UDP h") == nil)
+    }
+
     /// Values libosip2 or the sent-by check reject are never stored, so
     /// they cannot answer for others. (The table keeps libosip2's answer:
     /// an empty `branch=` passes osip and is stored, and our own parameter
