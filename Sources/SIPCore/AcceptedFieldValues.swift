@@ -23,11 +23,8 @@ import Darwin
 ///
 /// Not thread-safe: one instance per proxy loop.
 public final class AcceptedFieldValues {
-    private var hashes: [UInt64]
-    private var kinds: [UInt8]
-    private var values: [[UInt8]]
-    private let mask: Int
-    private let seed: UInt64
+    /// Each stored value with its field kind's tag.
+    private var table: ByteKeyedSlots<UInt8>
     /// Longer values are checked every time and never stored.
     public let maxValueBytes: Int
     /// Lookups answered from the table.
@@ -37,25 +34,15 @@ public final class AcceptedFieldValues {
 
     /// - Parameter slots: rounded up to a power of two, at least 16.
     public init(slots: Int = 4096, maxValueBytes: Int = 256) {
-        var size = 16
-        while size < slots { size <<= 1 }
-        mask = size - 1
-        hashes = Array(repeating: 0, count: size)
-        kinds = Array(repeating: 0, count: size)
-        values = Array(repeating: [], count: size)
+        table = ByteKeyedSlots(slots: slots)
         self.maxValueBytes = maxValueBytes
-        seed = UInt64.random(in: 1...UInt64.max)
     }
 
     /// Whether `bytes` of a field of `kind` (nil: a sip/sips URI) passed the check before.
     func contains(_ kind: SIPHeaderField.Kind?, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count <= maxValueBytes, !bytes.isEmpty else { return false }
-        let hash = hashValue(kind, bytes)
-        let slot = Int(truncatingIfNeeded: hash) & mask
-        let found = hashes[slot] == hash && kinds[slot] == AcceptedFieldValues.tag(kind)
-            && values[slot].withUnsafeBufferPointer { stored in
-                stored.count == bytes.count && memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0
-            }
+        let tag = AcceptedFieldValues.tag(kind)
+        let found = table.value(for: bytes, salt: UInt64(tag) << 56) == tag
         if found { hits += 1 }
         return found
     }
@@ -63,31 +50,70 @@ public final class AcceptedFieldValues {
     /// Records that `bytes` of a field of `kind` (nil: a sip/sips URI) passed the check.
     func remember(_ kind: SIPHeaderField.Kind?, _ bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count <= maxValueBytes, !bytes.isEmpty else { return }
-        let hash = hashValue(kind, bytes)
-        let slot = Int(truncatingIfNeeded: hash) & mask
-        hashes[slot] = hash
-        kinds[slot] = AcceptedFieldValues.tag(kind)
-        // Reuses the slot's storage when it is large enough.
-        values[slot].removeAll(keepingCapacity: true)
-        values[slot].append(contentsOf: bytes)
+        let tag = AcceptedFieldValues.tag(kind)
+        table.store(tag, for: bytes, salt: UInt64(tag) << 56)
     }
 
     private static func tag(_ kind: SIPHeaderField.Kind?) -> UInt8 { kind?.rawValue ?? 0xFF }
 
     /// Values stored now (for tests).
-    public var count: Int { values.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) } }
-
-    /// `SeededHash` of the bytes, with the kind in the start value; never 0
-    /// for a stored value (0 marks an empty slot together with an empty value).
-    private func hashValue(_ kind: SIPHeaderField.Kind?, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        SeededHash.hash(UnsafeRawBufferPointer(bytes), start: seed ^ (UInt64(AcceptedFieldValues.tag(kind)) << 56))
-    }
+    public var count: Int { table.count }
 }
 
-/// A seeded multiply-xorshift over 8-byte words, for the lookup tables that
-/// keep values received from peers (`AcceptedFieldValues`, `ViaShapes`):
-/// a random seed per table, so collisions cannot be planned from outside
-/// (and a collision costs those tables only a miss). Never returns 0.
+/// The direct-mapped table behind `AcceptedFieldValues` and `ViaShapes`:
+/// byte-string keys (received from peers) with a value each. A key's hash
+/// picks one slot and a new key replaces whatever the slot held, so memory
+/// is bounded by the slot count and the callers' key-size limit. A hit
+/// compares all the bytes, so a hash collision (chance or crafted) costs a
+/// miss, never a wrong value. `salt` goes into the hash and must be the
+/// same for `store` and `value(for:)` of one key. Not thread-safe.
+struct ByteKeyedSlots<Value> {
+    private var hashes: [UInt64]
+    private var keys: [[UInt8]]
+    private var values: [Value?]
+    private let mask: Int
+    private let seed = UInt64.random(in: 1...UInt64.max)
+
+    /// - Parameter slots: rounded up to a power of two, at least 16.
+    init(slots: Int) {
+        var size = 16
+        while size < slots { size <<= 1 }
+        mask = size - 1
+        hashes = Array(repeating: 0, count: size)
+        keys = Array(repeating: [], count: size)
+        values = Array(repeating: nil, count: size)
+    }
+
+    /// The value stored for `key` (not empty), if its slot still holds it.
+    func value(for key: UnsafeBufferPointer<UInt8>, salt: UInt64) -> Value? {
+        guard !key.isEmpty else { return nil }
+        let hash = SeededHash.hash(UnsafeRawBufferPointer(key), start: seed ^ salt)
+        let slot = Int(truncatingIfNeeded: hash) & mask
+        guard hashes[slot] == hash, keys[slot].count == key.count else { return nil }
+        let same = keys[slot].withUnsafeBufferPointer { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
+        return same ? values[slot] : nil
+    }
+
+    /// Stores `value` for `key` (not empty), replacing the slot's entry.
+    mutating func store(_ value: Value, for key: UnsafeBufferPointer<UInt8>, salt: UInt64) {
+        guard !key.isEmpty else { return }
+        let hash = SeededHash.hash(UnsafeRawBufferPointer(key), start: seed ^ salt)
+        let slot = Int(truncatingIfNeeded: hash) & mask
+        hashes[slot] = hash
+        // Reuses the slot's storage when it is large enough.
+        keys[slot].removeAll(keepingCapacity: true)
+        keys[slot].append(contentsOf: key)
+        values[slot] = value
+    }
+
+    /// Entries stored now.
+    var count: Int { values.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+}
+
+/// A seeded multiply-xorshift over 8-byte words, for `ByteKeyedSlots`,
+/// which keeps values received from peers: a random seed per table, so
+/// collisions cannot be planned from outside (and a collision costs only a
+/// miss). Never returns 0, which marks an empty slot.
 enum SeededHash {
     static func hash(_ raw: UnsafeRawBufferPointer, start: UInt64) -> UInt64 {
         let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15

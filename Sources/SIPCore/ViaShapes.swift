@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// libosip2's answers for Via values, remembered by the value's shape: its
 /// bytes with the value of every parameter that is a plain token replaced
 /// by one fixed token. A peer's Vias differ from call to call only in such
@@ -27,10 +21,9 @@ import Darwin
 /// differential test `ViaShapesTests` and `Scripts/fuzz-sip` check this on
 /// mutated values.
 ///
-/// Only accepted shapes are kept. A direct-mapped table: a new shape
-/// replaces whatever its slot held; a hit compares all the bytes, so a
-/// hash collision costs a miss, never a wrong answer. Not thread-safe: one
-/// per proxy loop (held by `AcceptedFieldValues`).
+/// Only accepted shapes are kept, in a `ByteKeyedSlots` table: bounded,
+/// and a hash collision costs a miss, never a wrong answer. Not
+/// thread-safe: one per proxy loop (held by `AcceptedFieldValues`).
 public final class ViaShapes {
     struct Answer {
         var version: String
@@ -40,11 +33,7 @@ public final class ViaShapes {
         var parameterCount: Int
     }
 
-    private var hashes: [UInt64]
-    private var shapes: [[UInt8]]
-    private var answers: [Answer?]
-    private let mask: Int
-    private let seed = UInt64.random(in: 1...UInt64.max)
+    private var table: ByteKeyedSlots<Answer>
     /// Longer values are parsed by osip every time.
     let maxShapeBytes = 512
     /// The shape of the value being looked up (reused, no allocation).
@@ -54,12 +43,7 @@ public final class ViaShapes {
 
     /// - Parameter slots: rounded up to a power of two, at least 16.
     public init(slots: Int = 256) {
-        var size = 16
-        while size < slots { size <<= 1 }
-        mask = size - 1
-        hashes = Array(repeating: 0, count: size)
-        shapes = Array(repeating: [], count: size)
-        answers = Array(repeating: nil, count: size)
+        table = ByteKeyedSlots(slots: slots)
         scratch.reserveCapacity(maxShapeBytes)
     }
 
@@ -128,35 +112,18 @@ public final class ViaShapes {
 
     /// osip's answer for a value shaped like `buffer[range]`, if known.
     func answer(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Answer? {
-        guard makeShape(buffer, range), !scratch.isEmpty else { return nil }
-        let hash = hashValue()
-        let slot = Int(truncatingIfNeeded: hash) & mask
-        guard hashes[slot] == hash, shapes[slot].count == scratch.count else { return nil }
-        let same = shapes[slot].withUnsafeBufferPointer { stored in
-            scratch.withUnsafeBufferPointer { memcmp(stored.baseAddress!, $0.baseAddress!, $0.count) == 0 }
-        }
-        guard same, let answer = answers[slot] else { return nil }
-        hits += 1
+        guard makeShape(buffer, range) else { return nil }
+        let answer = scratch.withUnsafeBufferPointer { table.value(for: $0, salt: 0) }
+        if answer != nil { hits += 1 }
         return answer
     }
 
-    /// Records osip's answer for the shape `answer(_:_:)` last built (call
-    /// right after a miss on the same value).
+    /// Records osip's answer for the shape of `buffer[range]`.
     func remember(_ answer: Answer, for buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
-        guard makeShape(buffer, range), !scratch.isEmpty else { return }
-        let hash = hashValue()
-        let slot = Int(truncatingIfNeeded: hash) & mask
-        hashes[slot] = hash
-        shapes[slot].removeAll(keepingCapacity: true)
-        shapes[slot].append(contentsOf: scratch)
-        answers[slot] = answer
+        guard makeShape(buffer, range) else { return }
+        scratch.withUnsafeBufferPointer { table.store(answer, for: $0, salt: 0) }
     }
 
     /// Shapes stored now (for tests).
-    public var count: Int { answers.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
-
-    /// `SeededHash` of `scratch`; never 0.
-    private func hashValue() -> UInt64 {
-        scratch.withUnsafeBytes { SeededHash.hash($0, start: seed) }
-    }
+    public var count: Int { table.count }
 }
