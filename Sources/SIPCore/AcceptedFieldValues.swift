@@ -24,7 +24,7 @@ import Darwin
 /// Not thread-safe: one instance per proxy loop.
 public final class AcceptedFieldValues {
     /// Each stored value with its field kind's tag.
-    private var table: ByteKeyedSlots<UInt8>
+    private let table: ByteKeyedSlots<UInt8>
     /// Longer values are checked every time and never stored.
     public let maxValueBytes: Int
     /// Lookups answered from the table.
@@ -67,7 +67,7 @@ public final class AcceptedFieldValues {
 /// compares all the bytes, so a hash collision (chance or crafted) costs a
 /// miss, never a wrong value. `salt` goes into the hash and must be the
 /// same for `store` and `value(for:)` of one key. Not thread-safe.
-struct ByteKeyedSlots<Value> {
+final class ByteKeyedSlots<Value> {
     private var hashes: [UInt64]
     private var keys: [[UInt8]]
     private var values: [Value?]
@@ -95,7 +95,7 @@ struct ByteKeyedSlots<Value> {
     }
 
     /// Stores `value` for `key` (not empty), replacing the slot's entry.
-    mutating func store(_ value: Value, for key: UnsafeBufferPointer<UInt8>, salt: UInt64) {
+    func store(_ value: Value, for key: UnsafeBufferPointer<UInt8>, salt: UInt64) {
         guard !key.isEmpty else { return }
         let hash = SeededHash.hash(UnsafeRawBufferPointer(key), start: seed ^ salt)
         let slot = Int(truncatingIfNeeded: hash) & mask

@@ -33,7 +33,7 @@ public final class ViaShapes {
         var parameterCount: Int
     }
 
-    private var table: ByteKeyedSlots<Answer>
+    private let table: ByteKeyedSlots<Answer>
     /// Longer values are parsed by osip every time.
     let maxShapeBytes = 512
     /// The shape of the value being looked up (reused, no allocation).
