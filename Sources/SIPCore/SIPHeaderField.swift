@@ -154,30 +154,17 @@ struct SIPHeaderField {
 
     /// Compact forms (RFC 3261 §7.3.3 and later registrations; y = Identity,
     /// RFC 8224 §4).
-    static let compactForms: [String: String] = [
-        "a": "accept-contact", "b": "referred-by", "c": "content-type", "d": "request-disposition",
-        "e": "content-encoding", "f": "from", "i": "call-id", "j": "reject-contact", "k": "supported",
-        "l": "content-length", "m": "contact", "o": "event", "r": "refer-to", "s": "subject",
-        "t": "to", "u": "allow-events", "v": "via", "x": "session-expires", "y": "identity",
-    ]
-
-    /// Keys of the fields found in nearly every message, so that parsing
-    /// can match the name bytes case-insensitively instead of lowercasing
-    /// a String and looking it up.
-    static let commonKeys: [(key: String, bytes: [UInt8], kind: Kind)] = [
-        "via", "from", "to", "call-id", "cseq", "contact", "max-forwards", "content-length",
-        "content-type", "route", "record-route", "subject", "user-agent", "allow", "supported",
-        "expires", "identity", "p-asserted-identity", "proxy-require", "require", "date",
-    ].map { ($0, Array($0.utf8), Kind(key: $0)) }
+    static var compactForms: [String: String] { FieldNames.compactForms }
 
     /// `key(for:)` of a field name given as token bytes (ASCII), with its kind.
     static func key(forName bytes: UnsafeBufferPointer<UInt8>) -> (String, Kind) {
-        if bytes.count == 1 {
-            let key = knownKey(bytes) ?? key(for: String(decoding: bytes, as: UTF8.self))
-            return (key, Kind(key: key))
+        let names = FieldNames.shared
+        if let found = names.find(bytes) {
+            let entry = names.entries[found.index]
+            return (entry.key, entry.kind)
         }
-        if let known = knownCommonKey(bytes) { return (known.key, known.kind) }
-        // The key of every kind but `.other` is one of `commonKeys`.
+        // The key of every kind but `.other` is a `FieldNames` entry, and
+        // every letter with a long form is a compact form.
         let lowered = bytes.map { SIPBytes.isAlpha($0) ? $0 | 0x20 : $0 }
         return (String(decoding: lowered, as: UTF8.self), .other)
     }
@@ -192,31 +179,11 @@ struct SIPHeaderField {
         return (key, Kind(key: key))
     }
 
-    /// The key of a compact form or of one of `commonKeys`, matched
+    /// The key of a compact form or of a `FieldNames` entry, matched
     /// ASCII-case-insensitively; nil for any other name.
     static func knownKey(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        if bytes.count == 1 {
-            // Compact forms (RFC 3261 §7.3.3).
-            guard SIPBytes.isAlpha(bytes[0]) else { return nil }
-            return compactForms[String(UnicodeScalar(bytes[0] | 0x20))]
-        }
-        return knownCommonKey(bytes)?.key
-    }
-
-    /// The entry of `commonKeys` that `bytes` spells, ASCII case folded.
-    private static func knownCommonKey(_ bytes: UnsafeBufferPointer<UInt8>) -> (key: String, kind: Kind)? {
-        for entry in commonKeys where entry.bytes.count == bytes.count {
-            var same = true
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                if entry.bytes[index] != (SIPBytes.isAlpha(byte) ? byte | 0x20 : byte) {
-                    same = false
-                    break
-                }
-            }
-            if same { return (entry.key, entry.kind) }
-        }
-        return nil
+        let names = FieldNames.shared
+        return names.find(bytes).map { names.entries[$0.index].key }
     }
 
     /// Lowercased long form of a header name; names are case-insensitive
@@ -268,50 +235,61 @@ enum SIPHeaderParser {
         fields.reserveCapacity(lines.count)
         // A field is its first line plus the continuation lines (starting
         // with SP/HTAB) after it; it is built once the next field starts.
-        var pending: Range<Int>?
-        for line in lines {
-            guard let first = line.first.map({ bytes[$0] }) else { continue }
-            if first == 0x20 || first == 0x09 {
-                guard let open = pending else { throw SIPParseError(reason: "Bad Header Folding") }
-                pending = open.lowerBound..<line.upperBound
-            } else {
-                if let open = pending { fields.append(try field(bytes, open)) }
-                pending = line
+        try bytes.withUnsafeBufferPointer { buffer in
+            var pending: Range<Int>?
+            for line in lines {
+                guard let first = line.first.map({ buffer[$0] }) else { continue }
+                if first == 0x20 || first == 0x09 {
+                    guard let open = pending else { throw SIPParseError(reason: "Bad Header Folding") }
+                    pending = open.lowerBound..<line.upperBound
+                } else {
+                    if let open = pending { fields.append(try field(bytes, buffer, open)) }
+                    pending = line
+                }
             }
+            if let open = pending { fields.append(try field(bytes, buffer, open)) }
         }
-        if let open = pending { fields.append(try field(bytes, open)) }
         return fields
     }
 
-    private static func field(_ bytes: [UInt8], _ range: Range<Int>) throws -> SIPHeaderField {
-        guard let colon = bytes[range].firstIndex(of: UInt8(ascii: ":")) else {
+    /// The field in `bytes[range]`; `buffer` is `bytes` read in place.
+    private static func field(_ bytes: [UInt8], _ buffer: UnsafeBufferPointer<UInt8>,
+                              _ range: Range<Int>) throws -> SIPHeaderField {
+        guard let colon = ByteSearch.firstIndex(of: UInt8(ascii: ":"), in: buffer, range) else {
             throw SIPParseError(reason: "Bad Header Field")
         }
         var nameEnd = colon
-        while nameEnd > range.lowerBound, bytes[nameEnd - 1] == 0x20 || bytes[nameEnd - 1] == 0x09 { nameEnd -= 1 }
-        let nameBytes = bytes[range.lowerBound..<nameEnd]
-        guard !nameBytes.isEmpty, nameBytes.allSatisfy(SIPSyntax.isTokenByte) else {
+        while nameEnd > range.lowerBound, buffer[nameEnd - 1] == 0x20 || buffer[nameEnd - 1] == 0x09 { nameEnd -= 1 }
+        let name = UnsafeBufferPointer(rebasing: buffer[range.lowerBound..<nameEnd])
+        guard !name.isEmpty, name.allSatisfy(SIPSyntax.isTokenByte) else {
             throw SIPParseError(reason: "Bad Header Field Name")
+        }
+        // Most names are written in their usual spelling ("Call-ID"): the
+        // entry's String is shared instead of decoding the bytes again.
+        let nameText: String
+        let key: (String, SIPHeaderField.Kind)
+        let names = FieldNames.shared
+        if let found = names.find(name) {
+            let entry = names.entries[found.index]
+            key = (entry.key, entry.kind)
+            nameText = found.usual ? entry.usual : String(decoding: name, as: UTF8.self)
+        } else {
+            key = SIPHeaderField.key(forName: name)
+            nameText = String(decoding: name, as: UTF8.self)
         }
         // An unfolded line (the usual case): the value is the text after the
         // colon less leading and trailing SP/HTAB, read straight from the bytes.
         var valueStart = colon + 1
         var valueEnd = range.upperBound
         var folded = false
-        for index in valueStart..<valueEnd where bytes[index] == 0x0D || bytes[index] == 0x0A {
+        for index in valueStart..<valueEnd where buffer[index] == 0x0D || buffer[index] == 0x0A {
             folded = true
             break
         }
         if !folded {
-            while valueStart < valueEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
-            while valueEnd > valueStart, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-            return nameBytes.withUnsafeBufferPointer { name in
-                SIPHeaderField(
-                    name: String(decoding: name, as: UTF8.self),
-                    key: SIPHeaderField.key(forName: name),
-                    valueRange: valueStart..<valueEnd,
-                    raw: bytes[range])
-            }
+            while valueStart < valueEnd, buffer[valueStart] == 0x20 || buffer[valueStart] == 0x09 { valueStart += 1 }
+            while valueEnd > valueStart, buffer[valueEnd - 1] == 0x20 || buffer[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+            return SIPHeaderField(name: nameText, key: key, valueRange: valueStart..<valueEnd, raw: bytes[range])
         }
         // Unfold: CR, LF and runs of SP/HTAB after them become one SP.
         var value: [UInt8] = []
@@ -319,7 +297,7 @@ enum SIPHeaderParser {
         var index = colon + 1
         var pendingSpace = false
         while index < range.upperBound {
-            let byte = bytes[index]
+            let byte = buffer[index]
             if byte == 0x0D || byte == 0x0A || byte == 0x20 || byte == 0x09 {
                 if byte == 0x0D || byte == 0x0A {
                     pendingSpace = true
@@ -336,12 +314,6 @@ enum SIPHeaderParser {
             index += 1
         }
         while let last = value.last, last == 0x20 || last == 0x09 { value.removeLast() }
-        return nameBytes.withUnsafeBufferPointer { name in
-            SIPHeaderField(
-                name: String(decoding: name, as: UTF8.self),
-                key: SIPHeaderField.key(forName: name),
-                value: String(decoding: value, as: UTF8.self),
-                raw: bytes[range])
-        }
+        return SIPHeaderField(name: nameText, key: key, value: String(decoding: value, as: UTF8.self), raw: bytes[range])
     }
 }
