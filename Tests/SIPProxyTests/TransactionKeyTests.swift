@@ -1,4 +1,4 @@
-import SIPProxy
+@testable import SIPProxy
 import Testing
 
 @Suite("Transaction keys (RFC 3261 §17.1.3, §17.2.3)")
@@ -89,5 +89,45 @@ struct TransactionKeyTests {
     @Test func descriptionNamesSideMethodBranchAndSentBy() {
         #expect(TransactionKey.server(branch: "z9hG4bK1", sentBy: "h:5060", method: "ACK")?.description == "server:INVITE:z9hg4bk1@h:5060")
         #expect(TransactionKey.client(branch: "z9hG4bK1", method: "BYE").description == "client:BYE:z9hg4bk1")
+    }
+}
+
+/// `keyForm` works on the bytes of ASCII text; it must give what the String
+/// route gives (trim SP/HTAB by Character, then `lowercased()`) on every
+/// input, including non-ASCII text, CR/LF and spaces inside.
+@Suite struct TransactionKeyFormTests {
+    static func reference(_ text: String, trim: Bool, lower: Bool) -> String {
+        var trimmed = Substring(text)
+        if trim {
+            while let first = trimmed.first, first == " " || first == "\t" { trimmed = trimmed.dropFirst() }
+            while let last = trimmed.last, last == " " || last == "\t" { trimmed = trimmed.dropLast() }
+        }
+        return lower ? String(trimmed).lowercased() : String(trimmed)
+    }
+
+    @Test func equalsTheStringRouteOnMixedInputs() {
+        let pieces = ["a", "Z", "z9hG4bK", " ", "\t", "\r\n", "1.2.3.4", ":5060", "İ", "é", "ß", "\u{301}", "-", ".", "X"]
+        var state: UInt64 = 0x4B3F
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var checked = 0
+        for _ in 0..<20_000 {
+            let text = (0..<next(8)).map { _ in pieces[next(pieces.count)] }.joined()
+            for (trim, lower) in [(true, true), (false, true), (true, false)] {
+                let got = text.keyForm(trim: trim, lower: lower)
+                let expected = Self.reference(text, trim: trim, lower: lower)
+                if got != expected {
+                    Issue.record("keyForm(\(trim), \(lower)) of \(text.debugDescription): \(got.debugDescription) != \(expected.debugDescription)")
+                    return
+                }
+                checked += 1
+            }
+        }
+        #expect(checked == 60_000)
+        #expect("z9hG4bK-1".keyForm(trim: false) == "z9hg4bk-1")
+        #expect(" \tINVITE \t".keyForm(trim: true, lower: false) == "INVITE")
+        #expect("Host.Example:5060".keyForm(trim: true) == "host.example:5060")
     }
 }

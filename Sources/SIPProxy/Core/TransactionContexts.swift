@@ -9,7 +9,8 @@ enum ServerKey: Hashable {
 
     static func make(for request: SIPMessage, method: String) -> ServerKey? {
         guard let via = request.vias.first else { return nil }
-        let sentBy = "\(via.host.lowercased()):\(via.port ?? 5060)"
+        // Hosts compare case-insensitively (RFC 3261 §17.2.3, §19.1.4).
+        let sentBy = via.host.keyForm(trim: false) + ":" + String(via.port ?? 5060)
         if let b = via.branch, b.hasPrefix("z9hG4bK"), b.count > 7,
            let key = TransactionKey.server(branch: b, sentBy: sentBy, method: method) {
             return .rfc3261(key)

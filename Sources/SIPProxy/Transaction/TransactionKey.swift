@@ -47,8 +47,8 @@ public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
         guard let branch, hasMagicCookie(branch) else { return nil }
         return TransactionKey(
             side: .server,
-            branch: branch.lowercased(),
-            sentBy: sentBy.trimmingSpaces().lowercased(),
+            branch: branch.keyForm(trim: false),
+            sentBy: sentBy.keyForm(trim: true),
             method: normalised(method)
         )
     }
@@ -56,7 +56,7 @@ public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
     /// Client-side key (§17.1.3): the branch this element put in its own Via plus the
     /// CSeq method of the response. The branch is ours, so it always has the cookie.
     public static func client(branch: String, method: String) -> TransactionKey {
-        TransactionKey(side: .client, branch: branch.lowercased(), sentBy: nil, method: normalised(method))
+        TransactionKey(side: .client, branch: branch.keyForm(trim: false), sentBy: nil, method: normalised(method))
     }
 
     /// Whether `branch` starts with `z9hG4bK` (case-insensitively, §7.3.1) and has
@@ -83,12 +83,46 @@ public struct TransactionKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func normalised(_ method: String) -> String {
-        let trimmed = method.trimmingSpaces()
+        let trimmed = method.keyForm(trim: true, lower: false)
         return trimmed == "ACK" ? "INVITE" : trimmed
     }
 }
 
 extension String {
+    /// `trimmingSpaces()` (when `trim`) and then `lowercased()` (when
+    /// `lower`), done on the bytes of ASCII text, and `self` itself when
+    /// that changes nothing: a key is made for every request and response,
+    /// and its branch, sent-by and method are nearly always ASCII, trimmed,
+    /// and (but for the branch's cookie) lowercase already.
+    func keyForm(trim: Bool, lower: Bool = true) -> String {
+        let ascii: String?? = utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            var start = 0
+            var end = bytes.count
+            if trim {
+                while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+                while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            }
+            var upper = false
+            for index in start..<end {
+                let byte = bytes[index]
+                if byte >= 0x80 { return nil }
+                if byte >= 0x41, byte <= 0x5A { upper = true }
+            }
+            let fold = lower && upper
+            if !fold, start == 0, end == bytes.count { return self }
+            return String(unsafeUninitializedCapacity: end - start) { out in
+                for index in start..<end {
+                    let byte = bytes[index]
+                    out[index - start] = fold && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                }
+                return end - start
+            }
+        }
+        if let ascii, let ascii { return ascii }
+        let trimmed = trim ? trimmingSpaces() : self
+        return lower ? trimmed.lowercased() : trimmed
+    }
+
     /// Trims SIP linear white space (SP / HTAB) without Foundation.
     fileprivate func trimmingSpaces() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
