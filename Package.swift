@@ -28,7 +28,6 @@ let package = Package(
         .systemLibrary(name: "COSIP2", pkgConfig: "libosip2", providers: [.apt(["libosip2-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The daemon's allocator (linked into `stird` only; see README, Performance).
         .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
 
@@ -44,7 +43,7 @@ let package = Package(
         .target(name: "Certificates", dependencies: ["Crypto", "STIRCore", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: hotPathSettings),
         // Dispatch transports, transactions, proxy core, processor chain. Knows no STIR.
-        .target(name: "SIPProxy", dependencies: ["SIPCore", "INIConfig", "CZlib", .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
+        .target(name: "SIPProxy", dependencies: ["SIPCore", "INIConfig", .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
         // Glue: processors from config, signals, reload, metrics.
         .target(name: "StirDaemon", dependencies: [
             "SIPProxy", "SIPCore", "INIConfig", "STIRCore", "Certificates", "Crypto",

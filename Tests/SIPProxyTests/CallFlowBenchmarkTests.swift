@@ -196,3 +196,37 @@ struct CallFlowBenchmarkTests {
                      best, rounds, calls, harness, best - harness))
     }
 }
+
+/// `STIRD_BENCH=1`: the cost and size of keeping a lingering 200 OK to a
+/// BYE (SIPp's, as stird forwards it upstream), coded against the first
+/// one of its generation.
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["STIRD_BENCH"] != nil))
+struct LingerCodingBenchmarkTests {
+    static func response(_ i: Int) -> [UInt8] {
+        Array(("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:28080;branch=z9hG4bK-17263-\(i)-5;received=127.0.0.1;rport=28080\r\n"
+            + "From: <sip:+12155551234@127.0.0.1:28080>;tag=17263SIPpTag00\(i)\r\n"
+            + "To: <sip:+12155559999@127.0.0.1:28060>;tag=17270SIPpTag01\(i)\r\n"
+            + "Call-ID: \(i)-17263@127.0.0.1\r\nCSeq: 2 BYE\r\nContact: <sip:127.0.0.1:28070;transport=UDP>\r\n"
+            + "Content-Length: 0\r\n\r\n").utf8)
+    }
+
+    @Test func codeSIPpByeResponses() throws {
+        let reference = DeltaCoder.Reference(Self.response(1))
+        let messages = (0..<1_000).map { Self.response(4_000 + $0) }
+        var best = Double.infinity
+        var packedBytes = 0
+        for _ in 0..<5 {
+            let start = CallFlowBenchmarkTests.cpuMicroseconds()
+            packedBytes = 0
+            for _ in 0..<100 {
+                for message in messages { packedBytes += DeltaCoder.encode(message, against: reference)?.count ?? message.count }
+            }
+            best = min(best, (CallFlowBenchmarkTests.cpuMicroseconds() - start) / 100_000)
+        }
+        let raw = messages.reduce(0) { $0 + $1.count }
+        print(String(format: "BENCH linger coding: %.2f us per response, %.1f bytes on average (raw %.1f)",
+                     best, Double(packedBytes) / 100_000, Double(raw) / 1_000))
+        let packed = try #require(DeltaCoder.encode(messages[0], against: reference))
+        #expect(DeltaCoder.decode(packed[...], against: reference, length: messages[0].count) == messages[0])
+    }
+}

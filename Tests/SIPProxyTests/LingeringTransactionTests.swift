@@ -121,7 +121,7 @@ struct LingerTableTests {
         #expect(table.count == 0)
     }
 
-    @Test func similarResponsesAreStoredDeflatedAndComeBackExactly() {
+    @Test func similarResponsesAreStoredDeltaCodedAndComeBackExactly() {
         let clock = ManualTimerScheduler()
         let table = LingerTable(scheduler: clock)
         func response(_ i: Int) -> [UInt8] {
@@ -148,18 +148,67 @@ struct LingerTableTests {
         #expect(table.lookup(LingerTable.Key("r", "noise")).bytes == noise)
     }
 
-    @Test func damagedDeflateDataGivesNilNotGarbage() throws {
-        let c = DeltaCompressor()
-        let reference = Array("SIP/2.0 200 OK\r\nCSeq: 1 BYE\r\nCall-ID: abc\r\nContent-Length: 0\r\n\r\n".utf8)
+    @Test func damagedDeltaDataGivesNilNotGarbage() throws {
+        let reference = DeltaCoder.Reference(Array("SIP/2.0 200 OK\r\nCSeq: 1 BYE\r\nCall-ID: abc\r\nContent-Length: 0\r\n\r\n".utf8))
         let message = Array("SIP/2.0 200 OK\r\nCSeq: 2 BYE\r\nCall-ID: abd\r\nContent-Length: 0\r\n\r\n".utf8)
-        let packed = try #require(c.compress(message, reference: reference))
+        let packed = try #require(DeltaCoder.encode(message, against: reference))
         #expect(packed.count < message.count)
-        #expect(c.decompress(packed[...], reference: reference, length: message.count) == message)
-        #expect(c.decompress(packed.dropLast(3), reference: reference, length: message.count) == nil)
-        #expect(c.decompress(packed[...], reference: reference, length: message.count + 1) == nil)
-        var flipped = packed
-        flipped[0] ^= 0xff
-        #expect(c.decompress(flipped[...], reference: reference, length: message.count) != message)
+        #expect(DeltaCoder.decode(packed[...], against: reference, length: message.count) == message)
+        #expect(DeltaCoder.decode(packed.dropLast(1), against: reference, length: message.count) == nil)
+        #expect(DeltaCoder.decode(packed[...], against: reference, length: message.count + 1) == nil)
+        #expect(DeltaCoder.decode(packed[...], against: reference, length: message.count - 1) == nil)
+        #expect(DeltaCoder.decode([][...], against: reference, length: 1) == nil)
+        // A copy past the end of the reference, and one cut short.
+        #expect(DeltaCoder.decode([0x80, 0xFF, 0xF0][...], against: reference, length: 4) == nil)
+        #expect(DeltaCoder.decode([0x80, 0x00][...], against: reference, length: 4) == nil)
+        // Every single-byte change of the packed data either fails or gives
+        // other bytes of the right length; it never reads out of bounds.
+        for index in packed.indices {
+            for flip: UInt8 in [0x01, 0x80, 0xFF] {
+                var damaged = packed
+                damaged[index] ^= flip
+                if let out = DeltaCoder.decode(damaged[...], against: reference, length: message.count) {
+                    #expect(out.count == message.count)
+                }
+            }
+        }
+    }
+
+    /// Round trips of random messages against random references: pieces of
+    /// the reference, changed bytes, inserted and dropped runs, long copies
+    /// (over 131 bytes) and long literals (over 128); and a reference over
+    /// 65,535 bytes, of which only the start is indexed.
+    @Test func randomMessagesComeBackExactly() throws {
+        var state: UInt64 = 0xDE17A
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var packedCount = 0
+        for round in 0..<400 {
+            let referenceLength = round == 0 ? 70_000 : 1 + next(round % 3 == 0 ? 2_000 : 400)
+            let alphabet = round % 2 == 0 ? 4 : 256
+            let bytes = (0..<referenceLength).map { _ in UInt8(next(alphabet)) }
+            let reference = DeltaCoder.Reference(bytes)
+            var message: [UInt8] = []
+            while message.count < 1 + next(600) {
+                switch next(3) {
+                case 0:
+                    let start = next(bytes.count)
+                    message += bytes[start..<min(bytes.count, start + 1 + next(300))]
+                case 1: message += (0..<(1 + next(200))).map { _ in UInt8(next(256)) }
+                default: if !message.isEmpty { message[next(message.count)] ^= UInt8(1 + next(255)) }
+                }
+            }
+            if round == 0 { message = Array(bytes[65_000..<66_000]) + Array(bytes[0..<500]) }
+            guard let packed = DeltaCoder.encode(message, against: reference) else { continue }
+            packedCount += 1
+            #expect(packed.count < message.count)
+            let out = DeltaCoder.decode(packed[...], against: reference, length: message.count)
+            let same = out == message
+            #expect(same, "round \(round): \(message.count) bytes did not come back")
+        }
+        #expect(packedCount > 200)
     }
 
     @Test func aFullTableRefusesNewEntriesAndCountsThem() {
