@@ -179,11 +179,8 @@ struct LingerTableTests {
     /// (over 131 bytes) and long literals (over 128); and a reference over
     /// 65,535 bytes, of which only the start is indexed.
     @Test func randomMessagesComeBackExactly() throws {
-        var state: UInt64 = 0xDE17A
-        func next(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var random = TestRandom(seed: 0xDE17A)
+        func next(_ bound: Int) -> Int { random.next(bound) }
         var packedCount = 0
         for round in 0..<400 {
             let referenceLength = round == 0 ? 70_000 : 1 + next(round % 3 == 0 ? 2_000 : 400)

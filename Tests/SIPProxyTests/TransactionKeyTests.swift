@@ -107,11 +107,8 @@ struct TransactionKeyTests {
 
     @Test func equalsTheStringRouteOnMixedInputs() {
         let pieces = ["a", "Z", "z9hG4bK", " ", "\t", "\r\n", "1.2.3.4", ":5060", "İ", "é", "ß", "\u{301}", "-", ".", "X"]
-        var state: UInt64 = 0x4B3F
-        func next(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var random = TestRandom(seed: 0x4B3F)
+        func next(_ bound: Int) -> Int { random.next(bound) }
         var checked = 0
         for _ in 0..<20_000 {
             let text = (0..<next(8)).map { _ in pieces[next(pieces.count)] }.joined()
