@@ -38,20 +38,37 @@ public enum Base64URL {
 
     /// Encodes `bytes` without padding, returning ASCII bytes.
     public static func encodeToBytes<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var it = bytes.makeIterator()
-        while let b0 = it.next() {
-            let b1 = it.next()
-            let b2 = b1 == nil ? nil : it.next()
-            out.append(symbol(b0 >> 2))
-            out.append(symbol((b0 & 0x03) << 4 | (b1 ?? 0) >> 4))
-            if let b1 {
-                out.append(symbol((b1 & 0x0F) << 2 | (b2 ?? 0) >> 6))
-                if let b2 { out.append(symbol(b2 & 0x3F)) }
+        if let encoded = bytes.withContiguousStorageIfAvailable({ encode(buffer: $0) }) { return encoded }
+        return Array(bytes).withUnsafeBufferPointer { encode(buffer: $0) }
+    }
+
+    /// Three bytes at a time into a buffer sized up front (a payload is
+    /// encoded for every call signed).
+    private static func encode(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        let n = input.count
+        let tail = n % 3
+        let outCount = n / 3 * 4 + (tail == 0 ? 0 : tail + 1)
+        return [UInt8](unsafeUninitializedCapacity: outCount) { out, initialized in
+            var i = 0
+            var o = 0
+            while i + 3 <= n {
+                let b0 = input[i], b1 = input[i + 1], b2 = input[i + 2]
+                out[o] = symbol(b0 >> 2)
+                out[o + 1] = symbol((b0 & 0x03) << 4 | b1 >> 4)
+                out[o + 2] = symbol((b1 & 0x0F) << 2 | b2 >> 6)
+                out[o + 3] = symbol(b2 & 0x3F)
+                i += 3
+                o += 4
             }
+            if tail > 0 {
+                let b0 = input[i]
+                let b1: UInt8 = tail == 2 ? input[i + 1] : 0
+                out[o] = symbol(b0 >> 2)
+                out[o + 1] = symbol((b0 & 0x03) << 4 | b1 >> 4)
+                if tail == 2 { out[o + 2] = symbol((b1 & 0x0F) << 2) }
+            }
+            initialized = outCount
         }
-        return out
     }
 
     /// Decodes unpadded base64url text; nil on any invalid input.

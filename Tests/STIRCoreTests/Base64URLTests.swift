@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import STIRCore
 
@@ -25,6 +26,24 @@ import Testing
         for n in 0..<10 {
             let slice = Array(bytes[n...])
             #expect(Base64URL.decode(Base64URL.encode(slice)) == slice)
+        }
+    }
+
+    /// Against Foundation's base64 (alphabet swapped, padding dropped) for
+    /// every length up to 300, from an array and from a collection with
+    /// no contiguous storage.
+    @Test func equalsFoundationBase64ForEveryLength() {
+        var state: UInt64 = 0xB64
+        for length in 0...300 {
+            let bytes: [UInt8] = (0..<length).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return UInt8(truncatingIfNeeded: state >> 40)
+            }
+            let expected = Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(Base64URL.encode(bytes) == expected, "length \(length)")
+            #expect(String(decoding: Base64URL.encodeToBytes(bytes.lazy.map { $0 }), as: UTF8.self) == expected)
         }
     }
 }
