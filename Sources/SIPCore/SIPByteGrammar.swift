@@ -66,11 +66,32 @@ enum SIPBytes {
     /// True when every byte is ASCII and none is CR or LF: the values for
     /// which byte-level and Character-level scanning agree.
     static func isPlainASCII(_ buffer: Buffer, _ range: Range<Int>) -> Bool {
-        for index in range {
+        precondition(range.lowerBound >= 0 && range.upperBound <= buffer.count)
+        var index = range.lowerBound
+        // Eight bytes at a time: no high bit set, and no byte equal to CR or
+        // LF (a byte of w ^ 0x0D0D...0D is zero exactly where w holds CR;
+        // `hasZeroByte` is exact as a yes/no answer).
+        if let base = buffer.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= range.upperBound {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 != 0 || hasZeroByte(word ^ 0x0D0D_0D0D_0D0D_0D0D)
+                    || hasZeroByte(word ^ 0x0A0A_0A0A_0A0A_0A0A) { return false }
+                index += 8
+            }
+        }
+        while index < range.upperBound {
             let byte = buffer[index]
             if byte >= 0x80 || byte == 0x0D || byte == 0x0A { return false }
+            index += 1
         }
         return true
+    }
+
+    /// Some byte of `word` is zero (Hacker's Delight §6-1).
+    @inline(__always)
+    private static func hasZeroByte(_ word: UInt64) -> Bool {
+        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0
     }
 
     // MARK: - Small scanners
