@@ -323,3 +323,39 @@ struct ContextLifetimeTests {
         }
     }
 }
+
+/// The linger key's hashes must stay what the collision argument in
+/// `LingerTable` was made for: two FNV-1a variants, byte by byte, with a
+/// 0xff separator per part, whichever initializer builds them.
+@Suite struct LingerKeyTests {
+    static func reference(_ parts: [String]) -> LingerTable.Key {
+        var a: UInt64 = 0xcbf2_9ce4_8422_2325
+        var b: UInt64 = 0x84222325_cbf29ce4 ^ 0x9e37_79b9_7f4a_7c15
+        let prime: UInt64 = 0x0000_0100_0000_01b3
+        for part in parts {
+            for byte in part.utf8 {
+                a = (a ^ UInt64(byte)) &* prime
+                b = (b ^ UInt64(byte)) &* prime
+                b = (b ^ (b >> 29))
+            }
+            a = (a ^ 0xff) &* prime
+            b = ((b ^ 0xff) &* prime) ^ (b >> 31)
+        }
+        return LingerTable.Key(a: a, b: b)
+    }
+
+    @Test func everyInitializerGivesTheReferenceHashes() {
+        let pieces = ["", "r", "c", "z9hG4bK-1-2", "127.0.0.1:5060", "INVITE", "é", "\u{301}", "a;b", "x"]
+        var random = TestRandom(seed: 0x11E6)
+        for _ in 0..<2_000 {
+            let parts = (0..<4).map { _ in (0..<random.next(4)).map { _ in pieces[random.next(pieces.count)] }.joined() }
+            #expect(LingerTable.Key(parts[0], parts[1], parts[2], parts[3]) == Self.reference(parts))
+            #expect(LingerTable.Key(parts[0], parts[1]) == Self.reference(Array(parts[0..<2])))
+            // A String without contiguous UTF-8 (bridged-style) takes the slow path.
+            let built = String(parts[2].reversed().reversed())
+            #expect(LingerTable.Key(parts[0], built) == Self.reference([parts[0], built]))
+        }
+        // Parts are separated: moving a byte across a boundary changes the key.
+        #expect(LingerTable.Key("ab", "c") != LingerTable.Key("a", "bc"))
+    }
+}

@@ -154,20 +154,54 @@ extension LingerTable.Key {
     /// Two FNV-1a 64-bit hashes with different offset bases over the same
     /// bytes; a 0xff separator ends every part so "ab"+"c" differs from "a"+"bc".
     init(_ parts: String...) {
-        var a: UInt64 = 0xcbf2_9ce4_8422_2325
-        var b: UInt64 = 0x84222325_cbf29ce4 ^ 0x9e37_79b9_7f4a_7c15
+        var state = (a: LingerTable.Key.offsetA, b: LingerTable.Key.offsetB)
+        for part in parts { LingerTable.Key.mix(part, into: &state) }
+        self.init(a: state.a, b: state.b)
+    }
+
+    /// The variadic form for two and four parts, without its array (a key
+    /// is made for every request and response).
+    init(_ p0: String, _ p1: String, _ p2: String, _ p3: String) {
+        var state = (a: LingerTable.Key.offsetA, b: LingerTable.Key.offsetB)
+        LingerTable.Key.mix(p0, into: &state)
+        LingerTable.Key.mix(p1, into: &state)
+        LingerTable.Key.mix(p2, into: &state)
+        LingerTable.Key.mix(p3, into: &state)
+        self.init(a: state.a, b: state.b)
+    }
+
+    init(_ p0: String, _ p1: String) {
+        var state = (a: LingerTable.Key.offsetA, b: LingerTable.Key.offsetB)
+        LingerTable.Key.mix(p0, into: &state)
+        LingerTable.Key.mix(p1, into: &state)
+        self.init(a: state.a, b: state.b)
+    }
+
+    private static let offsetA: UInt64 = 0xcbf2_9ce4_8422_2325
+    private static let offsetB: UInt64 = 0x84222325_cbf29ce4 ^ 0x9e37_79b9_7f4a_7c15
+
+    /// Adds one part's bytes and its separator to both hashes.
+    @inline(__always)
+    private static func mix(_ part: String, into state: inout (a: UInt64, b: UInt64)) {
         let prime: UInt64 = 0x0000_0100_0000_01b3
-        for part in parts {
+        var a = state.a
+        var b = state.b
+        let read: Void? = part.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes {
+                a = (a ^ UInt64(byte)) &* prime
+                b = (b ^ UInt64(byte)) &* prime
+                b = (b ^ (b >> 29))
+            }
+        }
+        if read == nil {
             for byte in part.utf8 {
                 a = (a ^ UInt64(byte)) &* prime
                 b = (b ^ UInt64(byte)) &* prime
                 b = (b ^ (b >> 29))
             }
-            a = (a ^ 0xff) &* prime
-            b = ((b ^ 0xff) &* prime) ^ (b >> 31)
         }
-        self.a = a
-        self.b = b
+        state.a = (a ^ 0xff) &* prime
+        state.b = ((b ^ 0xff) &* prime) ^ (b >> 31)
     }
 }
 
