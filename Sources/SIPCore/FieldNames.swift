@@ -41,9 +41,8 @@ final class FieldNames: @unchecked Sendable {
         "t": "to", "u": "allow-events", "v": "via", "x": "session-expires", "y": "identity",
     ]
 
-    /// The entries, then one per compact form (by letter, `compactBase + letter`).
+    /// The long forms of `names`, in order, then the compact forms.
     let entries: [Entry]
-    private let compactBase: Int
     /// Per entry of `names`: where its key and usual spelling start in
     /// `text` (both `count` bytes long).
     private struct Spelling {
@@ -80,7 +79,6 @@ final class FieldNames: @unchecked Sendable {
             while slots[slot] != 0 { slot = (slot + 1) & (FieldNames.slotCount - 1) }
             slots[slot] = UInt8(entries.count)
         }
-        compactBase = entries.count
         var letters = [UInt8](repeating: 0, count: 26)
         for (letter, key) in FieldNames.compactForms.sorted(by: { $0.key < $1.key }) {
             entries.append(Entry(key: key, kind: SIPHeaderField.Kind(key: key), usual: letter))

@@ -163,8 +163,13 @@ struct SIPHeaderField {
             let entry = names.entries[found.index]
             return (entry.key, entry.kind)
         }
-        // The key of every kind but `.other` is a `FieldNames` entry, and
-        // every letter with a long form is a compact form.
+        return otherKey(bytes)
+    }
+
+    /// The key of a name `FieldNames` does not know: its bytes lowercased,
+    /// kind `.other` (the key of every other kind is a `FieldNames` entry,
+    /// and every letter with a long form is a compact form).
+    static func otherKey(_ bytes: UnsafeBufferPointer<UInt8>) -> (String, Kind) {
         let lowered = bytes.map { SIPBytes.isAlpha($0) ? $0 | 0x20 : $0 }
         return (String(decoding: lowered, as: UTF8.self), .other)
     }
@@ -274,7 +279,7 @@ enum SIPHeaderParser {
             key = (entry.key, entry.kind)
             nameText = found.usual ? entry.usual : String(decoding: name, as: UTF8.self)
         } else {
-            key = SIPHeaderField.key(forName: name)
+            key = SIPHeaderField.otherKey(name)
             nameText = String(decoding: name, as: UTF8.self)
         }
         // An unfolded line (the usual case): the value is the text after the

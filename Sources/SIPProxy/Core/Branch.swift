@@ -52,14 +52,9 @@ struct FNV1a {
     private var state: UInt64 = 0xcbf2_9ce4_8422_2325
     mutating func add(_ s: String) {
         var hash = state
-        let read: Void? = s.utf8.withContiguousStorageIfAvailable { bytes in
+        var text = s  // withUTF8 reads native Strings in place
+        text.withUTF8 { bytes in
             for b in bytes {
-                hash ^= UInt64(b)
-                hash = hash &* 0x0000_0100_0000_01b3
-            }
-        }
-        if read == nil {
-            for b in s.utf8 {
                 hash ^= UInt64(b)
                 hash = hash &* 0x0000_0100_0000_01b3
             }

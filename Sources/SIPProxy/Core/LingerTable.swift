@@ -17,8 +17,8 @@
 /// - for a non-INVITE server transaction, the final response's bytes, which
 ///   are copied into a per-generation byte arena (one allocation per
 ///   generation, not one per transaction), delta-coded against the first
-///   response of the same generation (`DeltaCoder`): about 60 bytes
-///   instead of 350 for a 200 OK to a BYE.
+///   response of the same generation (`DeltaCoder`): about 38 bytes
+///   instead of 348 for SIPp's 200 OK to a BYE.
 ///
 /// Entries are grouped into generations by insertion time: a generation
 /// takes entries for `window` and expires as a whole `duration + window`
@@ -186,15 +186,9 @@ extension LingerTable.Key {
         let prime: UInt64 = 0x0000_0100_0000_01b3
         var a = state.a
         var b = state.b
-        let read: Void? = part.utf8.withContiguousStorageIfAvailable { bytes in
+        var text = part  // withUTF8 reads native Strings in place
+        text.withUTF8 { bytes in
             for byte in bytes {
-                a = (a ^ UInt64(byte)) &* prime
-                b = (b ^ UInt64(byte)) &* prime
-                b = (b ^ (b >> 29))
-            }
-        }
-        if read == nil {
-            for byte in part.utf8 {
                 a = (a ^ UInt64(byte)) &* prime
                 b = (b ^ UInt64(byte)) &* prime
                 b = (b ^ (b >> 29))
