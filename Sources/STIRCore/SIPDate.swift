@@ -60,13 +60,56 @@ public enum SIPDate {
     private static let monthKeys: [UInt32] = months.map { m in m.utf8.reduce(0) { $0 << 8 | UInt32($1) } }
 
     /// Formats seconds since 1970 as an RFC 1123 GMT date.
+    /// A signing proxy adds a Date to nearly every call: a four-digit year
+    /// (1000 to 9999) is written straight into the String's 29 bytes.
     public static func format(_ epoch: Int64) -> String {
         let days = epoch >= 0 ? epoch / 86_400 : (epoch - 86_399) / 86_400
         let secs = Int(epoch - days * 86_400)
         let (y, m, d) = civilFromDays(days)
         let wd = Int(((days % 7) + 7) % 7)
+        guard (1000...9999).contains(y) else { return interpolated(y, m, d, wd, secs) }
+        return String(unsafeUninitializedCapacity: 29) { out in
+            var i = 0
+            func put(_ byte: UInt8) {
+                out[i] = byte
+                i += 1
+            }
+            func two(_ v: Int) {
+                put(0x30 + UInt8(v / 10))
+                put(0x30 + UInt8(v % 10))
+            }
+            for byte in dayNames[wd].utf8 { put(byte) }
+            put(UInt8(ascii: ","))
+            put(0x20)
+            two(d)
+            put(0x20)
+            for byte in monthNames[m - 1].utf8 { put(byte) }
+            put(0x20)
+            two(y / 100)
+            two(y % 100)
+            put(0x20)
+            two(secs / 3600)
+            put(UInt8(ascii: ":"))
+            two(secs / 60 % 60)
+            put(UInt8(ascii: ":"))
+            two(secs % 60)
+            for byte in " GMT".utf8 { put(byte) }
+            return i
+        }
+    }
+
+    /// `format` for any year, by interpolation (and the reference the fast
+    /// form is tested against).
+    static func interpolated(_ y: Int, _ m: Int, _ d: Int, _ wd: Int, _ secs: Int) -> String {
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(dayNames[wd]), \(two(d)) \(monthNames[m - 1]) \(y) \(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60)) GMT"
+    }
+
+    /// `format` through `interpolated` only (for tests).
+    static func formatInterpolated(_ epoch: Int64) -> String {
+        let days = epoch >= 0 ? epoch / 86_400 : (epoch - 86_399) / 86_400
+        let (y, m, d) = civilFromDays(days)
+        return interpolated(y, m, d, Int(((days % 7) + 7) % 7), Int(epoch - days * 86_400))
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {
