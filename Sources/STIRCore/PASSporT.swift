@@ -31,6 +31,12 @@ public struct PASSporT: Sendable {
     /// protected header, so header checks (typ, alg, ppt, x5u) can run
     /// before the claims are parsed.
     public static func decodeHeader(_ token: String, limits: JSONReader.Limits = .init()) throws(PASSporTError) -> HeaderStage {
+        try decodeHeader(token, limits: limits, cache: .shared)
+    }
+
+    /// `decodeHeader` with headers remembered in `cache` (nil: none).
+    static func decodeHeader(_ token: String, limits: JSONReader.Limits,
+                             cache: PASSporTHeaderCache?) throws(PASSporTError) -> HeaderStage {
         let bytes = Array(token.utf8)
         guard bytes.count <= max(limits.maxBytes * 2, defaultMaxTokenLength) else { throw .malformedToken("too long") }
         var dots: [Int] = []
@@ -44,12 +50,26 @@ public struct PASSporT: Sendable {
         let sigSeg = bytes[(dots[1] + 1)...]
         guard !headerSeg.isEmpty, !payloadSeg.isEmpty else { throw .malformedToken("empty header or payload (compact form)") }
         guard !sigSeg.isEmpty else { throw .malformedToken("empty signature") }
-        guard let headerBytes = Base64URL.decode(headerSeg) else { throw .invalidBase64("header") }
+        // A header segment seen before (the same signer) is not decoded
+        // again; errors are reported in the same order either way.
+        let known = cache?.lookup(headerSeg, limits: limits)
+        var headerBytes: [UInt8] = []
+        if known == nil {
+            guard let decodedBytes = Base64URL.decode(headerSeg) else { throw .invalidBase64("header") }
+            headerBytes = decodedBytes
+        }
         guard let payloadBytes = Base64URL.decode(payloadSeg) else { throw .invalidBase64("payload") }
         guard let signature = Base64URL.decode(sigSeg) else { throw .invalidBase64("signature") }
-        let headerJSON: JSONValue
-        do { headerJSON = try JSONReader(limits: limits).parse(headerBytes) } catch { throw .invalidJSON("header", error) }
-        return HeaderStage(header: try PASSporTHeader(json: headerJSON), headerJSON: headerJSON, payloadBytes: payloadBytes,
+        let decoded: PASSporTHeaderCache.Decoded
+        if let known {
+            decoded = known
+        } else {
+            let headerJSON: JSONValue
+            do { headerJSON = try JSONReader(limits: limits).parse(headerBytes) } catch { throw .invalidJSON("header", error) }
+            decoded = .init(header: try PASSporTHeader(json: headerJSON), json: headerJSON)
+            cache?.store(headerSeg, limits: limits, decoded)
+        }
+        return HeaderStage(header: decoded.header, headerJSON: decoded.json, payloadBytes: payloadBytes,
                            signingInput: Array(bytes[..<dots[1]]), signature: signature)
     }
 
