@@ -91,6 +91,44 @@ import Testing
         }
     }
 
+    /// `halve` (k halvings in one step) against k single halvings done the
+    /// plain way (x even: x/2; odd: (x + n)/2), for every k and random x < n,
+    /// including x = 0, 1 and n - 1.
+    @Test func halvingInOneStepEqualsHalvingBitByBit() {
+        func halvedBitByBit(_ x: Limbs, _ k: Int) -> Limbs {
+            var x = x
+            for _ in 0..<k {
+                if x.w0 & 1 == 0 {
+                    x.shiftRight(1)
+                } else {
+                    let carry = x.add(P256OrderInverse.order)
+                    x.shiftRight(1, top: carry ? 1 : 0)
+                }
+            }
+            return x
+        }
+        var generator = SystemRandomNumberGenerator()
+        var nMinusOne = P256OrderInverse.order
+        _ = nMinusOne.subtract(.one)
+        var values: [Limbs] = [.zero, .one, nMinusOne]
+        for _ in 0..<3_000 {
+            var x = Limbs(w0: generator.next(), w1: generator.next(), w2: generator.next(), w3: generator.next())
+            if x.isAtLeast(P256OrderInverse.order) { _ = x.subtract(P256OrderInverse.order) }
+            values.append(x)
+        }
+        var compared = 0
+        for (index, x) in values.enumerated() {
+            for k in (index < 3 ? Array(1...63) : [1 + index % 63]) {
+                var fast = x
+                P256OrderInverse.halve(&fast, k)
+                #expect(fast == halvedBitByBit(x, k), "x \(x) k \(k)")
+                #expect(!fast.isAtLeast(P256OrderInverse.order))
+                compared += 1
+            }
+        }
+        #expect(compared == 3 * 63 + 3_000)
+    }
+
     /// 0, n and values above n have no answer (a signature's s is rejected
     /// before this, but the function itself must not loop or guess).
     @Test func outOfRangeValuesHaveNoInverse() {
