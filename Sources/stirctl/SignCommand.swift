@@ -15,8 +15,12 @@ struct SignCommand: ParsableCommand {
     @Option(help: "origid UUID (default: a fresh random UUID).") var origid: String?
     @Option(help: "iat, seconds since 1970 (default: now).") var iat: Int?
     @Flag(help: "Compact form (..signature) instead of the full form.") var compact = false
+    @Option(help: "How many values to print, one per line, each with its own fresh origid (1 to 1,000,000; not with --origid).")
+    var count = 1
 
     func run() throws {
+        guard (1...1_000_000).contains(count) else { throw ValidationError("--count must be 1 to 1,000,000") }
+        guard count == 1 || origid == nil else { throw ValidationError("--origid gives one value; it cannot be used with --count") }
         guard let level = Attestation(rawValue: attest.uppercased()) else {
             throw ValidationError("--attest must be A, B or C")
         }
@@ -31,9 +35,17 @@ struct SignCommand: ParsableCommand {
             destTNs.append(tn)
         }
         let signer = IdentitySigner(key: privateKey, x5u: x5u)
-        let value = try signer.identityHeader(orig: origTN, dest: destTNs, attest: level,
-                                              origid: origid ?? UUID().uuidString.lowercased(),
-                                              iat: iat ?? Int(CLISupport.now), compact: compact)
-        print(value)
+        let issued = iat ?? Int(CLISupport.now)
+        var out = ""
+        for _ in 0..<count {
+            out += try signer.identityHeader(orig: origTN, dest: destTNs, attest: level,
+                                             origid: origid ?? UUID().uuidString.lowercased(), iat: issued, compact: compact)
+            out += "\n"
+            if out.utf8.count > 1 << 20 {
+                FileHandle.standardOutput.write(Data(out.utf8))
+                out = ""
+            }
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
     }
 }

@@ -55,6 +55,25 @@ struct StirctlTests {
         #expect(bad.status != 0)
     }
 
+    /// `--count`: that many values, each with its own origid (so its own
+    /// payload and signature), each verifying.
+    @Test func signCountPrintsDistinctValuesThatVerify() throws {
+        let lines = try keyAndSign(extra: ["--count", "5"]).split(separator: "\n").map(String.init)
+        #expect(lines.count == 5)
+        #expect(Set(lines).count == 5)
+        let tokens = lines.map { $0.split(separator: ";")[0] }
+        #expect(Set(tokens.map { $0.split(separator: ".")[1] }).count == 5)
+        for value in lines {
+            let r = try run(["verify", "--identity", value, "--orig", "12155550121", "--dest", "12155550131",
+                             "--cert", dir.path("k.pub"), "--shaken-only"])
+            #expect(r.status == 0, "\(r.stdout)")
+        }
+        #expect(try run(["sign", "--key", dir.path("k.pem"), "--x5u", x5u, "--orig", "1", "--dest", "2", "--attest", "A",
+                         "--count", "0"]).status != 0)
+        #expect(try run(["sign", "--key", dir.path("k.pem"), "--x5u", x5u, "--orig", "1", "--dest", "2", "--attest", "A",
+                         "--count", "2", "--origid", "123e4567-e89b-12d3-a456-426655440000"]).status != 0)
+    }
+
     @Test func signRejectsBadArguments() throws {
         _ = try keyAndSign()
         #expect(try run(["sign", "--key", dir.path("k.pem"), "--x5u", x5u, "--orig", "1", "--dest", "2", "--attest", "D"]).status != 0)
