@@ -91,42 +91,84 @@ import Testing
         }
     }
 
-    /// `halve` (k halvings in one step) against k single halvings done the
-    /// plain way (x even: x/2; odd: (x + n)/2), for every k and random x < n,
-    /// including x = 0, 1 and n - 1.
-    @Test func halvingInOneStepEqualsHalvingBitByBit() {
-        func halvedBitByBit(_ x: Limbs, _ k: Int) -> Limbs {
-            var x = x
-            for _ in 0..<k {
-                if x.w0 & 1 == 0 {
-                    x.shiftRight(1)
-                } else {
-                    let carry = x.add(P256OrderInverse.order)
-                    x.shiftRight(1, top: carry ? 1 : 0)
-                }
-            }
-            return x
-        }
+    /// The signed six-limb arithmetic the divsteps run on, by identities:
+    /// x·s + x·(-s) = 0, (-x)·(-s) = x·s, -(-x) = x, (x·2^62)/2^62 = x.
+    @Test func signedLimbArithmeticIdentities() {
         var generator = SystemRandomNumberGenerator()
-        var nMinusOne = P256OrderInverse.order
-        _ = nMinusOne.subtract(.one)
-        var values: [Limbs] = [.zero, .one, nMinusOne]
+        for round in 0..<2_000 {
+            var x = SignedLimbs6(Limbs(w0: generator.next(), w1: generator.next(), w2: generator.next(), w3: generator.next()))
+            if round % 2 == 0 { x = x.negated }
+            let s = Int64.random(in: -(1 << 62)...(1 << 62), using: &generator)
+            #expect(x.times(s).adding(x.times(-s)).isZero)
+            #expect(x.negated.times(-s) == x.times(s))
+            #expect(x.negated.negated == x)
+            #expect(x.times(1 << 62).shiftedRight62() == x)
+            #expect(x.times(-(1 << 62)).shiftedRight62() == x.negated)
+            #expect(x.isNegative == (round % 2 == 0))
+        }
+        #expect(SignedLimbs6(.one).negated.isMinusOne)
+    }
+
+    /// 62 divsteps make u·f + v·g and q·f + r·g multiples of 2^62 (on the
+    /// low words, which is all they see), with |u| + |v| and |q| + |r| at
+    /// most 2^62.
+    @Test func divstepMatricesDivideByTwoToThe62() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let f: UInt64 = generator.next() | 1
+            let g: UInt64 = generator.next()
+            var delta = Int64.random(in: -200...200, using: &generator)
+            let t = P256OrderInverse.divsteps62(&delta, f, g)
+            let mask: UInt64 = (1 << 62) - 1
+            #expect((UInt64(bitPattern: t.u) &* f &+ UInt64(bitPattern: t.v) &* g) & mask == 0)
+            #expect((UInt64(bitPattern: t.q) &* f &+ UInt64(bitPattern: t.r) &* g) & mask == 0)
+            #expect(t.u.magnitude + t.v.magnitude <= 1 << 62)
+            #expect(t.q.magnitude + t.r.magnitude <= 1 << 62)
+        }
+    }
+
+    /// A signed six-limb value as an OpenSSL BIGNUM (sign and magnitude).
+    static func bignum(_ x: SignedLimbs6) -> OpaquePointer {
+        let magnitude = x.isNegative ? x.negated : x
+        let limbs = [magnitude.l.5, magnitude.l.4, magnitude.l.3, magnitude.l.2, magnitude.l.1, magnitude.l.0]
+        var bytes: [UInt8] = []
+        for limb in limbs { for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: limb >> UInt64(shift))) } }
+        let bn = BN_bin2bn(bytes, Int32(bytes.count), nil)!
+        BN_set_negative(bn, x.isNegative ? 1 : 0)
+        return bn
+    }
+
+    /// `divided` gives v/2^62 mod n in [0, n) for values up to the largest
+    /// magnitudes a batch can produce (|v| < 2^318), both signs, checked
+    /// through OpenSSL: result·2^62 ≡ v (mod n).
+    @Test func dividingByTwoToThe62ModN() {
+        var generator = SystemRandomNumberGenerator()
+        let ctx = BN_CTX_new()!
+        defer { BN_CTX_free(ctx) }
+        let n = EC_GROUP_get0_order(ES256KeyTable.p256)!
+        let scale = BN_new()!, left = BN_new()!, right = BN_new()!
+        defer { BN_free(scale); BN_free(left); BN_free(right) }
+        BN_set_word(scale, 1)
+        BN_lshift(scale, scale, 62)
+        var values: [SignedLimbs6] = []
+        let top = SignedLimbs6(l: (.max, .max, .max, .max, (1 << 62) - 1, 0))  // 2^318 - 1
+        // 2^318 - 2^62 is a multiple of 2^62 (m = 0): -(that)/2^62 = 1 - 2^256 needs two additions of n.
+        let topMultiple = SignedLimbs6(l: (.max << 62, .max, .max, .max, (1 << 62) - 1, 0))
+        values += [top, top.negated, topMultiple, topMultiple.negated, SignedLimbs6(.zero), SignedLimbs6(.one), SignedLimbs6(.one).negated]
         for _ in 0..<3_000 {
-            var x = Limbs(w0: generator.next(), w1: generator.next(), w2: generator.next(), w3: generator.next())
-            if x.isAtLeast(P256OrderInverse.order) { _ = x.subtract(P256OrderInverse.order) }
+            var x = SignedLimbs6(l: (generator.next(), generator.next(), generator.next(), generator.next(),
+                                     generator.next() >> UInt64.random(in: 2...63, using: &generator), 0))
+            if Bool.random(using: &generator) { x = x.negated }
             values.append(x)
         }
-        var compared = 0
-        for (index, x) in values.enumerated() {
-            for k in (index < 3 ? Array(1...63) : [1 + index % 63]) {
-                var fast = x
-                P256OrderInverse.halve(&fast, k)
-                #expect(fast == halvedBitByBit(x, k), "x \(x) k \(k)")
-                #expect(!fast.isAtLeast(P256OrderInverse.order))
-                compared += 1
-            }
+        for v in values {
+            let r = P256OrderInverse.divided(v)
+            #expect(r.isBelowOrder)
+            let rb = Self.bignum(r), vb = Self.bignum(v)
+            defer { BN_free(rb); BN_free(vb) }
+            #expect(BN_mod_mul(left, rb, scale, n, ctx) == 1 && BN_nnmod(right, vb, n, ctx) == 1)
+            #expect(BN_cmp(left, right) == 0)
         }
-        #expect(compared == 3 * 63 + 3_000)
     }
 
     /// 0, n and values above n have no answer (a signature's s is rejected
