@@ -53,7 +53,8 @@ public struct VerificationPolicy: Sendable, Equatable {
     /// True if `uri`'s scheme (case-insensitive) is in `allowedX5USchemes`.
     func allowsScheme(of uri: String) -> Bool {
         // Fast path for the default: no allocation for "https:".
-        if allowedX5USchemes == ["https"] {
+        // (Comparing with a Set literal would build the Set on every call.)
+        if allowedX5USchemes.count == 1, allowedX5USchemes.contains("https") {
             let prefix = uri.utf8.prefix(6)
             return prefix.count == 6 && zip(prefix, "https:".utf8).allSatisfy { ASCIIBytes.lower($0) == $1 }
         }
