@@ -58,17 +58,6 @@ enum P256OrderInverse {
             return w0 >= other.w0
         }
 
-        /// self += other; returns the carry out of the top limb.
-        @inline(__always)
-        mutating func add(_ other: Limbs) -> Bool {
-            var carry = false
-            (w0, carry) = Self.add(w0, other.w0, carry)
-            (w1, carry) = Self.add(w1, other.w1, carry)
-            (w2, carry) = Self.add(w2, other.w2, carry)
-            (w3, carry) = Self.add(w3, other.w3, carry)
-            return carry
-        }
-
         /// self -= other; returns the borrow out of the top limb.
         @inline(__always)
         mutating func subtract(_ other: Limbs) -> Bool {
@@ -78,13 +67,6 @@ enum P256OrderInverse {
             (w2, borrow) = Self.subtract(w2, other.w2, borrow)
             (w3, borrow) = Self.subtract(w3, other.w3, borrow)
             return borrow
-        }
-
-        @inline(__always)
-        private static func add(_ a: UInt64, _ b: UInt64, _ carry: Bool) -> (UInt64, Bool) {
-            let (sum, first) = a.addingReportingOverflow(b)
-            let (total, second) = sum.addingReportingOverflow(carry ? 1 : 0)
-            return (total, first || second)
         }
 
         @inline(__always)
@@ -101,12 +83,8 @@ enum P256OrderInverse {
 
     /// a⁻¹ mod n for 0 < a < n; nil otherwise (n is prime, so every such
     /// a has an inverse).
-    static func inverse(_ a: Limbs) -> Limbs? {
-        guard !a.isZero, !a.isAtLeast(order) else { return nil }
-        return divstepInverse(a)
-    }
-
-    /// The inverse by Bernstein and Yang's divsteps ("Fast constant-time
+    ///
+    /// By Bernstein and Yang's divsteps ("Fast constant-time
     /// gcd computation and modular inversion", 2019, §8 and §10): f = n and
     /// g = a go through 62 divsteps at a time, decided on their low words
     /// only, with the 2×2 matrix of those steps then applied to the whole
@@ -114,7 +92,8 @@ enum P256OrderInverse {
     /// reaches 0, f = ±gcd = ±1 and ±d is the inverse. The steps run
     /// without branches: a binary extended Euclid with a branch per bit
     /// mispredicted most of them when every signature differs.
-    static func divstepInverse(_ a: Limbs) -> Limbs? {
+    static func inverse(_ a: Limbs) -> Limbs? {
+        guard !a.isZero, !a.isAtLeast(order) else { return nil }
         var f = SignedLimbs6(order), g = SignedLimbs6(a)
         var d = SignedLimbs6(.zero), e = SignedLimbs6(.one)
         var delta: Int64 = 1

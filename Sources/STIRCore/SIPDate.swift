@@ -63,10 +63,7 @@ public enum SIPDate {
     /// A signing proxy adds a Date to nearly every call: a four-digit year
     /// (1000 to 9999) is written straight into the String's 29 bytes.
     public static func format(_ epoch: Int64) -> String {
-        let days = epoch >= 0 ? epoch / 86_400 : (epoch - 86_399) / 86_400
-        let secs = Int(epoch - days * 86_400)
-        let (y, m, d) = civilFromDays(days)
-        let wd = Int(((days % 7) + 7) % 7)
+        let (y, m, d, wd, secs) = fields(epoch)
         guard (1000...9999).contains(y) else { return interpolated(y, m, d, wd, secs) }
         return String(unsafeUninitializedCapacity: 29) { out in
             var i = 0
@@ -107,9 +104,15 @@ public enum SIPDate {
 
     /// `format` through `interpolated` only (for tests).
     static func formatInterpolated(_ epoch: Int64) -> String {
+        let (y, m, d, wd, secs) = fields(epoch)
+        return interpolated(y, m, d, wd, secs)
+    }
+
+    /// Year, month, day, weekday (0 = Thursday) and second of the day.
+    private static func fields(_ epoch: Int64) -> (Int, Int, Int, Int, Int) {
         let days = epoch >= 0 ? epoch / 86_400 : (epoch - 86_399) / 86_400
         let (y, m, d) = civilFromDays(days)
-        return interpolated(y, m, d, Int(((days % 7) + 7) % 7), Int(epoch - days * 86_400))
+        return (y, m, d, Int(((days % 7) + 7) % 7), Int(epoch - days * 86_400))
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {
