@@ -31,6 +31,9 @@ let package = Package(
         // The daemon's allocator (linked into `stird` only; see README, Performance).
         .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
 
+        // recvmmsg(2) for the UDP reader (glibc declares it only under _GNU_SOURCE).
+        .target(name: "CDatagrams"),
+
         // Generic INI reader with file:line errors.
         .target(name: "INIConfig"),
         // Swift face of libosip2.
@@ -43,7 +46,7 @@ let package = Package(
         .target(name: "Certificates", dependencies: ["Crypto", "STIRCore", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: hotPathSettings),
         // Dispatch transports, transactions, proxy core, processor chain. Knows no STIR.
-        .target(name: "SIPProxy", dependencies: ["SIPCore", "INIConfig", .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
+        .target(name: "SIPProxy", dependencies: ["SIPCore", "INIConfig", "CDatagrams", .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
         // Glue: processors from config, signals, reload, metrics.
         .target(name: "StirDaemon", dependencies: [
             "SIPProxy", "SIPCore", "INIConfig", "STIRCore", "Certificates", "Crypto",

@@ -1,0 +1,28 @@
+#ifndef STIRD_CDATAGRAMS_H
+#define STIRD_CDATAGRAMS_H
+#include <stddef.h>
+#include <sys/socket.h>
+
+/* One datagram slot for stird_receive_datagrams: the caller's buffer, and
+   what the kernel wrote into it. */
+struct stird_datagram {
+    void *buffer;
+    size_t capacity;
+    /* Filled in: bytes received, the sender, and whether the datagram was
+       longer than `capacity` (then only `capacity` bytes were kept). */
+    size_t length;
+    struct sockaddr_storage from;
+    socklen_t from_length;
+    int truncated;
+};
+
+/* Receives up to `count` datagrams (count <= 64) with one recvmmsg(2) call.
+   wait != 0: block until the first datagram (or the socket's SO_RCVTIMEO),
+   then take whatever else is queued without waiting (MSG_WAITFORONE);
+   wait == 0: take only what is queued (MSG_DONTWAIT). Returns how many
+   slots were filled, or -1 with errno set (EAGAIN/EWOULDBLOCK: nothing
+   arrived). Glibc declares recvmmsg only under _GNU_SOURCE, which Swift's
+   Glibc module does not define; hence this C file. */
+int stird_receive_datagrams(int fd, struct stird_datagram *slots, unsigned int count, int wait);
+
+#endif
