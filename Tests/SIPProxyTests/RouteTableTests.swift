@@ -107,11 +107,11 @@ import Testing
         let gate = DispatchSemaphore(value: 0)
         let sender = CapturingSender()
 
-        init(maxQueued: Int) {
-            var logger = Logger(label: "test")
-            logger.logLevel = .critical
+        init(maxQueued: Int, log: OverloadLog? = nil, reportInterval: Duration = .seconds(10)) {
+            var logger = log.map { log in Logger(label: "test") { _ in OverloadLog.Handler(log: log) } } ?? Logger(label: "test")
+            logger.logLevel = log == nil ? .critical : .info
             shards = ProxyShards(count: 1, config: ProxyConfiguration(), sender: sender, maxQueued: maxQueued,
-                                 makeProcessors: { [] }, logger: logger)
+                                 overloadReportInterval: reportInterval, makeProcessors: { [] }, logger: logger)
             core = shards.shards[0]
             let gate = self.gate
             core.queue.async { gate.wait() }
@@ -123,6 +123,73 @@ import Testing
             ReceivedMessage(bytes: Array(Msg.invite(branch: "z9hG4bKo\(i)", callID: "c\(i)", method: method).utf8),
                             source: ProxyHarness.caller, local: sender.local, transport: .tcp, connectionID: 1)
         }
+    }
+
+    /// The warnings ProxyShards logs.
+    final class OverloadLog: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: [(level: Logger.Level, message: String)] = []
+        var lines: [(level: Logger.Level, message: String)] { lock.lock(); defer { lock.unlock() }; return stored }
+
+        struct Handler: LogHandler {
+            let log: OverloadLog
+            var metadata: Logger.Metadata = [:]
+            var logLevel: Logger.Level = .info
+            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+                get { metadata[key] }
+                set { metadata[key] = newValue }
+            }
+            func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?,
+                     source: String, file: String, function: String, line: UInt) {
+                log.lock.lock()
+                log.stored.append((level, message.description))
+                log.lock.unlock()
+            }
+        }
+    }
+
+    /// An overloaded loop says so once per report interval, with what it
+    /// shed and dropped since its last warning; an idle loop says nothing.
+    @Test func overloadIsLoggedOncePerIntervalWithItsCounts() {
+        let log = OverloadLog()
+        let busy = BusyLoop(maxQueued: 4, log: log)
+        busy.shards.receive([busy.message(0, "OPTIONS"), busy.message(1, "BYE")])  // 2 of 4: nothing to say
+        #expect(log.lines.isEmpty)
+        busy.shards.receive([busy.message(2, "INVITE"), busy.message(3, "BYE")])  // past half: INVITE shed
+        #expect(log.lines.count == 1)
+        #expect(log.lines.first?.level == .warning)
+        #expect(log.lines.first?.message == "loop 0 overloaded: 3 messages queued of max_queued_messages 4; "
+            + "shed 1 INVITEs (past half the bound) and dropped 0 other messages unparsed (first report); "
+            + "UDP senders retransmit what was dropped")
+        // Within the interval: counted, not logged again.
+        for i in 4..<10 { busy.shards.receive(busy.message(i, i % 2 == 0 ? "INVITE" : "BYE")) }
+        #expect(log.lines.count == 1)
+        busy.gate.signal()
+        #expect(busy.core.queue.sync { busy.core.stats.requestsReceived } == 4)
+    }
+
+    /// With a zero interval every overloaded hand-over reports, each with
+    /// the counts since the one before (nothing is counted twice or lost).
+    @Test func eachReportCarriesTheCountsSinceThePreviousOne() {
+        let log = OverloadLog()
+        let busy = BusyLoop(maxQueued: 4, log: log, reportInterval: .zero)
+        // 2 of 4 queued: the INVITE is shed, both BYEs fit.
+        busy.shards.receive([busy.message(0, "INVITE"), busy.message(1, "BYE"), busy.message(2, "BYE")])
+        // Past half: the INVITE is shed, two BYEs fit, the third is dropped.
+        busy.shards.receive([busy.message(3, "INVITE"), busy.message(4, "BYE"), busy.message(5, "BYE"), busy.message(6, "BYE")])
+        // Full: dropped.
+        busy.shards.receive([busy.message(7, "OPTIONS")])
+        let lines = log.lines.map(\.message)
+        #expect(lines.count == 3)
+        let counts = lines.map { line in
+            line.split(separator: ";")[1].split(separator: " ").compactMap { Int($0) }
+        }
+        #expect(counts == [[1, 0], [1, 1], [0, 1]])
+        #expect(lines.map { $0.hasPrefix("loop 0 overloaded: \($0 == lines[0] ? 2 : 4) messages queued") } == [true, true, true])
+        #expect(lines[0].contains("(first report)") && lines[1].contains(" s since the last report") && lines[2].contains(" s since the last report"))
+        #expect(busy.shards.overloadDrops == 4)
+        busy.gate.signal()
+        #expect(busy.core.queue.sync { busy.core.stats.requestsReceived } == 4)
     }
 
     /// Records the thread each request is processed on.

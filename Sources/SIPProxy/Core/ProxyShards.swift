@@ -22,7 +22,10 @@ public final class ProxyShards {
 
     /// - Parameter makeProcessors: called once per loop (processors may keep
     ///   per-loop state); shared thread-safe processors can be returned each time.
+    /// - Parameter overloadReportInterval: least time between two overload
+    ///   warnings of one loop (see `reportOverload`).
     public init(count: Int, config: ProxyConfiguration, sender: MessageSender, maxQueued: Int = 10_000,
+                overloadReportInterval: Duration = .seconds(10),
                 makeProcessors: () throws -> [RequestProcessor], logger: Logger) rethrows {
         var cores: [ProxyCore] = []
         for i in 0..<max(1, count) {
@@ -35,7 +38,24 @@ public final class ProxyShards {
         }
         shards = cores
         queued = Array(repeating: 0, count: cores.count)
+        overload = Array(repeating: OverloadReport(), count: cores.count)
         self.maxQueued = maxQueued
+        let interval = overloadReportInterval.components
+        overloadReportNanoseconds = UInt64(max(0, interval.seconds)) * 1_000_000_000
+            + UInt64(max(0, interval.attoseconds / 1_000_000_000))
+        self.logger = logger
+    }
+
+    private let logger: Logger
+    private let overloadReportNanoseconds: UInt64
+    /// Per loop, under `lock`: what was shed and dropped since the loop's
+    /// last overload warning, and when that was.
+    private var overload: [OverloadReport]
+    private struct OverloadReport {
+        var shed = 0
+        var dropped = 0
+        /// `DispatchTime` uptime of the last warning; nil before the first.
+        var lastReport: UInt64?
     }
 
     /// Called on the transport queue for every message.
@@ -96,7 +116,10 @@ public final class ProxyShards {
         if accepted > 0 {
             if runHere { readerShares += 1 } else { handedShares += 1 }
         }
+        let report = shed + candidates.count - accepted > 0
+            ? noteOverload(index, shed: shed, dropped: candidates.count - accepted) : nil
         lock.unlock()
+        if let report { reportOverload(index, report) }
         guard accepted > 0 else { return }
         let core = shards[index]
         let work = accepted == candidates.count ? candidates : Array(candidates.prefix(accepted))
@@ -111,6 +134,46 @@ public final class ProxyShards {
         } else {
             core.queue.async(execute: run)
         }
+    }
+
+    /// What one overload warning says: counts since the previous warning
+    /// of the loop, the seconds that covers (nil for the first), the queue.
+    private struct OverloadSummary {
+        var shed: Int
+        var dropped: Int
+        var seconds: Double?
+        var queued: Int
+    }
+
+    /// Adds to the loop's overload counts (under `lock`) and returns what to
+    /// warn about when the loop's last warning is at least the report
+    /// interval old (or there was none): one line per loop per interval
+    /// however long the overload lasts, so the log cannot add to it.
+    private func noteOverload(_ index: Int, shed: Int, dropped: Int) -> OverloadSummary? {
+        overload[index].shed += shed
+        overload[index].dropped += dropped
+        let now = DispatchTime.now().uptimeNanoseconds
+        var seconds: Double?
+        if let last = overload[index].lastReport {
+            guard now &- last >= overloadReportNanoseconds else { return nil }
+            seconds = Double(now &- last) / 1e9
+        }
+        let summary = OverloadSummary(shed: overload[index].shed, dropped: overload[index].dropped,
+                                      seconds: seconds, queued: queued[index])
+        overload[index] = OverloadReport(lastReport: now)
+        return summary
+    }
+
+    /// The operator's view of overload: which loop, how deep its queue is
+    /// against the bound, and what it let go of. The counters
+    /// (`stird_sip_overload_drops_total`) carry the totals.
+    private func reportOverload(_ index: Int, _ summary: OverloadSummary) {
+        let since = summary.seconds.map { String(format: "in the %.1f s since the last report", $0) } ?? "(first report)"
+        logger.warning("""
+            loop \(index) overloaded: \(summary.queued) messages queued of max_queued_messages \(maxQueued); \
+            shed \(summary.shed) INVITEs (past half the bound) and dropped \(summary.dropped) other messages unparsed \
+            \(since); UDP senders retransmit what was dropped
+            """)
     }
 
     /// Largest share a reader runs itself. A reader that finds more queued
