@@ -63,7 +63,8 @@ struct ConfigurationReload {
         a.routes = b.routes
         if a != b { out.append("[proxy]/[transaction]/[hosts]") }
         if running.transport != file.transport { out.append("[listen]/[transport]") }
-        if running.loops != file.loops || running.maxQueuedPerLoop != file.maxQueuedPerLoop { out.append("loops") }
+        if running.loops != file.loops || running.maxQueuedPerLoop != file.maxQueuedPerLoop
+            || running.shedInvitesAbove != file.shedInvitesAbove { out.append("loops") }
         if running.metrics != file.metrics { out.append("[metrics]") }
         if running.debugSuspend != file.debugSuspend { out.append("[debug]") }
         if running.logLevel != file.logLevel || running.drainTimeout != file.drainTimeout { out.append("[general]") }

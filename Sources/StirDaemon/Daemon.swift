@@ -66,7 +66,7 @@ public final class Daemon {
             var loops: [StirLoop] = []
             let debugSuspend = config.debugSuspend
             shards = ProxyShards(count: config.loops, config: config.proxy, sender: transport, maxQueued: config.maxQueuedPerLoop,
-                                 makeProcessors: {
+                                 shedInvitesAbove: config.shedInvitesAbove, makeProcessors: {
                                      let loop = StirLoop(generation)
                                      loops.append(loop)
                                      return (debugSuspend.map { [DelayProcessor(delay: $0)] } ?? []) + loop.stages()

@@ -20,6 +20,8 @@ public struct DaemonConfiguration: Equatable, Sendable {
     public var loops = DaemonConfiguration.cores
     /// Messages waiting for one loop before new ones are dropped (overload).
     public var maxQueuedPerLoop = 10_000
+    /// Queue depth past which a loop sheds INVITEs (`shed_invites_above`).
+    public var shedInvitesAbove = 1_000
     static var cores: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 64)) }
     /// The Prometheus endpoint (`[metrics]`).
     public var metrics = MetricsConfiguration()
@@ -124,6 +126,9 @@ public struct DaemonConfiguration: Equatable, Sendable {
         let loopCount = try r.int("loops", default: 0, range: 0...64)
         loops = loopCount == 0 ? Self.cores : loopCount
         maxQueuedPerLoop = try r.int("max_queued_messages", default: 10_000, range: 100...10_000_000)
+        // The default follows a small bound down, so that one setting alone stays valid.
+        shedInvitesAbove = try r.int("shed_invites_above", default: min(1_000, maxQueuedPerLoop / 2),
+                                     range: 1...maxQueuedPerLoop)
         try r.finish()
         if let hosts = doc.section(named: "hosts") {
             for entry in hosts.entries {

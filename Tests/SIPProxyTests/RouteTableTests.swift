@@ -159,7 +159,7 @@ import Testing
         #expect(log.lines.count == 1)
         #expect(log.lines.first?.level == .warning)
         #expect(log.lines.first?.message == "loop 0 overloaded: 3 messages queued of max_queued_messages 4; "
-            + "shed 1 INVITEs (past half the bound) and dropped 0 other messages unparsed (first report); "
+            + "shed 1 INVITEs (past shed_invites_above 2) and dropped 0 other messages unparsed (first report); "
             + "UDP senders retransmit what was dropped")
         // Within the interval: counted, not logged again.
         for i in 4..<10 { busy.shards.receive(busy.message(i, i % 2 == 0 ? "INVITE" : "BYE")) }
@@ -190,6 +190,39 @@ import Testing
         #expect(busy.shards.overloadDrops == 4)
         busy.gate.signal()
         #expect(busy.core.queue.sync { busy.core.stats.requestsReceived } == 4)
+    }
+
+    /// An explicit threshold: INVITEs are shed past it while other
+    /// messages still queue up to the bound.
+    @Test func invitesAreShedPastTheirOwnThreshold() {
+        let sender = CapturingSender()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let shards = ProxyShards(count: 1, config: ProxyConfiguration(), sender: sender, maxQueued: 10,
+                                 shedInvitesAbove: 2, makeProcessors: { [] }, logger: logger)
+        #expect(shards.shedInvitesAbove == 2)
+        let gate = DispatchSemaphore(value: 0)
+        let core = shards.shards[0]
+        core.queue.async { gate.wait() }
+        func message(_ i: Int, _ method: String) -> ReceivedMessage {
+            ReceivedMessage(bytes: Array(Msg.invite(branch: "z9hG4bKe\(i)", callID: "e\(i)", method: method).utf8),
+                            source: ProxyHarness.caller, local: sender.local, transport: .tcp, connectionID: 1)
+        }
+        shards.receive([message(0, "INVITE"), message(1, "INVITE")])  // 2: not past 2
+        shards.receive([message(2, "INVITE")])  // past 2: shed
+        for i in 3..<9 { shards.receive(message(i, "BYE")) }  // 8 of 10
+        shards.receive([message(9, "INVITE")])  // shed
+        for i in 10..<14 { shards.receive(message(i, "BYE")) }  // two fit, two dropped
+        #expect(shards.overloadShedInvites == 2)
+        #expect(shards.overloadDrops == 4)
+        gate.signal()
+        #expect(core.queue.sync { core.stats.requestsReceived } == 10)
+        // nil: 1,000, or half of a smaller bound.
+        let byDefault = ProxyShards(count: 1, config: ProxyConfiguration(), sender: sender, maxQueued: 10_000,
+                                    makeProcessors: { [] }, logger: logger)
+        let smallBound = ProxyShards(count: 1, config: ProxyConfiguration(), sender: sender, maxQueued: 600,
+                                     makeProcessors: { [] }, logger: logger)
+        #expect(byDefault.shedInvitesAbove == 1_000 && smallBound.shedInvitesAbove == 300)
     }
 
     /// Records the thread each request is processed on.

@@ -24,7 +24,8 @@ import Testing
                     "tcp_max_connections", "udp_receive_buffer_bytes", "t1_ms", "t2_ms", "t4_ms", "timer_c_s",
                     "trying_after_ms", "record_route", "default_max_forwards", "processor_timeout_ms",
                     "local_names", "supported_extensions", "resolve_names", "user_prefix", "domain",
-                    "next_hop", "transport", "suspend_requests_ms", "enabled", "listen", "loops", "max_queued_messages"]
+                    "next_hop", "transport", "suspend_requests_ms", "enabled", "listen", "loops", "max_queued_messages",
+                    "shed_invites_above"]
         for key in keys {
             #expect(text.contains("\(key) ="), "etc/stird.ini does not document \(key)")
         }
@@ -71,6 +72,17 @@ import Testing
         #expect(c.proxy.staticHosts["sbc.example.net"] == "127.0.0.2")
     }
 
+    /// The INVITE shedding threshold defaults to 1,000 and follows a
+    /// smaller queue bound down to half of it, so that setting the bound
+    /// alone stays valid.
+    @Test func shedThresholdDefaultsAndFollowsASmallBound() throws {
+        #expect(try load("").shedInvitesAbove == 1_000)
+        #expect(try load("[proxy]\nmax_queued_messages = 1500").shedInvitesAbove == 750)
+        #expect(try load("[proxy]\nmax_queued_messages = 100").shedInvitesAbove == 50)
+        #expect(try load("[proxy]\nmax_queued_messages = 100000").shedInvitesAbove == 1_000)
+        #expect(try load("[proxy]\nshed_invites_above = 5000").shedInvitesAbove == 5_000)
+    }
+
     @Test(arguments: [
         ("[general]\nlog_level = loud", "t.ini:2: log_level:"),
         ("[transaction]\nt1_ms = 500\nt2_ms = 100", "t.ini:3: t2_ms: must not be smaller than t1_ms"),
@@ -82,6 +94,8 @@ import Testing
         ("[proxy]\nrecord_route = maybe", "t.ini:2: record_route:"),
         ("[proxy]\nrecord_route = yes\n[proxy]\ndefault_max_forwards = 5", "t.ini:3:"),
         ("[debug]\nsuspend = 5", "t.ini:2: suspend: unknown key"),
+        ("[proxy]\nmax_queued_messages = 500\nshed_invites_above = 501", "t.ini:3: shed_invites_above: must be in 1...500"),
+        ("[proxy]\nshed_invites_above = 0", "t.ini:2: shed_invites_above: must be in 1...10000"),
     ])
     func rejectsBadValuesWithFileLineAndKey(text: String, expected: String) {
         let e = error(text)
