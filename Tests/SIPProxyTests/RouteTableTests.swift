@@ -131,19 +131,16 @@ import Testing
         private var stored: [(level: Logger.Level, message: String)] = []
         var lines: [(level: Logger.Level, message: String)] { lock.lock(); defer { lock.unlock() }; return stored }
 
+        /// Keeps level and text only: the warnings carry no metadata of their own.
         struct Handler: LogHandler {
             let log: OverloadLog
-            var metadata: Logger.Metadata = [:]
             var logLevel: Logger.Level = .info
-            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-                get { metadata[key] }
-                set { metadata[key] = newValue }
-            }
+            var metadata: Logger.Metadata { get { [:] } set { _ = newValue } }
+            subscript(metadataKey _: String) -> Logger.Metadata.Value? { get { nil } set { _ = newValue } }
+
             func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?,
                      source: String, file: String, function: String, line: UInt) {
-                log.lock.lock()
-                log.stored.append((level, message.description))
-                log.lock.unlock()
+                log.lock.withLock { log.stored.append((level, message.description)) }
             }
         }
     }
