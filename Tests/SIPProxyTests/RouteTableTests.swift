@@ -117,12 +117,16 @@ import Testing
             core.queue.async { gate.wait() }
         }
 
-        /// Over TCP: a UDP reader runs a small share on an idle loop itself
-        /// (`queue.sync`), which here would wait for the gate.
-        func message(_ i: Int, _ method: String) -> ReceivedMessage {
+        func message(_ i: Int, _ method: String, _ transport: TransportProtocol = .udp) -> ReceivedMessage {
             ReceivedMessage(bytes: Array(Msg.invite(branch: "z9hG4bKo\(i)", callID: "c\(i)", method: method).utf8),
-                            source: ProxyHarness.caller, local: sender.local, transport: .tcp, connectionID: 1)
+                            source: ProxyHarness.caller, local: sender.local, transport: transport,
+                            connectionID: transport == .tcp ? 1 : nil)
         }
+
+        /// Never on the calling thread: a UDP reader runs a small share of
+        /// an idle loop itself (`queue.sync`), which here would wait for the gate.
+        func receive(_ batch: [ReceivedMessage]) { shards.receive(batch, readerMayRun: false) }
+        func receive(_ one: ReceivedMessage) { receive([one]) }
     }
 
     /// The warnings ProxyShards logs.
@@ -150,16 +154,16 @@ import Testing
     @Test func overloadIsLoggedOncePerIntervalWithItsCounts() {
         let log = OverloadLog()
         let busy = BusyLoop(maxQueued: 4, log: log)
-        busy.shards.receive([busy.message(0, "OPTIONS"), busy.message(1, "BYE")])  // 2 of 4: nothing to say
+        busy.receive([busy.message(0, "OPTIONS"), busy.message(1, "BYE")])  // 2 of 4: nothing to say
         #expect(log.lines.isEmpty)
-        busy.shards.receive([busy.message(2, "INVITE"), busy.message(3, "BYE")])  // past half: INVITE shed
+        busy.receive([busy.message(2, "INVITE"), busy.message(3, "BYE")])  // past half: INVITE shed
         #expect(log.lines.count == 1)
         #expect(log.lines.first?.level == .warning)
         #expect(log.lines.first?.message == "loop 0 overloaded: 3 messages queued of max_queued_messages 4; "
             + "shed 1 INVITEs (past shed_invites_above 2) and dropped 0 other messages unparsed (first report); "
             + "UDP senders retransmit what was dropped")
         // Within the interval: counted, not logged again.
-        for i in 4..<10 { busy.shards.receive(busy.message(i, i % 2 == 0 ? "INVITE" : "BYE")) }
+        for i in 4..<10 { busy.receive(busy.message(i, i % 2 == 0 ? "INVITE" : "BYE")) }
         #expect(log.lines.count == 1)
         busy.gate.signal()
         #expect(busy.core.queue.sync { busy.core.stats.requestsReceived } == 4)
@@ -171,11 +175,11 @@ import Testing
         let log = OverloadLog()
         let busy = BusyLoop(maxQueued: 4, log: log, reportInterval: .zero)
         // 2 of 4 queued: the INVITE is shed, both BYEs fit.
-        busy.shards.receive([busy.message(0, "INVITE"), busy.message(1, "BYE"), busy.message(2, "BYE")])
+        busy.receive([busy.message(0, "INVITE"), busy.message(1, "BYE"), busy.message(2, "BYE")])
         // Past half: the INVITE is shed, two BYEs fit, the third is dropped.
-        busy.shards.receive([busy.message(3, "INVITE"), busy.message(4, "BYE"), busy.message(5, "BYE"), busy.message(6, "BYE")])
+        busy.receive([busy.message(3, "INVITE"), busy.message(4, "BYE"), busy.message(5, "BYE"), busy.message(6, "BYE")])
         // Full: dropped.
-        busy.shards.receive([busy.message(7, "OPTIONS")])
+        busy.receive([busy.message(7, "OPTIONS")])
         let lines = log.lines.map(\.message)
         #expect(lines.count == 3)
         let counts = lines.map { line in
@@ -203,13 +207,14 @@ import Testing
         core.queue.async { gate.wait() }
         func message(_ i: Int, _ method: String) -> ReceivedMessage {
             ReceivedMessage(bytes: Array(Msg.invite(branch: "z9hG4bKe\(i)", callID: "e\(i)", method: method).utf8),
-                            source: ProxyHarness.caller, local: sender.local, transport: .tcp, connectionID: 1)
+                            source: ProxyHarness.caller, local: sender.local, transport: .udp, connectionID: nil)
         }
-        shards.receive([message(0, "INVITE"), message(1, "INVITE")])  // 2: not past 2
-        shards.receive([message(2, "INVITE")])  // past 2: shed
-        for i in 3..<9 { shards.receive(message(i, "BYE")) }  // 8 of 10
-        shards.receive([message(9, "INVITE")])  // shed
-        for i in 10..<14 { shards.receive(message(i, "BYE")) }  // two fit, two dropped
+        func receive(_ batch: [ReceivedMessage]) { shards.receive(batch, readerMayRun: false) }
+        receive([message(0, "INVITE"), message(1, "INVITE")])  // 2: not past 2
+        receive([message(2, "INVITE")])  // past 2: shed
+        for i in 3..<9 { receive([message(i, "BYE")]) }  // 8 of 10
+        receive([message(9, "INVITE")])  // shed
+        for i in 10..<14 { receive([message(i, "BYE")]) }  // two fit, two dropped
         #expect(shards.overloadShedInvites == 2)
         #expect(shards.overloadDrops == 4)
         gate.signal()
@@ -220,6 +225,22 @@ import Testing
         let smallBound = ProxyShards(count: 1, config: ProxyConfiguration(), sender: sender, maxQueued: 600,
                                      makeProcessors: { [] }, logger: logger)
         #expect(byDefault.shedInvitesAbove == 1_000 && smallBound.shedInvitesAbove == 300)
+    }
+
+    /// An INVITE over TCP is not retransmitted by its sender (RFC 3261
+    /// §17.1.1.2), so it is not shed early: it queues up to the bound like
+    /// any other message, and only past the bound is it dropped.
+    @Test func invitesOverTCPAreNotShedBeforeTheBound() {
+        let busy = BusyLoop(maxQueued: 4)
+        busy.receive([busy.message(0, "BYE", .tcp), busy.message(1, "BYE", .tcp)])  // 2 of 4
+        busy.receive([busy.message(2, "INVITE", .tcp)])  // past half, over TCP: queued
+        busy.receive([busy.message(3, "INVITE", .udp)])  // past half, over UDP: shed
+        busy.receive([busy.message(4, "INVITE", .tcp)])  // 4 of 4
+        busy.receive([busy.message(5, "INVITE", .tcp)])  // full: dropped
+        #expect(busy.shards.overloadShedInvites == 1)
+        #expect(busy.shards.overloadDrops == 2)
+        busy.gate.signal()
+        #expect(busy.core.queue.sync { busy.core.stats.requestsReceived } == 4)
     }
 
     /// Records the thread each request is processed on.
@@ -271,7 +292,7 @@ import Testing
 
     @Test func dropsMessagesPastTheQueueBoundAndCountsThem() {
         let busy = BusyLoop(maxQueued: 3)
-        for i in 0..<5 { busy.shards.receive(busy.message(i, "OPTIONS")) }
+        for i in 0..<5 { busy.receive(busy.message(i, "OPTIONS")) }
         #expect(busy.shards.overloadDrops == 2)
         #expect(busy.shards.overloadShedInvites == 0)
         busy.gate.signal()
@@ -282,10 +303,10 @@ import Testing
     @Test func pastHalfTheBoundInvitesAreShedBeforeOtherMessages() {
         let busy = BusyLoop(maxQueued: 4)
         let (shards, core, gate) = (busy.shards, busy.core, busy.gate)
-        let message = busy.message
-        shards.receive([message(0, "INVITE"), message(1, "BYE")])  // 2 of 4: not past half
-        shards.receive([message(2, "INVITE"), message(3, "BYE")])  // past half: the INVITE is shed
-        shards.receive([message(4, "OPTIONS"), message(5, "BYE")])  // full: one fits
+        let message = { busy.message($0, $1) }
+        busy.receive([message(0, "INVITE"), message(1, "BYE")])  // 2 of 4: not past half
+        busy.receive([message(2, "INVITE"), message(3, "BYE")])  // past half: the INVITE is shed
+        busy.receive([message(4, "OPTIONS"), message(5, "BYE")])  // full: one fits
         #expect(shards.overloadShedInvites == 1)
         #expect(shards.overloadDrops == 2)
         gate.signal()

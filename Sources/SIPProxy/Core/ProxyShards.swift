@@ -22,9 +22,9 @@ public final class ProxyShards {
     public let shedInvitesAbove: Int
     private var dropped = 0
 
-    /// - Parameter makeProcessors: called once per loop (processors may keep
-    ///   per-loop state); shared thread-safe processors can be returned each time.
     /// - Parameters:
+    ///   - makeProcessors: called once per loop (processors may keep
+    ///     per-loop state); shared thread-safe processors can be returned each time.
     ///   - shedInvitesAbove: queue depth past which INVITEs are shed (see
     ///     `hand`); nil: 1,000, or half of `maxQueued` when that is less.
     ///   - overloadReportInterval: least time between two overload
@@ -71,9 +71,13 @@ public final class ProxyShards {
     /// Messages are grouped by loop and each loop gets one block for its
     /// share: at high rates a block per datagram costs more in queue
     /// hand-offs and thread wake-ups than the SIP work itself.
-    public func receive(_ batch: [ReceivedMessage]) {
+    public func receive(_ batch: [ReceivedMessage]) { receive(batch, readerMayRun: true) }
+
+    /// `readerMayRun`: false keeps every share on the loops' queues (tests
+    /// that hold a loop busy use it with UDP messages).
+    func receive(_ batch: [ReceivedMessage], readerMayRun: Bool) {
         // A UDP reader thread runs one loop's share itself (see `hand`).
-        let inline = batch.allSatisfy { $0.transport == .udp }
+        let inline = readerMayRun && batch.allSatisfy { $0.transport == .udp }
         if shards.count == 1 {
             hand(batch, to: 0, inline: inline)
             return
@@ -93,8 +97,8 @@ public final class ProxyShards {
     }
 
     /// Queues `group` on loop `index` within its bound. Past
-    /// `shedInvitesAbove` the loop is falling behind, and INVITEs are shed
-    /// first: they start new work (a call's worth of messages), while
+    /// `shedInvitesAbove` the loop is falling behind, and INVITEs received
+    /// over UDP are shed first: they start new work (a call's worth of messages), while
     /// responses, ACKs and BYEs finish calls already paid for and free their
     /// state. A shed INVITE is retransmitted by its sender (Timer A) and gets
     /// in once the loop has caught up. Without this, a burst past the bound
@@ -120,7 +124,10 @@ public final class ProxyShards {
         let idle = queued[index] == 0
         var candidates = group
         if queued[index] + group.count > shedInvitesAbove {
-            candidates = group.filter { !ProxyShards.isInvite($0.bytes) }
+            // Only over UDP does the sender retransmit a dropped INVITE
+            // (Timer A, RFC 3261 §17.1.1.2); over TCP it would be lost, so
+            // it queues up to the bound like any other message.
+            candidates = group.filter { $0.transport != .udp || !ProxyShards.isInvite($0.bytes) }
         }
         let shed = group.count - candidates.count
         let room = max(0, maxQueued - queued[index])
