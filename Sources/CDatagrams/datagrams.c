@@ -27,7 +27,6 @@ int stird_receive_datagrams(int fd, struct stird_datagram *slots, unsigned int c
     } while (received < 0 && errno == EINTR);
     for (int i = 0; i < received; i++) {
         slots[i].length = headers[i].msg_len;
-        slots[i].from_length = headers[i].msg_hdr.msg_namelen;
         slots[i].truncated = (headers[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
     }
     return received;

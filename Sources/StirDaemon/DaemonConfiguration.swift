@@ -126,8 +126,8 @@ public struct DaemonConfiguration: Equatable, Sendable {
         let loopCount = try r.int("loops", default: 0, range: 0...64)
         loops = loopCount == 0 ? Self.cores : loopCount
         maxQueuedPerLoop = try r.int("max_queued_messages", default: 10_000, range: 100...10_000_000)
-        // The default follows a small bound down, so that one setting alone stays valid.
-        shedInvitesAbove = try r.int("shed_invites_above", default: min(1_000, maxQueuedPerLoop / 2),
+        shedInvitesAbove = try r.int("shed_invites_above",
+                                     default: ProxyShards.defaultShedInvitesAbove(maxQueued: maxQueuedPerLoop),
                                      range: 1...maxQueuedPerLoop)
         try r.finish()
         if let hosts = doc.section(named: "hosts") {

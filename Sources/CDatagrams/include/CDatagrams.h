@@ -12,7 +12,6 @@ struct stird_datagram {
        longer than `capacity` (then only `capacity` bytes were kept). */
     size_t length;
     struct sockaddr_storage from;
-    socklen_t from_length;
     int truncated;
 };
 

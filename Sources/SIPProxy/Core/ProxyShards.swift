@@ -45,12 +45,16 @@ public final class ProxyShards {
         queued = Array(repeating: 0, count: cores.count)
         overload = Array(repeating: OverloadReport(), count: cores.count)
         self.maxQueued = maxQueued
-        self.shedInvitesAbove = min(maxQueued, max(1, shedInvitesAbove ?? min(1_000, maxQueued / 2)))
+        self.shedInvitesAbove = min(maxQueued, max(1, shedInvitesAbove ?? Self.defaultShedInvitesAbove(maxQueued: maxQueued)))
         let interval = overloadReportInterval.components
         overloadReportNanoseconds = UInt64(max(0, interval.seconds)) * 1_000_000_000
             + UInt64(max(0, interval.attoseconds / 1_000_000_000))
         self.logger = logger
     }
+
+    /// `shed_invites_above` when not set: 1,000, or half of a smaller
+    /// bound, so that setting the bound alone stays valid.
+    public static func defaultShedInvitesAbove(maxQueued: Int) -> Int { min(1_000, maxQueued / 2) }
 
     private let logger: Logger
     private let overloadReportNanoseconds: UInt64
