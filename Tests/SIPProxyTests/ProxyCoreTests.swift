@@ -36,6 +36,21 @@ struct ProxyCoreTests {
         #expect(out[0].to == ProxyHarness.caller)
     }
 
+    /// RFC 3261 §18.2.2 over UDP: without rport a response goes to the
+    /// address it came from and the port in the Via sent-by (5060 when
+    /// absent); with rport (RFC 3581) to the source port.
+    @Test(arguments: [("127.0.0.1:5099;branch=z9hG4bKc1", 5099), ("127.0.0.1;branch=z9hG4bKc1", 5060),
+                      ("127.0.0.1:5099;branch=z9hG4bKc1;rport", 40000)])
+    func responseGoesToTheViaSentByPortWithoutRport(_ via: String, _ port: Int) throws {
+        let h = ProxyHarness()
+        let source = try #require(SocketAddress(host: "192.0.2.8", port: 40000))
+        let invite = Msg.invite(maxForwards: 0).replacingOccurrences(of: "127.0.0.1:5070;branch=z9hG4bKc1;rport", with: via)
+        h.receive(invite, from: source)
+        let out = h.take()
+        #expect(out.map(\.firstLine) == ["SIP/2.0 483 Too Many Hops"])
+        #expect(out.first?.to == SocketAddress(host: "192.0.2.8", port: port))
+    }
+
     @Test func answers416ForUnknownRequestURIScheme() {
         let h = ProxyHarness()
         h.receive(Msg.invite(ruri: "nobodyKnowsThisScheme:opaque", method: "OPTIONS"))

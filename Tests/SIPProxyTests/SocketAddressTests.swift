@@ -52,6 +52,33 @@ struct SocketAddressTests {
         #expect(SocketAddress(host: "2001:db8::1", port: 1) == SocketAddress(host: "2001:0db8:0::1", port: 1))
     }
 
+    /// IPv4 text is kept as given, so it must be the one text inet_ntop
+    /// gives for those bytes; anything else must not parse as IPv4.
+    @Test(arguments: ["192.0.2.1", "10.0.0.0", "0.0.0.0", "255.255.255.255", "1.22.133.4"])
+    func ipv4TextIsTheFormattedText(_ text: String) throws {
+        let address = try #require(SocketAddress(host: text, port: 5060))
+        var a4 = in_addr()
+        #expect(inet_pton(AF_INET, text, &a4) == 1)
+        #expect(address.host == SocketAddress.numericText(family: .inet, v4: a4, v6: in6_addr()))
+        #expect(address.host == text)
+    }
+
+    @Test(arguments: ["010.0.0.1", "1.2.3", "1.2.3.4.5", "256.0.0.1", " 1.2.3.4", "1.2.3.4 ", "0x7f.0.0.1", "1.2.3.04"])
+    func nonCanonicalIPv4TextIsRefused(_ text: String) {
+        #expect(SocketAddress(host: text, port: 5060) == nil)
+    }
+
+    @Test func withPortKeepsTheHost() throws {
+        for text in ["192.0.2.7", "2001:db8::7"] {
+            let address = try #require(SocketAddress(host: text, port: 5060))
+            let moved = try #require(address.withPort(5099))
+            #expect(moved == SocketAddress(host: text, port: 5099))
+            #expect(moved.host == address.host)
+            #expect(moved.family == address.family)
+            #expect(address.withPort(70_000) == nil)
+        }
+    }
+
     @Test func hostNamesGiveTheSameTextAsFormatting() throws {
         let names = SocketAddress.HostNames()
         // 300 addresses through a 64-slot table, twice: misses replace slots.

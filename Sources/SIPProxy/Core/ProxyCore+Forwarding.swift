@@ -252,6 +252,6 @@ extension ProxyCore {
         guard rx.transport == .udp, let via = request.vias.first else { return rx.source }
         if via.rport != nil { return rx.source }
         // RFC 3261 §18.2.2: to the received address and the sent-by port.
-        return SocketAddress(host: rx.source.host, port: via.port ?? 5060) ?? rx.source
+        return rx.source.withPort(via.port ?? 5060) ?? rx.source
     }
 }

@@ -43,7 +43,11 @@ public struct SocketAddress: Hashable, CustomStringConvertible, Sendable {
         } else {
             return nil
         }
-        host = SocketAddress.numericText(family: family, v4: a4, v6: a6)
+        // inet_pton takes IPv4 only as four decimal parts without leading
+        // zeros, which is already the text inet_ntop would give back: keep
+        // it (formatting costs an sprintf, and requests and responses come
+        // through here). IPv6 text has many spellings of one address.
+        host = family == .inet ? h : SocketAddress.numericText(family: family, v4: a4, v6: a6)
         self.port = port
         (v4, v6) = family == .inet ? (a4.s_addr, (0, 0)) : (0, SocketAddress.halves(a6))
     }
@@ -114,6 +118,20 @@ public struct SocketAddress: Hashable, CustomStringConvertible, Sendable {
             texts[slot] = text
             return text
         }
+    }
+
+    /// The same host at another port.
+    public func withPort(_ port: Int) -> SocketAddress? {
+        guard (0...65535).contains(port) else { return nil }
+        return SocketAddress(host: host, port: port, family: family, v4: v4, v6: v6)
+    }
+
+    private init(host: String, port: Int, family: Family, v4: UInt32, v6: (UInt64, UInt64)) {
+        self.host = host
+        self.port = port
+        self.family = family
+        self.v4 = v4
+        self.v6 = v6
     }
 
     /// `host:port`, with brackets around IPv6 hosts (RFC 3261 §25 hostport).
