@@ -21,7 +21,7 @@ public struct DaemonConfiguration: Equatable, Sendable {
     /// Messages waiting for one loop before new ones are dropped (overload).
     public var maxQueuedPerLoop = 10_000
     /// Queue depth past which a loop sheds INVITEs (`shed_invites_above`).
-    public var shedInvitesAbove = 1_000
+    public var shedInvitesAbove = ProxyShards.defaultShedInvitesAbove(maxQueued: 10_000)
     static var cores: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 64)) }
     /// The Prometheus endpoint (`[metrics]`).
     public var metrics = MetricsConfiguration()
