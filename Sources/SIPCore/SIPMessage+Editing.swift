@@ -133,6 +133,11 @@ extension SIPMessage {
         insertOnTop(name: "Record-Route", value: value)
     }
 
+    /// Removes the topmost Record-Route value (undoes `prependRecordRoute`).
+    public func removeFirstRecordRoute() {
+        removeFirstElement("record-route")
+    }
+
     /// Adds a Route value on top (e.g. for a pre-loaded outbound proxy).
     public func prependRoute(_ value: String) {
         insertOnTop(name: "Route", value: value)

@@ -123,6 +123,9 @@ public struct DaemonConfiguration: Equatable, Sendable {
         proxy.localNames = try r.list("local_names", default: [])
         proxy.supportedExtensions = Set(try r.list("supported_extensions", default: []))
         proxy.resolveNames = try r.bool("resolve_names", default: true)
+        let mtu = try r.int("udp_mtu_bytes", default: 0, range: 0...65_535)
+        if mtu != 0 && mtu < 576 { throw r.error("udp_mtu_bytes", "must be 0 (unknown) or at least 576 (RFC 791), got \(mtu)") }
+        proxy.udpMTU = mtu == 0 ? nil : mtu
         let loopCount = try r.int("loops", default: 0, range: 0...64)
         loops = loopCount == 0 ? Self.cores : loopCount
         maxQueuedPerLoop = try r.int("max_queued_messages", default: 10_000, range: 100...10_000_000)
@@ -160,9 +163,11 @@ public struct DaemonConfiguration: Equatable, Sendable {
             guard let hop = SocketAddress(endpoint: hopText, defaultPort: 5060) else {
                 throw r.error("next_hop", "'\(hopText)' is not a numeric IPv4/IPv6 address with optional port")
             }
+            let fixed = r.contains("transport")
             let transport = try r.choice("transport", default: TransportProtocol.udp, ["udp": .udp, "tcp": .tcp])
             try r.finish()
-            routes.append(StaticRoute(name: name, userPrefix: prefix, domain: domain, nextHop: hop, transport: transport))
+            routes.append(StaticRoute(name: name, userPrefix: prefix, domain: domain, nextHop: hop, transport: transport,
+                                      transportFixed: fixed))
         }
         return RouteTable(routes: routes)
     }

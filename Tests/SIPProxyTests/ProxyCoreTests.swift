@@ -317,6 +317,21 @@ struct ProxyCoreTests {
         #expect(out.first?.message?.headers(named: "Retry-After") == ["5"])
     }
 
+    /// A BYE (or re-INVITE) carries the To tag of a dialog that exists:
+    /// it is routed while draining, or the far end never learns the call ended.
+    @Test(arguments: ["BYE", "INVITE", "INFO"])
+    func drainingStillRoutesInDialogRequests(_ method: String) throws {
+        let h = ProxyHarness()
+        h.queue.sync { h.core.beginDrain() }
+        let request = Msg.invite(branch: "z9hG4bKd1", method: method)
+            .replacingOccurrences(of: "To: <sip:+15551230000@127.0.0.1>", with: "To: <sip:+15551230000@127.0.0.1>;tag=t9")
+        h.receive(request)
+        let out = h.take()
+        #expect(out.count == 1)
+        #expect(out.first?.firstLine.hasPrefix("\(method) ") == true)
+        #expect(out.first?.to == ProxyHarness.callee)
+    }
+
     @Test func noRouteGives404() {
         let h = ProxyHarness(config: ProxyConfiguration())
         h.receive(Msg.invite())

@@ -19,5 +19,10 @@ public struct ProxyConfiguration: Equatable, Sendable {
     /// Resolve other host names with the system resolver (off the loop).
     /// When false, a next hop that is neither numeric nor in `staticHosts` gets 503.
     public var resolveNames = true
+    /// The path MTU towards UDP next hops, when known (`udp_mtu_bytes`). A
+    /// request within 200 bytes of it goes over TCP instead (RFC 3261
+    /// §18.1.1). nil: unknown; then only a request that cannot fit a UDP
+    /// datagram at all (65,507 bytes over IPv4, 65,527 over IPv6) switches.
+    public var udpMTU: Int?
     public init() {}
 }

@@ -9,6 +9,9 @@ struct NextHop {
     var host: String
     var port: Int
     var transport: TransportProtocol
+    /// The transport was named (a `transport` URI parameter or route key),
+    /// so it is not switched to TCP for size (RFC 3261 §18.1.1).
+    var transportFixed = false
 }
 
 extension ProxyCore {
@@ -88,7 +91,8 @@ extension ProxyCore {
             request.removeFirstRoute()
         }
         if let first = request.routes.first?.parsedURI, let host = first.host {
-            return NextHop(host: host, port: first.port ?? 5060, transport: transportParameter(of: first))
+            return NextHop(host: host, port: first.port ?? 5060, transport: transportParameter(of: first),
+                           transportFixed: hasTransportParameter(first))
         }
         let ruri = request.parsedRequestURI
         // The static table routes out-of-dialog requests. An in-dialog request
@@ -97,12 +101,18 @@ extension ProxyCore {
         // that ignore Record-Route, like SIPp's built-in uac) does the table apply.
         let targetsUs = ruri.map { isLocal(host: $0.host, port: $0.port ?? 5060) } ?? false
         if request.toTag == nil || targetsUs, let r = config.routes.lookup(user: ruri?.user, host: ruri?.host) {
-            return NextHop(host: r.nextHop.host, port: r.nextHop.port, transport: r.transport)
+            return NextHop(host: r.nextHop.host, port: r.nextHop.port, transport: r.transport, transportFixed: r.transportFixed)
         }
         if let ruri, ruri.scheme != "tel", let host = ruri.host, !isLocal(host: host, port: ruri.port ?? 5060) {
-            return NextHop(host: host, port: ruri.port ?? 5060, transport: transportParameter(of: ruri))
+            return NextHop(host: host, port: ruri.port ?? 5060, transport: transportParameter(of: ruri),
+                           transportFixed: hasTransportParameter(ruri))
         }
         return nil
+    }
+
+    private func hasTransportParameter(_ uri: SIPURI) -> Bool {
+        if case .some(.some) = uri.parameter("transport") { return true }
+        return false
     }
 
     private func transportParameter(of uri: SIPURI) -> TransportProtocol {
@@ -120,7 +130,7 @@ extension ProxyCore {
         // A numeric next hop (the common case) is forwarded at once, without
         // a closure and the references it would take.
         if let address = SocketAddress(host: hop.host, port: hop.port) {
-            forward(ctx, to: address, transport: hop.transport)
+            forward(ctx, to: address, hop: hop)
             return
         }
         resolve(hop) { [weak self, ctx] address in
@@ -130,7 +140,7 @@ extension ProxyCore {
                 self.respond(ctx, status: 503, reason: "Service Unavailable (next hop unresolvable)")
                 return
             }
-            self.forward(ctx, to: address, transport: hop.transport)
+            self.forward(ctx, to: address, hop: hop)
         }
     }
 
@@ -170,27 +180,42 @@ extension ProxyCore {
 
     /// §16.6: copy is the working request; decrement Max-Forwards, add
     /// Record-Route and our Via, start a client transaction (+ Timer C for INVITE).
-    func forward(_ ctx: ServerContext, to destination: SocketAddress, transport: TransportProtocol) {
+    func forward(_ ctx: ServerContext, to destination: SocketAddress, hop: NextHop) {
         guard let request = ctx.request else { return }
-        guard let local = sender.localAddress(transport: transport, family: destination.family) else {
+        var transport = hop.transport
+        guard var local = sender.localAddress(transport: transport, family: destination.family) else {
             decision(ctx.callID, ctx.method, "503 no local \(transport.rawValue) socket for \(destination)")
             respond(ctx, status: 503, reason: "Service Unavailable (no transport)")
             return
         }
         request.maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
         let loop = Branch.loopHash(of: request)
-        if config.recordRoute, request.toTag == nil, ProxyCore.recordRouteMethods.contains(ctx.method) {
-            let t = transport == .tcp ? ";transport=tcp" : ""
-            request.prependRecordRoute("<sip:\(local.hostForURI):\(local.port)\(t);lr>")
-        }
         let branch = Branch.make(loopHash: loop, unique: makeUnique())
-        request.prependVia(ProxyCore.viaValue(transport: transport, local: local, branch: branch))
+        let recordRoute = config.recordRoute && request.toTag == nil && ProxyCore.recordRouteMethods.contains(ctx.method)
+        var bytes = stamp(request, transport: transport, local: local, branch: branch, recordRoute: recordRoute)
+        if transport == .udp, bytes.count > udpLimit(destination.family) {
+            // RFC 3261 §18.1.1: too large for UDP goes over TCP; where the
+            // next hop's transport is fixed or we have no TCP, 513 at once
+            // (sendto would fail with EMSGSIZE and the transaction would
+            // retransmit into Timer B).
+            request.removeTopVia()
+            if recordRoute { request.removeFirstRecordRoute() }
+            guard !hop.transportFixed, let tcp = sender.localAddress(transport: .tcp, family: destination.family) else {
+                decision(ctx.callID, ctx.method, "513: \(bytes.count) bytes too large for UDP to \(destination)")
+                respond(ctx, status: 513, reason: "Message Too Large")
+                return
+            }
+            transport = .tcp
+            local = tcp
+            bytes = stamp(request, transport: transport, local: local, branch: branch, recordRoute: recordRoute)
+            decision(ctx.callID, ctx.method, "\(bytes.count) bytes too large for UDP: TCP instead")
+        }
         let reliable = transport.isReliable
         let machine: ClientContext.Machine = ctx.method == "INVITE"
             ? .invite(InviteClientTransaction(reliable: reliable, timers: config.timers))
             : .nonInvite(NonInviteClientTransaction(reliable: reliable, timers: config.timers))
         let client = ClientContext(branch: branch, method: ctx.method, machine: machine, request: request,
-                                   bytes: request.serialize(), destination: destination, transport: transport, server: ctx)
+                                   bytes: bytes, destination: destination, transport: transport, server: ctx)
         clients[client.key] = client
         ctx.client = client
         ctx.phase = .forwarded
@@ -198,6 +223,27 @@ extension ProxyCore {
         decision(ctx.callID, ctx.method, "forward to \(transport.rawValue) \(destination)")
         startClient(client)
         if ctx.method == "INVITE" { armTimerC(client) }
+    }
+
+    /// Adds our Record-Route (when asked) and Via for `transport` and
+    /// returns the bytes to send.
+    private func stamp(_ request: SIPMessage, transport: TransportProtocol, local: SocketAddress,
+                       branch: String, recordRoute: Bool) -> [UInt8] {
+        if recordRoute {
+            let t = transport == .tcp ? ";transport=tcp" : ""
+            request.prependRecordRoute("<sip:\(local.hostForURI):\(local.port)\(t);lr>")
+        }
+        request.prependVia(ProxyCore.viaValue(transport: transport, local: local, branch: branch))
+        return request.serialize()
+    }
+
+    /// The largest request sent over UDP: what fits a datagram (65,535
+    /// less the IP and UDP headers), or 200 bytes under a configured path
+    /// MTU (RFC 3261 §18.1.1).
+    func udpLimit(_ family: SocketAddress.Family) -> Int {
+        let datagram = family == .inet6 ? 65_527 : 65_507
+        guard let mtu = config.udpMTU else { return datagram }
+        return min(datagram, mtu - 200)
     }
 
     /// §16.11: forward without state (ACK for 2xx, CANCEL without context).

@@ -104,7 +104,11 @@ extension ProxyCore {
         if absorbedByLingering(key, upstream) { return }
         let ctx = makeServerContext(key: key, request: request, rx: rx, upstream: upstream, method: method)
         startServer(ctx)
-        if draining {
+        // While draining, only new dialogs and out-of-dialog requests are
+        // refused: a request with a To tag belongs to a dialog that exists
+        // (RFC 3261 §12.2), and refusing its BYE would leave the far end's
+        // call up with nobody to end it.
+        if draining && request.toTag == nil {
             respond(ctx, status: 503, reason: "Service Unavailable", headers: [("Retry-After", "5")])
             decision(ctx.callID, method, "503 draining")
             return

@@ -285,17 +285,36 @@ public final class ProxyShards {
     }
 
     /// The loop for a message: FNV-1a of its Call-ID value (`Call-ID:` or
-    /// compact `i:`, RFC 3261 §20.8), found by a byte scan of the header
-    /// section; loop 0 when there is none (the core answers or drops it).
+    /// compact `i:`, RFC 3261 §20.8). Requests and responses go through
+    /// this one rule, so a transaction and its responses meet on one loop
+    /// wherever the field sits in the header section.
+    ///
+    /// The value is found by a byte scan of the whole header section. When
+    /// the scan finds none, the message is parsed here (a rare path: only
+    /// malformed messages miss it) and the parser's Call-ID decides; a
+    /// message without one goes to loop 0, whose core judges it (400 for a
+    /// request, RFC 3261 §16.3 step 1 and §8.1.1; a response is dropped).
     static func shardIndex(_ bytes: [UInt8], count: Int) -> Int {
-        guard let value = callIDValue(bytes) else { return 0 }
+        if let value = callIDValue(bytes) { return index(of: value, count: count) }
+        if let parsed = (try? SIPMessage.parse(bytes))?.callID ?? SIPMessage.parseHeaderSection(bytes)?.callID {
+            return index(of: Array(parsed.utf8)[...], count: count)
+        }
+        return 0
+    }
+
+    static func index(of value: ArraySlice<UInt8>, count: Int) -> Int {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in value { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
         return Int(h % UInt64(count))
     }
 
+    /// The trimmed value of the first Call-ID field in the header section,
+    /// nil when the section has none. The whole section is scanned: an
+    /// earlier bound on the scan sent requests whose Call-ID came late to
+    /// loop 0 while their responses, with the field near the top, went to
+    /// the loop of their Call-ID, where no transaction matched.
     static func callIDValue(_ bytes: [UInt8]) -> ArraySlice<UInt8>? {
-        let n = min(bytes.count, 16_384)
+        let n = bytes.count
         return bytes.withUnsafeBufferPointer { buffer -> ArraySlice<UInt8>? in
             var from = 0
             // Each LF starts a header line.

@@ -7,13 +7,18 @@ public struct StaticRoute: Equatable, Sendable {
     public var domain: String?
     public var nextHop: SocketAddress
     public var transport: TransportProtocol
+    /// The route names its transport (`transport = ...`): a request too
+    /// large for UDP is then refused (513) instead of going over TCP.
+    public var transportFixed: Bool
 
-    public init(name: String, userPrefix: String?, domain: String?, nextHop: SocketAddress, transport: TransportProtocol) {
+    public init(name: String, userPrefix: String?, domain: String?, nextHop: SocketAddress, transport: TransportProtocol,
+                transportFixed: Bool = false) {
         self.name = name
         self.userPrefix = userPrefix
         self.domain = domain?.lowercased()
         self.nextHop = nextHop
         self.transport = transport
+        self.transportFixed = transportFixed
     }
 }
 
