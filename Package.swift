@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Certificates", dependencies: ["Crypto", "STIRCore", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: hotPathSettings),
         // Dispatch transports, transactions, proxy core, processor chain. Knows no STIR.
-        .target(name: "SIPProxy", dependencies: ["SIPCore", "INIConfig", "CDatagrams", .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
+        .target(name: "SIPProxy", dependencies: ["SIPCore", "Crypto", "INIConfig", "CDatagrams", .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
         // Glue: processors from config, signals, reload, metrics.
         .target(name: "StirDaemon", dependencies: [
             "SIPProxy", "SIPCore", "INIConfig", "STIRCore", "Certificates", "Crypto",

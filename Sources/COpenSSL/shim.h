@@ -15,6 +15,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/ssl.h>
+#include <openssl/params.h>
 
 /* Macros Swift cannot import, wrapped as functions. */
 static inline long stird_BIO_get_mem_data(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }

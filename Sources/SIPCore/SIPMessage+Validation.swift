@@ -8,6 +8,7 @@ extension SIPMessage {
     /// values that passed, and skips the check for values it holds.
     public func validateRequest(accepted: AcceptedFieldValues? = nil) -> (status: Int, reason: String)? {
         guard case let .request(method, uri, version) = startLine else { return (400, "Not A Request") }
+        if headerHasNUL { return (400, "NUL Byte In Header") }
         // RFC 3261 §8.2.2 / §21.5.6: another SIP version gets 505.
         switch SIPMessage.fastVersionCheck(version) {
         case .supported: break
@@ -41,6 +42,7 @@ extension SIPMessage {
     /// answered). `accepted`: as for `validateRequest`.
     public func validateResponse(accepted: AcceptedFieldValues? = nil) -> String? {
         guard case let .response(version, code, _) = startLine else { return "Not A Response" }
+        if headerHasNUL { return "NUL Byte In Header" }
         // Status-Code = 3DIGIT, 1xx to 6xx (RFC 3261 §7.2, §21).
         guard code.utf8.count == 3, let status = Int(code), (100...699).contains(status) else {
             return "Status Code Out Of Range"

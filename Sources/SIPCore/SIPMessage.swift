@@ -96,6 +96,10 @@ public final class SIPMessage {
         body()
     }
 
+    /// The received start line or header section holds a NUL byte, which
+    /// RFC 3261 §25.1 allows nowhere there (validation refuses it).
+    public internal(set) var headerHasNUL = false
+
     init(startLine: StartLine, fields: [SIPHeaderField], body: [UInt8]) {
         self.startLine = startLine
         self.fields = fields
@@ -131,7 +135,12 @@ public final class SIPMessage {
         // line, RFC 4475 §3.1.2.15 baddn) is read as having an empty body.
         let bodyStart = section.end ?? bytes.count
         let available = bytes.count - bodyStart
-        guard framing else { return SIPMessage(startLine: startLine, fields: fields, body: []) }
+        let nul = hasBareNUL(bytes, start..<bodyStart)
+        guard framing else {
+            let message = SIPMessage(startLine: startLine, fields: fields, body: [])
+            message.headerHasNUL = nul
+            return message
+        }
         var body: [UInt8]
         switch try contentLength(fields) {
         case .some(let length):
@@ -142,7 +151,39 @@ public final class SIPMessage {
         case .none:
             body = Array(bytes[bodyStart...])
         }
-        return SIPMessage(startLine: startLine, fields: fields, body: body)
+        let message = SIPMessage(startLine: startLine, fields: fields, body: body)
+        message.headerHasNUL = nul
+        return message
+    }
+
+    /// A NUL byte in `range` that is not a quoted-pair inside a quoted
+    /// string. RFC 3261 §25.1 allows NUL only as `"\" %x00` within a
+    /// quoted-string (RFC 4475 §3.1.1.3 intmeth has one); anywhere else it
+    /// is malformed, and forwarded as-is it would cut the message short
+    /// for peers that read it as a C string. Lines are only walked when
+    /// memchr finds a NUL at all.
+    static func hasBareNUL(_ bytes: [UInt8], _ range: Range<Int>) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            var from = range.lowerBound
+            while let nul = ByteSearch.firstIndex(of: 0, in: buffer, from..<range.upperBound) {
+                // Walk the line up to the NUL, tracking quotes and escapes.
+                var lineStart = nul
+                while lineStart > range.lowerBound, buffer[lineStart - 1] != 0x0A { lineStart -= 1 }
+                var quoted = false
+                var escaped = false
+                for i in lineStart..<nul {
+                    if escaped { escaped = false; continue }
+                    switch buffer[i] {
+                    case 0x5C where quoted: escaped = true
+                    case 0x22: quoted.toggle()
+                    default: break
+                    }
+                }
+                if !(quoted && escaped) { return true }
+                from = nul + 1
+            }
+            return false
+        }
     }
 
     /// The single Content-Length value (RFC 3261 §20.14), nil when absent.

@@ -6,6 +6,7 @@ import Testing
 enum Reference {
     static func validateRequest(_ message: SIPMessage) -> (status: Int, reason: String)? {
         guard case let .request(method, uri, version) = message.startLine else { return (400, "Not A Request") }
+        if message.headerHasNUL { return (400, "NUL Byte In Header") }
         switch SIPMessage.versionCheck(version) {
         case .supported: break
         case .unsupported: return (505, "Version Not Supported")
@@ -23,6 +24,7 @@ enum Reference {
 
     static func validateResponse(_ message: SIPMessage) -> String? {
         guard case let .response(version, code, _) = message.startLine else { return "Not A Response" }
+        if message.headerHasNUL { return "NUL Byte In Header" }
         guard code.utf8.count == 3, let status = Int(code), (100...699).contains(status) else {
             return "Status Code Out Of Range"
         }

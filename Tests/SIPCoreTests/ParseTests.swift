@@ -186,3 +186,21 @@ v=0
         #expect(SIPMessage.parseHeaderSection(Array("garbage\r\n\r\n".utf8)) == nil)
     }
 }
+
+/// RFC 3261 §25.1: NUL only as a quoted-pair inside a quoted string.
+@Suite struct NULByteTests {
+    private func problem(_ to: String) throws -> (status: Int, reason: String)? {
+        let text = "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nMax-Forwards: 70\r\n"
+            + "From: <sip:a@b>;tag=1\r\nTo: \(to)\r\nCall-ID: n\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        return try SIPMessage.parse(Array(text.utf8)).validateRequest()
+    }
+
+    @Test func anEscapedNULInAQuotedDisplayNameIsValid() throws {
+        #expect(try problem("\"a\\\u{0}b\" <sip:c@d>") == nil)
+    }
+
+    @Test(arguments: ["\"a\u{0}b\" <sip:c@d>", "<sip:c@d>;x=\u{0}", "\"a\" \\\u{0}<sip:c@d>", "\"a\\\\\u{0}\" <sip:c@d>"])
+    func aNULOutsideAQuotedPairGets400(_ to: String) throws {
+        #expect(try problem(to)?.reason == "NUL Byte In Header")
+    }
+}

@@ -184,6 +184,42 @@ struct ProxyCoreTests {
         #expect(h.core.stats.strayResponses == 1)
     }
 
+    /// A response whose top Via names stird with a branch of our shape, but
+    /// not one stird sealed for the second Via, is not relayed: anyone
+    /// could otherwise reflect traffic through stird to any address.
+    @Test func dropsAForgedResponseNamingUsAtopAVictimsVia() throws {
+        let h = ProxyHarness()
+        let forged = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsd0123456789abcdef.k1.0123456789abcdef\r\n"
+            + "Via: SIP/2.0/UDP 192.0.2.99:5060;branch=z9hG4bKvictim\r\nFrom: <sip:a@b>;tag=1\r\n"
+            + "To: <sip:c@d>;tag=2\r\nCall-ID: reflect\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+        h.receive(forged, from: ProxyHarness.callee)
+        #expect(h.take().isEmpty)
+        #expect(h.core.stats.strayResponses == 1)
+    }
+
+    /// A branch stird sealed for one upstream Via does not open for
+    /// another: a response seen once cannot be replayed at a victim.
+    @Test func aSealedBranchOpensOnlyForItsUpstreamVia() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite(method: "OPTIONS"))
+        let fwd = try #require(h.take().first?.message)
+        let ours = try #require(fwd.vias.first?.branch)
+        // The callee answers after the transaction ended (Timer K gone):
+        // the response matches nothing and is relayed by its second Via.
+        h.advance(.seconds(40))
+        _ = h.take()
+        h.receive(Msg.response(to: fwd, status: 200, reason: "OK"), from: ProxyHarness.callee)
+        let relayed = h.take()
+        #expect(relayed.count == 1)
+        #expect(relayed.first?.to == ProxyHarness.caller)
+        // The same branch over another second Via is dropped.
+        let replay = Msg.response(to: fwd, status: 200, reason: "OK")
+            .replacingOccurrences(of: "SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKc1;rport=5070", with: "SIP/2.0/UDP 192.0.2.99:5070;branch=z9hG4bKc1;rport=5070")
+        #expect(replay.contains("192.0.2.99") && replay.contains(ours))
+        h.receive(replay, from: ProxyHarness.callee)
+        #expect(h.take().isEmpty)
+    }
+
     @Test func timeoutOfSilentCalleeGives408() throws {
         let h = ProxyHarness()
         h.receive(Msg.invite())
@@ -330,6 +366,26 @@ struct ProxyCoreTests {
         #expect(out.count == 1)
         #expect(out.first?.firstLine.hasPrefix("\(method) ") == true)
         #expect(out.first?.to == ProxyHarness.callee)
+    }
+
+    /// RFC 3261 §25.1 allows no NUL in a header section: a request with
+    /// one is refused, not forwarded with the byte in it; a response with
+    /// one is dropped.
+    @Test func refusesANulByteInAHeaderValueWith400() throws {
+        let h = ProxyHarness()
+        h.receive(Msg.invite(extra: "Subject: a\u{0}b\r\n"))
+        let out = h.take()
+        #expect(out.map(\.firstLine) == ["SIP/2.0 400 NUL Byte In Header"])
+        #expect(out.first?.to == ProxyHarness.caller)
+        // A NUL in the body is the body's business.
+        h.receive(Msg.invite(branch: "z9hG4bKbody", callID: "call-body").replacingOccurrences(
+            of: "Content-Length: 0\r\n\r\n", with: "Content-Length: 3\r\n\r\na\u{0}b"))
+        let body = h.take()
+        #expect(body.count == 1 && body.first?.firstLine.hasPrefix("INVITE ") == true)
+        let fwd = try #require(body.first?.message)
+        let response = Msg.response(to: fwd, status: 200, reason: "OK").replacingOccurrences(of: "OK\r\n", with: "OK\r\nX-Bad: \u{0}\r\n")
+        h.receive(response, from: ProxyHarness.callee)
+        #expect(!h.take().contains { $0.firstLine.hasPrefix("SIP/2.0 200") })
     }
 
     @Test func noRouteGives404() {

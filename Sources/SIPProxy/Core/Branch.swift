@@ -3,7 +3,8 @@ import SIPCore
 /// Via branch values for requests we forward (RFC 3261 §16.6 step 8).
 ///
 /// Layout: `z9hG4bK` magic cookie, `sd`, 16 hex digits of a loop hash over
-/// the fields §16.3 step 4 names, `.`, a per-process unique part. A request
+/// the fields §16.3 step 4 names, `.`, a per-process unique part, then the
+/// seal `BranchAuthenticator` appends (`.` and 16 hex digits). A request
 /// arriving with one of our Vias whose loop hash equals the hash of the
 /// request as it arrives now has looped (482); a different hash is a spiral.
 enum Branch {

@@ -190,7 +190,7 @@ extension ProxyCore {
         }
         request.maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
         let loop = Branch.loopHash(of: request)
-        let branch = Branch.make(loopHash: loop, unique: makeUnique())
+        let branch = branches.seal(Branch.make(loopHash: loop, unique: makeUnique()), upstream: request.topVia)
         let recordRoute = config.recordRoute && request.toTag == nil && ProxyCore.recordRouteMethods.contains(ctx.method)
         var bytes = stamp(request, transport: transport, local: local, branch: branch, recordRoute: recordRoute)
         if transport == .udp, bytes.count > udpLimit(destination.family) {
@@ -271,7 +271,7 @@ extension ProxyCore {
     private func sendStatelessly(_ request: SIPMessage, to address: SocketAddress, transport: TransportProtocol) {
         guard let local = sender.localAddress(transport: transport, family: address.family) else { return }
         request.maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
-        let branch = Branch.stateless(for: request, loopHash: Branch.loopHash(of: request))
+        let branch = branches.seal(Branch.stateless(for: request, loopHash: Branch.loopHash(of: request)), upstream: request.topVia)
         request.prependVia(ProxyCore.viaValue(transport: transport, local: local, branch: branch))
         sender.send(request.serialize(), to: address, transport: transport, connectionID: nil)
         stats.requestsForwarded += 1

@@ -109,11 +109,14 @@ extension ProxyCore {
     }
 
     /// A response that matches no client transaction: forward by Via when the
-    /// top Via is ours (§16.7 step 1, RFC 6026 2xx retransmissions), else drop.
+    /// top Via is ours and its branch opens with the second Via
+    /// (§16.7 step 1, RFC 6026 2xx retransmissions; `BranchAuthenticator`),
+    /// else drop: a forged one would make stird reflect traffic.
     func forwardResponseStatelessly(_ response: SIPMessage) {
         let vias = response.vias
         guard vias.count >= 2, isLocal(host: vias[0].host, port: vias[0].port ?? 5060),
-              vias[0].branch?.hasPrefix(Branch.prefix) == true else {
+              let branch = vias[0].branch, branch.hasPrefix(Branch.prefix),
+              branches.opens(branch, upstream: vias[1]) else {
             stats.strayResponses += 1
             logger.debug("stray response dropped", metadata: ["call-id": "\(response.callID ?? "-")"])
             return

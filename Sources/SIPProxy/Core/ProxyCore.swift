@@ -23,6 +23,8 @@ public final class ProxyCore {
     let lingeringClients: LingerTable
     var nextUnique: UInt64
     var draining = false
+    /// Seals our branches and checks them on responses without a transaction.
+    let branches = BranchAuthenticator()
     var cachedLocalEndpoints: Set<String>?
     /// `config.localNames`, lower-cased once (isLocal runs several times per message).
     let localNames: Set<String>
