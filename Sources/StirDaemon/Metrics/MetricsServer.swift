@@ -8,8 +8,8 @@ import Glibc
 /// The Prometheus scrape endpoint: a deliberately tiny HTTP/1.1 server that
 /// answers `GET <path>` with `StirdMetrics.exposition()` and closes.
 ///
-/// It runs on its own serial queue, never on the SIP loop (rule 1 of the
-/// house): a slow scraper or a scan of the port cannot delay a call. Every
+/// It runs on its own serial queue, never on the SIP loop (docs/ARCHITECTURE.md
+/// rule 1): a slow scraper or a scan of the port cannot delay a call. Every
 /// connection is bounded in request size, time and number.
 public final class MetricsServer {
     /// Bounds on what one client can hold.
