@@ -1,7 +1,8 @@
 // x5u certificate acquisition for the verification service: bounded LRU of
 // validated chains, single-flight fetches, negative cache with backoff,
 // HTTP-driven TTL with floor/ceiling capped at notAfter, refresh-ahead and
-// optional disk persistence (issue 4; peers.md §4 item 5).
+// optional disk persistence (RFC 8226 §7: `info` URI as cache key;
+// ATIS-1000074 §5.3.2 cache behaviour, 24 h default).
 import Dispatch
 import Foundation
 import Logging

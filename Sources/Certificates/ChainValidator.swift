@@ -1,5 +1,5 @@
 // RFC 5280 §6 basic path validation (OpenSSL) plus the STIR certificate
-// checks of RFC 8226 and ATIS-1000080 (specs.md §3, §4.3).
+// checks of RFC 8226 §8–§10 and ATIS-1000080 §6.4.1.
 import COpenSSL
 import Foundation
 

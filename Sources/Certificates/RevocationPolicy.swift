@@ -1,5 +1,5 @@
 // Revocation as composable policy values, modelled on swift-certificates'
-// VerifierPolicy / OCSPVerifierPolicy (STYLE.md): each policy looks at a
+// VerifierPolicy / OCSPVerifierPolicy: each policy looks at a
 // validated chain and answers; a RevocationChecker runs them in order under
 // one deadline. RFC 8226 §10 leaves the choice between short-lived
 // certificates and status checks to deployments.

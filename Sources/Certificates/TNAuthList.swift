@@ -77,7 +77,7 @@ public struct TNAuthList: Equatable, Hashable, Sendable {
     /// at the start's digit length (RFC 8226 §9). An `spc` entry covers every
     /// TN: an SPC names the provider's numbers indirectly, no standard SPC→TN
     /// data exists, and SHAKEN relies on the SPC plus CA vetting
-    /// (specs.md §3.2).
+    /// (RFC 8226 §9; ATIS-1000080 §6.4.1).
     public func covers(tn: String) -> Bool {
         for entry in entries {
             switch entry {

@@ -1,11 +1,13 @@
 // Syntactic rules for x5u URLs before any network access
-// (ATIS-1000074 §5.3.1 as quoted by Asterisk; specs.md §4.2; RFC 8224 §7.2).
+// (ATIS-1000074 §5.3.1: https, port 443 or 8443, no query, fragment or
+// userinfo; RFC 8224 §7.2).
 import Foundation
 
 /// Which x5u URLs may be fetched. Address rules (RFC 6890) are applied after
 /// resolution by the requester; this checks the URL text.
 public struct X5UURLPolicy: Sendable, Equatable {
-    /// Allowed schemes; SHAKEN is https only (specs.md §11 trap 9).
+    /// Allowed schemes; SHAKEN is https only (ATIS-1000074 §5.3.1), although
+    /// RFC 8226 §7 also names CID and SIP.
     public var schemes: Set<String> = ["https"]
     /// Allowed ports; an absent port means the scheme default.
     public var ports: Set<Int> = [443, 8443]

@@ -20,6 +20,8 @@ public final class Daemon {
     private var signalSources: [DispatchSourceSignal] = []
     private var draining = false
     private var metricsServer: MetricsServer?
+    /// `GET /health` on the metrics listener; nil when metrics are disabled.
+    private var health: HealthCheck?
     /// One per proxy loop, each touched only on its loop's queue.
     private var stirLoops: [StirLoop] = []
     /// The STIR generation the loops run; written on the transport queue,
@@ -79,6 +81,8 @@ public final class Daemon {
         try startMetrics()
         installSignals()
         logger.info("stird started", metadata: ["config": "\(config.file)", "routes": "\(config.proxy.routes.routes.count)"])
+        // SIP and metrics sockets are bound and signals handled: tell systemd (Type=notify).
+        SDNotify.send(SDNotify.ready)
     }
 
     /// Prometheus endpoint on its own queue; proxy counters are read on the SIP loop.
@@ -97,7 +101,9 @@ public final class Daemon {
             return StirdMetrics.samples(for: provider.counters)
         }
         metrics.register { StirdMetrics.samples(for: ES256KeyTables.shared.counts) }
-        let server = MetricsServer(config: config.metrics, metrics: metrics)
+        let health = HealthCheck(loops: shards.shards.map(\.queue))
+        self.health = health
+        let server = MetricsServer(config: config.metrics, metrics: metrics, health: health)
         try server.start()
         metricsServer = server
         if let address = server.boundAddress {
@@ -130,6 +136,8 @@ public final class Daemon {
     /// next hop and their STIR generation.
     private func reload() {
         guard let path = configPath else { return }
+        SDNotify.send(SDNotify.reloading())
+        defer { SDNotify.send(SDNotify.ready) }
         let plan: ConfigurationReload
         do {
             plan = try ConfigurationReload(path: path, running: config, previous: currentStirGeneration, logger: logger)
@@ -155,6 +163,8 @@ public final class Daemon {
             exit(1)
         }
         draining = true
+        health?.beginDrain()
+        SDNotify.send(SDNotify.stopping)
         shards.forEach { $0.beginDrain() }
         transport.stopListening()
         logger.notice("draining", metadata: ["pending": "\(shards.pendingTransactionCount)", "timeout": "\(config.drainTimeout)"])

@@ -4,7 +4,7 @@ import Logging
 import SIPProxy
 
 /// Everything `stird` reads from its INI file, typed and validated at load
-/// (rule 8 of the house). Each key is documented in etc/stird.ini.
+/// (docs/ARCHITECTURE.md rule 8). Each key is documented in etc/stird.ini.
 public struct DaemonConfiguration: Equatable, Sendable {
     public var file: String = "<defaults>"
     public var logLevel: Logger.Level = .info

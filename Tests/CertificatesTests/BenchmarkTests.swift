@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import Certificates
 
-/// Numbers for issue 4's performance section. Run with Scripts/bench-certs
+/// Certificate-path numbers for docs/PERFORMANCE.md. Run with Scripts/bench-certs
 /// (release build); skipped in the normal test run.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["STIRD_BENCH"] != nil))
 struct BenchmarkTests {

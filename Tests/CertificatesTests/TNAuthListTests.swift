@@ -13,7 +13,7 @@ import Testing
         return out
     }
 
-    // specs.md §10.7 vectors (RFC 8226 Appendix A, EXPLICIT tags).
+    // DER built from the RFC 8226 Appendix A module (EXPLICIT tags).
     @Test(arguments: [
         ("3008a006160431323334", [TNAuthList.Entry.spc("1234")]),
         ("300fa20d160b3132313535353531323132", [.one("12155551212")]),

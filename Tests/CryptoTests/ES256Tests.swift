@@ -29,7 +29,7 @@ import Testing
         let expected = try ES256PublicKey(pem: TestKeys.rfc8946Public)
         #expect(sec1.publicKey.derSPKI == expected.derSPKI)
         let pkcs8 = try ES256PrivateKey(pem: TestKeys.rfc8225Private)
-        // RFC 8225 A.1 and A.2 are not a key pair (specs.md §11.2).
+        // RFC 8225 A.1 and A.2 are not a key pair (A.1's public point differs).
         #expect(pkcs8.publicKey.derSPKI != (try ES256PublicKey(pem: TestKeys.rfc8225Public)).derSPKI)
     }
 

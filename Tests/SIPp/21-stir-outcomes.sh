@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One live call per verification outcome (issue 5): Identity headers made
+# One live call per verification outcome (RFC 8224 §6.2.2): Identity headers made
 # with stirctl sign, secsipidx-independent forging (forge_passport.py) and
 # the test PKI are injected into a verifying stird; the final status, and
 # for forwarded calls the verstat / Reason the callee saw, are checked.

@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func reproducesMkyPayloadWithCorrectedBrace() throws {
-        // RFC 8225 §9.1 prints this object without the `}` after the dest array (specs.md §11.4).
+        // RFC 8225 §9.1 prints this object without the `}` after the dest array.
         let value = JSONValue.object([
             "orig": .object(["tn": .string("12155551212")]),
             "dest": .object(["uri": .array([.string("sip:alice@example.com")])]),
@@ -45,7 +45,7 @@ import Testing
         #expect(try canonical(once) == once)
     }
 
-    /// specs.md §10.3: mky built from the RFC 8225 §5.2.2 SDP lines, then the
+    /// RFC 8225 §5.2.2: mky built from the RFC 8225 §5.2.2 SDP lines, then the
     /// whole payload, equals the published base64url byte for byte.
     @Test func buildsMkyFromSDPFingerprints() {
         let sdp = """

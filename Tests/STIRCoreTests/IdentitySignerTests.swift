@@ -9,7 +9,7 @@ import Testing
     let origid = "123e4567-e89b-12d3-a456-426655440000"
 
     /// The RFC 8588 §6 claims (errata 6656 applied) serialize to exactly the
-    /// header and payload of specs.md §10.4; only the signature differs
+    /// header and payload the RFC prints; only the signature differs
     /// because OpenSSL 3.0 ECDSA is randomized, not RFC 6979.
     @Test func producesRFC8588HeaderAndPayloadByteForByte() throws {
         let value = try IdentitySigner(key: key, x5u: x5u)

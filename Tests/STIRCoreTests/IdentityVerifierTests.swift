@@ -17,7 +17,8 @@ import Testing
         }
     }
 
-    /// specs.md §10.4 derived vector, verified with the RFC 8946 public key.
+    /// The RFC 8588 §6 claims (errata 6656) signed with the RFC 8946 Appendix A
+    /// key (RFC 6979), verified with its public key.
     @Test func acceptsRFC8588DerivedVector() throws {
         let value = Vectors.shakenDerived + ";info=<https://cert.example.org/passport.cer>;alg=ES256;ppt=shaken"
         let sip = F.sip(orig: "12155550121", dest: "12155550131", date: 1443208345, now: 1443208350)
@@ -27,7 +28,7 @@ import Testing
         #expect(r.attestation == .a)
     }
 
-    /// specs.md §10.5: RFC 8946 div PASSporT, valid with its published key, ppt quoted.
+    /// RFC 8946 §4.1: the div PASSporT, valid with its published key, ppt quoted.
     @Test func acceptsRFC8946DivWhenSupported() throws {
         let value = Vectors.rfc8946Div + ";info=<https://www.example.com/cert.cer>;ppt=\"div\""
         let sip = SIPIdentityContext(originating: [.tn("12155551212")], destinations: [.tn("12155551214")],
@@ -42,7 +43,7 @@ import Testing
         #expect(ignored.verstat == .noValidation)
     }
 
-    /// specs.md §10.1: the RFC 8224 §5.1 compact example must fail (its
+    /// The RFC 8224 §5.1 compact example must fail (its
     /// signature covers a string iat, errata 5985) → 438.
     @Test func rejectsRFC8224CompactExampleWith438() throws {
         let value = "..\(Vectors.rfc8224CompactSignature);info=<https://cert.example.org/passport.cer>"
@@ -57,7 +58,7 @@ import Testing
             == #"{"dest":{"uri":["sip:alice@example.com"]},"iat":1443208345,"orig":{"tn":"12155551212"}}"#)
     }
 
-    /// specs.md §10.2: RFC 8225 §7.1 full form (string iat) → 438 Invalid PASSporT;
+    /// RFC 8225 §7.1 full form (string iat) → 438 Invalid PASSporT;
     /// with RFC 8224 §4.1.1's biloxi info → x5u/info mismatch.
     @Test func rejectsRFC8225FullFormExample() throws {
         let sip = SIPIdentityContext(originating: [.tn("12155551212")], destinations: [.uri("sip:alice@example.com")],

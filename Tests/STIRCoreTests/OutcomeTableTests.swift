@@ -50,7 +50,7 @@ import Testing
         #expect(codes.allSatisfy { $0.allSatisfy { $0.isLowercase || $0 == "_" || $0.isNumber } })
     }
 
-    /// specs.md §10.8 exact strings.
+    /// The Reason header forms of RFC 9410 (STIR) and ATIS-1000074 §5.3.2 (SIP).
     @Test func formatsReasonHeaderInSIPAndSTIRForms() {
         let f = VerificationFailure.certificateUnavailable("timeout")
         #expect(f.reasonHeaderValue(.sip) == #"SIP ;cause=436 ;text="Bad Identity Info""#)

@@ -19,7 +19,7 @@ import Testing
         #expect(!p.isSignatureValid(with: rfc8225Key))
     }
 
-    /// specs.md §10.2: the RFC 8225 §7.1 token carries a string iat (errata
+    /// The RFC 8225 §7.1 token carries a string iat (errata
     /// 5985). Its signature is valid with the A.2 key, but the claims are
     /// invalid, so a verifier must reject it.
     @Test func rejectsRFC8225StringIatExample() throws {
@@ -31,7 +31,8 @@ import Testing
         #expect(rfc8225Key.isValidSignature(Base64URL.decode(parts[2])!, for: input))
     }
 
-    /// specs.md §10.3 / §11.2: the Appendix A signature verifies with neither key.
+    /// RFC 8225 Appendix A: the A.1 and A.2 keys are not a pair, and the
+    /// printed signature verifies with neither.
     @Test func rfc8225AppendixASignatureVerifiesWithNeitherKey() throws {
         let token = Vectors.rfc8225Header + "." + Vectors.rfc8225AppendixAPayload + "." + Vectors.rfc8225AppendixASignature
         let p = try PASSporT.decode(token)
@@ -41,7 +42,7 @@ import Testing
         #expect(!p.isSignatureValid(with: a1.publicKey))
     }
 
-    /// specs.md §10.5: all three RFC 8946 tokens are valid; div-o's dest is a bare string.
+    /// RFC 8946 §4.1 and §5: all three tokens are valid; div-o's dest is a bare string.
     @Test func decodesRFC8946DivTokens() throws {
         let div = try PASSporT.decode(Vectors.rfc8946Div)
         #expect(div.header.ppt == "div")
@@ -70,7 +71,7 @@ import Testing
             == #"{"crn":"Q","dest":{"tn":["12025551001"]},"iat":1443208345,"orig":{"tn":"12025551000"},"rcd":{"nam":"James Bond"},"zz":[1]}"#)
     }
 
-    /// specs.md §10.6: RFC 9795 rcd/rcdi shapes are preserved byte-for-byte through canonical JSON.
+    /// RFC 9795 §8.3: rcd/rcdi shapes are preserved byte-for-byte through canonical JSON.
     @Test func preservesRFC9795RcdiDigests() throws {
         let rcdi = #"{"/jcd/1/3/3":"sha256-RojgWwU6xUtI4q82+kHPyHm1JKbm7+663bMvzymhkl4","/jcd/1/4/3":"sha256-jL4f47fF82LuwcrOrSyckA4SWrlElfARHkW6kYo1JdI","/jcd/1/5/3":"sha256-GKNxxqlLRarbyBNh7hc/4lbZAdK6B0kMRf1AMRWPkSo","/jcl":"sha256-qCn4pEH6BJu7zXndLFuAP6DwlTv5fRmJ1AFkqftwnCs"}"#
         let json = #"{"orig":{"tn":"12025551000"},"dest":{"tn":["12025551001"]},"iat":1443208345,"rcd":{"nam":"James Bond","jcl":"https://example.com/q.json"},"rcdi":\#(rcdi)}"#

@@ -4,7 +4,7 @@ import Testing
 @Suite struct TNCanonicalizerTests {
     let nanp = SIPIdentityExtractor(policy: .init(canonicalizer: .nanp))
 
-    /// specs.md §1.6 table (RFC 8224 §8.3) with the NANP policy.
+    /// RFC 8224 §8.3 canonicalization (and §8.1 TN detection) with the NANP policy.
     @Test(arguments: [
         ("tel:+1-215-555-1212", "12155551212"),
         ("sip:+1(215)555.1212@gw.example.com;user=phone", "12155551212"),

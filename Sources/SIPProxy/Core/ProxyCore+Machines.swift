@@ -1,7 +1,7 @@
 import SIPCore
 
 /// Carries out what the transaction machines ask for. The machines decide;
-/// only this code touches sockets and timers (rule 3 of the house).
+/// only this code touches sockets and timers (docs/ARCHITECTURE.md rule 3).
 extension ProxyCore {
     func apply(_ actions: [InviteServerTransaction.Action], to ctx: ServerContext) {
         var linger: Duration?

@@ -5,8 +5,8 @@ import SIPCore
 
 /// Several proxy loops, each a `ProxyCore` on its own serial queue with its
 /// own timer wheel; a message goes to the loop its Call-ID hashes to, so
-/// every transaction and dialog of a call lives on one loop (rule 2 of the
-/// house). The transport reads sockets and hands messages over; a UDP
+/// every transaction and dialog of a call lives on one loop (docs/ARCHITECTURE.md
+/// rule 2). The transport reads sockets and hands messages over; a UDP
 /// reader runs a small share for an idle loop itself, on that loop's queue
 /// (`hand`), which saves a thread wake-up per batch.
 public final class ProxyShards {

@@ -1,4 +1,4 @@
-/// SIP transports stird speaks (RFC 3261 §18). TLS comes in a later issue.
+/// SIP transports stird speaks (RFC 3261 §18). TLS is not implemented.
 public enum TransportProtocol: String, Hashable, Sendable, CaseIterable {
     case udp = "UDP"
     case tcp = "TCP"

@@ -4,12 +4,15 @@ import Glibc
 #endif
 
 /// One accepted scrape connection: read a request head (bounded in size and
-/// time), write one response, close. Lives on the server's queue only.
+/// time), write one response, close. Lives on the server's queue only. The
+/// response may come later (a health check waits for the proxy loops); the
+/// deadline armed for the request still bounds that wait.
 final class MetricsConnection {
     private let fd: Int32
     private let queue: DispatchQueue
     private let limits: MetricsServer.Limits
-    private let respond: (MetricsHTTP.Head) -> [UInt8]
+    /// Answers a head by calling the reply closure once, on the queue, now or later.
+    private let respond: (MetricsHTTP.Head, @escaping ([UInt8]) -> Void) -> Void
     private let onClose: (MetricsConnection) -> Void
 
     private var input: [UInt8] = []
@@ -25,7 +28,7 @@ final class MetricsConnection {
     private var finished = false
 
     init(fd: Int32, queue: DispatchQueue, limits: MetricsServer.Limits,
-         respond: @escaping (MetricsHTTP.Head) -> [UInt8], onClose: @escaping (MetricsConnection) -> Void) {
+         respond: @escaping (MetricsHTTP.Head, @escaping ([UInt8]) -> Void) -> Void, onClose: @escaping (MetricsConnection) -> Void) {
         self.fd = fd
         self.queue = queue
         self.limits = limits
@@ -89,7 +92,11 @@ final class MetricsConnection {
             input += chunk[..<n]
             let head = MetricsHTTP.parseHead(input)
             if head != .incomplete {
-                return send(respond(head))
+                // Stop reading now: anything more the client sends is ignored.
+                readSource?.cancel()
+                readSource = nil
+                input = []
+                return respond(head) { [weak self] response in self?.send(response) }
             }
             if input.count > limits.maxRequestBytes {
                 return send(MetricsHTTP.response(431, "Request Header Fields Too Large"))
@@ -100,6 +107,7 @@ final class MetricsConnection {
     /// Stops reading (anything more the client sends is ignored) and writes
     /// `response`, with a fresh deadline for a client too slow to take it.
     private func send(_ response: [UInt8]) {
+        guard !finished else { return }  // closed (deadline, stop) while the answer was prepared
         readSource?.cancel()
         readSource = nil
         input = []

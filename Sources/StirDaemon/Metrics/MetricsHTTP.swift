@@ -63,6 +63,38 @@ enum MetricsHTTP {
         }
     }
 
+    /// The readiness path, served beside the metrics path when the server
+    /// has a `HealthCheck`.
+    static let healthPath = "/health"
+
+    /// The method of a request for `healthPath`, nil for anything else.
+    static func healthRequestMethod(_ head: Head) -> String? {
+        guard case .request(let method, let target) = head, target == healthPath else { return nil }
+        return method
+    }
+
+    /// The answer to `method` on `healthPath` when the check found `status`:
+    /// 200 `serving`, 503 `draining` or `proxy loop N not answering`; 405
+    /// for methods other than GET and HEAD. `Cache-Control: no-store`, since
+    /// an old answer is a wrong one.
+    static func healthResponse(method: String, status: HealthStatus) -> [UInt8] {
+        guard method == "GET" || method == "HEAD" else {
+            return response(405, "Method Not Allowed", extraHeaders: "Allow: GET, HEAD\r\n")
+        }
+        let code: Int, reason: String, text: String
+        switch status {
+        case .serving:
+            (code, reason, text) = (200, "OK", "serving")
+        case .draining:
+            (code, reason, text) = (503, "Service Unavailable", "draining")
+        case .loopsNotAnswering(let loops):
+            (code, reason, text) = (503, "Service Unavailable",
+                                    "proxy loop \(loops.map(String.init).joined(separator: ", ")) not answering")
+        }
+        return response(code, reason, extraHeaders: "Cache-Control: no-store\r\n",
+                        body: Array((text + "\n").utf8), sendBody: method == "GET")
+    }
+
     /// A complete response with `Connection: close`.
     static func response(_ status: Int, _ reason: String, contentType: String = "text/plain; charset=utf-8",
                          extraHeaders: String = "", body: [UInt8]? = nil, sendBody: Bool = true) -> [UInt8] {

@@ -6,10 +6,11 @@ import Glibc
 #endif
 
 /// The Prometheus scrape endpoint: a deliberately tiny HTTP/1.1 server that
-/// answers `GET <path>` with `StirdMetrics.exposition()` and closes.
+/// answers `GET <path>` with `StirdMetrics.exposition()` and closes. With a
+/// `HealthCheck` it also answers `GET /health` (200 serving, 503 otherwise).
 ///
-/// It runs on its own serial queue, never on the SIP loop (rule 1 of the
-/// house): a slow scraper or a scan of the port cannot delay a call. Every
+/// It runs on its own serial queue, never on the SIP loop (docs/ARCHITECTURE.md
+/// rule 1): a slow scraper or a scan of the port cannot delay a call. Every
 /// connection is bounded in request size, time and number.
 public final class MetricsServer {
     /// Bounds on what one client can hold.
@@ -27,6 +28,8 @@ public final class MetricsServer {
     public let config: MetricsConfiguration
     /// Whose exposition is served.
     public let metrics: StirdMetrics
+    /// Answers `GET /health` when set; without it that path is 404.
+    public let health: HealthCheck?
     let limits: Limits
     private let queue = DispatchQueue(label: "stird.metrics", qos: .utility)
     /// Guards `listener`, `bound` and `paused`, so that `start`, `stop` and
@@ -40,13 +43,14 @@ public final class MetricsServer {
     private var connections: [ObjectIdentifier: MetricsConnection] = [:]
 
     /// A server for `config` serving `metrics`; nothing is bound until `start()`.
-    public convenience init(config: MetricsConfiguration, metrics: StirdMetrics) {
-        self.init(config: config, metrics: metrics, limits: Limits())
+    public convenience init(config: MetricsConfiguration, metrics: StirdMetrics, health: HealthCheck? = nil) {
+        self.init(config: config, metrics: metrics, health: health, limits: Limits())
     }
 
-    init(config: MetricsConfiguration, metrics: StirdMetrics, limits: Limits) {
+    init(config: MetricsConfiguration, metrics: StirdMetrics, health: HealthCheck? = nil, limits: Limits) {
         self.config = config
         self.metrics = metrics
+        self.health = health
         self.limits = limits
     }
 
@@ -115,7 +119,15 @@ public final class MetricsServer {
             let path = config.path
             let connection = MetricsConnection(
                 fd: fd, queue: queue, limits: limits,
-                respond: { [metrics] head in MetricsHTTP.response(to: head, path: path) { metrics.exposition() } },
+                respond: { [metrics, health, queue] head, reply in
+                    if let health, let method = MetricsHTTP.healthRequestMethod(head) {
+                        // Answered when the loops have run the no-op (or the
+                        // deadline passed); the queue serves others meanwhile.
+                        health.check(on: queue) { reply(MetricsHTTP.healthResponse(method: method, status: $0)) }
+                    } else {
+                        reply(MetricsHTTP.response(to: head, path: path) { metrics.exposition() })
+                    }
+                },
                 onClose: { [weak self] closed in self?.connections[ObjectIdentifier(closed)] = nil })
             connections[ObjectIdentifier(connection)] = connection
             connection.start()
