@@ -111,8 +111,15 @@ public enum StirPipeline {
     /// The certificate provider and its network access, from `[verify]`.
     public static func certificateSource(_ v: VerifyConfiguration, logger: Logger) throws -> CertificateSource {
         let anchors: TrustAnchors
+        // Reading the INI checked these paths (`ConfiguredFiles`); this
+        // catches a file changed or removed since.
         do { anchors = try TrustAnchors(file: v.trustAnchorsFile, directory: v.trustAnchorsDirectory) } catch {
-            throw SetupError(description: "[verify] trust anchors (\(v.trustAnchorsFile ?? "-"), \(v.trustAnchorsDirectory ?? "-")): \(error)")
+            let why: String
+            switch error {
+            case CertificateFailure.malformed(let text): why = text
+            default: why = "cannot read directory \(v.trustAnchorsDirectory ?? "-")"
+            }
+            throw SetupError(description: "[verify] trust anchors (\(v.trustAnchorsFile ?? "-"), \(v.trustAnchorsDirectory ?? "-")): \(why)")
         }
         guard anchors.count > 0 else { throw SetupError(description: "[verify] trust anchors: no certificate found") }
         var curl = CurlRequester.Configuration()
