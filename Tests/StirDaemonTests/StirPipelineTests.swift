@@ -53,4 +53,9 @@ import Testing
         do { _ = try StirPipeline.processors(for: c, logger: logger) } catch { message = "\(error)" }
         #expect(message == "[verify] trust anchors (-, /nonexistent/anchors): cannot read directory /nonexistent/anchors")
     }
+
+    /// Names and paths from the INI reach the terminal escaped here too.
+    @Test func setupErrorsEscapeControlBytes() {
+        #expect(StirPipeline.SetupError(description: "credential \"a\u{1b}[2Jb\": x").description == "credential \"a\\x1b[2Jb\": x")
+    }
 }

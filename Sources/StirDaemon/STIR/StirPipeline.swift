@@ -1,5 +1,6 @@
 import Certificates
 import Foundation
+import INIConfig
 import Logging
 import SIPProxy
 
@@ -8,9 +9,12 @@ import SIPProxy
 /// operator-readable message when a key, certificate or trust anchor file is
 /// unusable, so a broken setup refuses to start.
 public enum StirPipeline {
-    /// Why the STIR setup cannot start.
+    /// Why the STIR setup cannot start. Its text quotes names and paths
+    /// from the INI, so it is made printable like the INI's own errors.
     public struct SetupError: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) { self.description = INIError.printable(description) }
     }
 
     /// The processors, or none when no peer is configured.
