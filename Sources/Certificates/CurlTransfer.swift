@@ -140,8 +140,7 @@ final class CurlTransfer: @unchecked Sendable {
             bytes = Array(UnsafeRawBufferPointer(start: raw + offset, count: 16))
         }
         if !me.allowSpecial && SpecialPurposeAddress.isSpecialPurpose(bytes) {
-            me.refusedAddress = family == AF_INET ? bytes.map(String.init).joined(separator: ".")
-                : bytes.map { String($0, radix: 16) }.joined(separator: ":")
+            me.refusedAddress = SpecialPurposeAddress.text(bytes)
             return CURL_SOCKET_BAD
         }
         return socket(family, address.pointee.socktype, address.pointee.protocol)

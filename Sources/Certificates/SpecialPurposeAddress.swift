@@ -1,6 +1,11 @@
 // RFC 6890 special-purpose address registries (with RFC 6598, RFC 7526
 // updates): x5u must not reach these (ATIS-1000074 §5.3.1, SSRF guard,
 // ARCHITECTURE.md rule 7). Checked after DNS resolution, per connect.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 enum SpecialPurposeAddress {
     private static let ipv4: [(UInt32, Int)] = [
@@ -60,5 +65,24 @@ enum SpecialPurposeAddress {
             index += 1
         }
         return true
+    }
+
+    /// A 4- or 16-byte network-order address in its usual text form, for
+    /// messages: dotted decimal, or RFC 5952 for IPv6 (lowercase hex, no
+    /// leading zeros, the longest run of two or more zero groups as `::`,
+    /// `::ffff:192.0.2.1` for IPv4-mapped), as `inet_ntop` writes them.
+    static func text(_ bytes: [UInt8]) -> String {
+        let family: Int32
+        switch bytes.count {
+        case 4: family = AF_INET
+        case 16: family = AF_INET6
+        default: return bytes.map { String($0, radix: 16) }.joined(separator: " ")
+        }
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let written = bytes.withUnsafeBytes { raw in
+            inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count))
+        }
+        guard written != nil else { return bytes.map { String($0, radix: 16) }.joined(separator: " ") }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -105,6 +105,9 @@ public enum IdentityVerifier {
             return fail(VerificationFailure(error))
         }
         pHeader = stage.header
+        // RFC 7515 §4.1.11: a critical extension we do not understand (or a
+        // malformed crit) makes the whole JWS invalid, not ignorable.
+        if let why = stage.header.criticalProblem() { return fail(.criticalHeaderInvalid(why)) }
         // RFC 8225 §4.1 typ; RFC 8224 §4.1 alg, ppt and x5u must mirror the header parameters.
         guard let typ = stage.header.typ, typ.utf8.elementsEqual("passport".utf8, by: { ASCIIBytes.lower($0) == $1 }) else {
             return fail(.typInvalid)

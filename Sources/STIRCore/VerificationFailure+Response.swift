@@ -18,7 +18,7 @@ extension VerificationFailure {
             // RFC 8224 §13.2 alternative phrase for missing/invalid PASSporT content.
             return (438, "Invalid PASSporT")
         case .identityHeaderMalformed, .tooManyIdentityHeaders, .compactFormNotAllowed, .compactFormUnverifiable,
-             .tokenMalformed, .algorithmMismatch, .pptMismatch, .x5uInfoMismatch, .dateMissing, .dateInvalid,
+             .tokenMalformed, .algorithmMismatch, .pptMismatch, .x5uInfoMismatch, .criticalHeaderInvalid, .dateMissing, .dateInvalid,
              .origMismatch, .destMismatch, .signatureInvalid:
             return (438, "Invalid Identity Header")
         }

@@ -28,6 +28,10 @@ public enum VerificationFailure: Error, Equatable, Sendable {
     case pptMismatch
     /// PASSporT `x5u` differs from Identity `info` (RFC 8224 §4.1).
     case x5uInfoMismatch
+    /// The JOSE header's `crit` makes the JWS invalid: it names a parameter
+    /// this verifier does not understand, or breaks the rules of RFC 7515
+    /// §4.1.11 (empty, a standard parameter, a parameter not present).
+    case criticalHeaderInvalid(String)
 
     // MARK: PASSporT content (438 "Invalid PASSporT")
     /// `typ` absent or not `passport` (RFC 8225 §4.1).
@@ -88,6 +92,7 @@ public enum VerificationFailure: Error, Equatable, Sendable {
         case .algorithmMismatch: return "alg_mismatch"
         case .pptMismatch: return "ppt_mismatch"
         case .x5uInfoMismatch: return "x5u_info_mismatch"
+        case .criticalHeaderInvalid: return "crit_invalid"
         case .typInvalid: return "typ_invalid"
         case .passportHeaderInvalid: return "passport_header_invalid"
         case .claimMissing: return "claim_missing"
@@ -115,6 +120,7 @@ public enum VerificationFailure: Error, Equatable, Sendable {
         switch error {
         case .malformedToken, .invalidBase64, .invalidJSON: self = .tokenMalformed(error)
         case .invalidHeader(let field): self = .passportHeaderInvalid(field)
+        case .invalidCritical(let why): self = .criticalHeaderInvalid(why)
         case .missingClaim(let name): self = .claimMissing(name)
         case .invalidClaim(let name, _): self = .claimInvalid(name)
         }

@@ -70,6 +70,14 @@ import Testing
         #expect(failure.code == "forbidden_url")
     }
 
+    /// The refusal names an IPv6 address in RFC 5952 form, not byte by byte.
+    @Test func refusesIPv6LoopbackNamingItAsWritten() throws {
+        let provider = CertificateProvider(configuration: pki.providerConfiguration(port: 8443),
+                                           validator: try pki.validator(), requester: pki.requester(allowLoopback: false))
+        let result = provider.lookup("https://[::1]:8443/plain/leaf-spc-chain.pem")
+        #expect(result.map { $0.map(\.spc) } == .failure(.forbiddenURL("address ::1 is special-purpose (RFC 6890)")))
+    }
+
     @Test(arguments: [
         "http://127.0.0.1/x.pem", "https://127.0.0.1:1/x.pem", "https://127.0.0.1/x.pem?a=b",
         "https://user@127.0.0.1/x.pem", "https://127.0.0.1/x.pem#f", "https:///x.pem", "ftp://127.0.0.1/x",

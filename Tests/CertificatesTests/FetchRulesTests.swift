@@ -28,6 +28,21 @@ import Testing
         #expect(SpecialPurposeAddress.isSpecialPurpose(Self.v6(address)) == special)
     }
 
+    /// Refusal messages name the address as an operator writes it.
+    @Test(arguments: [
+        ("::1", "::1"), ("fe80::1", "fe80::1"), ("2001:db8::1", "2001:db8::1"), ("fd00:0:0:1::", "fd00:0:0:1::"),
+        ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"), ("FF02:0000:0000:0000:0000:0000:0000:0001", "ff02::1"),
+        ("::ffff:127.0.0.1", "::ffff:127.0.0.1"), ("::", "::"),
+    ])
+    func printsIPv6InRFC5952Form(address: String, expected: String) {
+        #expect(SpecialPurposeAddress.text(Self.v6(address)) == expected)
+    }
+
+    @Test func printsIPv4DottedDecimal() {
+        #expect(SpecialPurposeAddress.text([127, 0, 0, 1]) == "127.0.0.1")
+        #expect(SpecialPurposeAddress.text([169, 254, 169, 254]) == "169.254.169.254")
+    }
+
     @Test(arguments: [
         ("https://cr.example.net/sp.pem", true), ("https://cr.example.net:8443/sp.pem", true),
         ("https://cr.example.net:443/a/b.pem", true), ("http://cr.example.net/sp.pem", false),

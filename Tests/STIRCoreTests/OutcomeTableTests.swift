@@ -14,6 +14,7 @@ import Testing
         (.algorithmMismatch, 438, "Invalid Identity Header", .failed, "alg_mismatch"),
         (.pptMismatch, 438, "Invalid Identity Header", .failed, "ppt_mismatch"),
         (.x5uInfoMismatch, 438, "Invalid Identity Header", .failed, "x5u_info_mismatch"),
+        (.criticalHeaderInvalid("crit lists exp, which is not understood"), 438, "Invalid Identity Header", .failed, "crit_invalid"),
         (.typInvalid, 438, "Invalid PASSporT", .failed, "typ_invalid"),
         (.passportHeaderInvalid("x5u"), 438, "Invalid PASSporT", .failed, "passport_header_invalid"),
         (.claimMissing("attest"), 438, "Invalid PASSporT", .failed, "claim_missing"),

@@ -18,7 +18,7 @@ import Testing
         not_owned_attestation = none
         only_dest_prefixes = 1, +44
         [verify]
-        trust_anchors_file = /etc/stird/root.pem
+        trust_anchors_file = \(cert)
         x5u_hosts = CR.example.net
         x5u_ports = 443
         revocation = short_lived, ocsp:soft, crl:hard
@@ -99,9 +99,78 @@ import Testing
     }
 
     @Test func keyTableSettingsReachTheBudgetPolicy() throws {
-        let c = try parseConfig("[verify]\ntrust_anchors_file = /x\nkey_tables = 4\nkey_table_after = 100\n")
+        let c = try parseConfig("[verify]\nkey_tables = 4\nkey_table_after = 100\n")
         #expect(c.verify.keyTablePolicy == ES256KeyTables.Policy(capacity: 4, threshold: 100))
-        #expect(try parseConfig("[verify]\ntrust_anchors_file = /x\n").verify.keyTablePolicy == ES256KeyTables.Policy())
+        #expect(try parseConfig("[verify]\n").verify.keyTablePolicy == ES256KeyTables.Policy())
+    }
+
+    /// Files and directories named in the INI are checked while it is read
+    /// (so `--check-config`, start-up and SIGHUP refuse them alike), each at
+    /// the line of the key that names it.
+    @Test func refusesUnusablePathsAtTheirKeyAndLine() throws {
+        let keys = try KeyFiles()
+        let cert = try keys.certificate()
+        let noCert = keys.directory + "/empty.pem"
+        try "not a certificate\n".write(toFile: noCert, atomically: true, encoding: .utf8)
+        let emptyDir = keys.directory + "/empty-dir"
+        try FileManager.default.createDirectory(atPath: emptyDir, withIntermediateDirectories: true)
+        try "junk\n".write(toFile: emptyDir + "/junk.pem", atomically: true, encoding: .utf8)
+        let cases: [(String, String)] = [
+            ("[verify]\nx5u_ports = 443\ntrust_anchors_file = /nonexistent/roots.pem",
+             "t.ini:3: trust_anchors_file: cannot read /nonexistent/roots.pem: No such file or directory"),
+            ("[verify]\ntrust_anchors_file = \(noCert)", "t.ini:2: trust_anchors_file: no PEM certificate in \(noCert)"),
+            ("[verify]\ntrust_anchors_file = \(keys.directory)", "t.ini:2: trust_anchors_file: \(keys.directory) is not a regular file"),
+            ("[verify]\ntrust_anchors_dir = /nonexistent/anchors",
+             "t.ini:2: trust_anchors_dir: cannot open directory /nonexistent/anchors: No such file or directory"),
+            ("[verify]\ntrust_anchors_dir = \(cert)", "t.ini:2: trust_anchors_dir: \(cert) is not a directory"),
+            ("[verify]\ntrust_anchors_dir = \(emptyDir)", "t.ini:2: trust_anchors_dir: no certificate in any *.pem or *.crt file of \(emptyDir)"),
+            ("[verify]\nhttps_ca_file = /nonexistent/web-ca.pem",
+             "t.ini:2: https_ca_file: cannot read /nonexistent/web-ca.pem: No such file or directory"),
+            ("[verify]\nhttps_ca_file = \(noCert)", "t.ini:2: https_ca_file: no PEM certificate in \(noCert)"),
+            ("[verify]\ncache_dir = /nonexistent/cache",
+             "t.ini:2: cache_dir: cannot open directory /nonexistent/cache: No such file or directory (it must be an existing directory"),
+            ("[verify]\ncache_dir = \(cert)", "t.ini:2: cache_dir: \(cert) is not a directory"),
+            // procfs refuses new files even to root.
+            ("[verify]\ncache_dir = /proc/1", "t.ini:2: cache_dir: cannot write to directory /proc/1:"),
+            ("[credential \"c\"]\nprivate_key = \(keys.keyPath)\ncertificate = /nonexistent/cert.pem\nx5u = https://x/y",
+             "t.ini:3: certificate: credential \"c\": cannot read certificate /nonexistent/cert.pem"),
+            ("[credential \"c\"]\nprivate_key = \(keys.keyPath)\ncertificate = \(keys.keyPath)\nx5u = https://x/y",
+             "t.ini:3: certificate: credential \"c\": certificate \(keys.keyPath) has no P-256 public key"),
+            ("[credential \"c\"]\ncertificate = \(cert)\nprivate_key = \(cert)\nx5u = https://x/y",
+             "t.ini:3: private_key: credential \"c\": private_key \(cert) is not a P-256 private key"),
+        ]
+        for (text, expected) in cases {
+            let message = configError(text)
+            #expect(message?.hasPrefix(expected) == true, "got \(message ?? "no error") for \(text)")
+        }
+    }
+
+    @Test func acceptsUsablePaths() throws {
+        let keys = try KeyFiles()
+        let cert = try keys.certificate()
+        let anchors = keys.directory + "/anchors"
+        try FileManager.default.createDirectory(atPath: anchors, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: cert, toPath: anchors + "/root.crt")
+        try "ignored: only *.pem and *.crt are read\n".write(toFile: anchors + "/README", atomically: true, encoding: .utf8)
+        let c = try parseConfig("""
+        [verify]
+        trust_anchors_file = \(cert)
+        trust_anchors_dir = \(anchors)
+        https_ca_file = \(cert)
+        cache_dir = \(keys.directory)
+        """)
+        #expect(c.verify.trustAnchorsDirectory == anchors && c.verify.cacheDirectory == keys.directory)
+    }
+
+    /// The one loader all three paths use gives the error in the same form.
+    @Test func loadingAFileReportsTheBrokenPathWithFileAndLine() throws {
+        let keys = try KeyFiles()
+        let path = keys.directory + "/stird.ini"
+        try "[verify]\nhttps_ca_file = /nonexistent/web-ca.pem\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: INIError(file: path, line: 2, key: "https_ca_file",
+                                 message: "cannot read /nonexistent/web-ca.pem: No such file or directory")) {
+            try DaemonConfiguration.load(path: path)
+        }
     }
 
     @Test func daemonConfigurationCarriesTheStirSections() throws {

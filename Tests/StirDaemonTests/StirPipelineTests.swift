@@ -39,4 +39,23 @@ import Testing
         c.verify.trustAnchorsFile = "/nonexistent/roots.pem"
         #expect(throws: StirPipeline.SetupError.self) { try StirPipeline.processors(for: c, logger: logger) }
     }
+
+    /// A directory gone after the INI was read: the message names it
+    /// plainly, not as a Foundation error dump.
+    @Test func missingAnchorDirectoryIsNamedPlainly() throws {
+        var c = StirConfiguration()
+        var carrier = PeerConfiguration(name: "carrier")
+        carrier.networks = [IPNetwork("10.0.0.2")!]
+        carrier.verify = true
+        c.peers = [carrier]
+        c.verify.trustAnchorsDirectory = "/nonexistent/anchors"
+        var message = ""
+        do { _ = try StirPipeline.processors(for: c, logger: logger) } catch { message = "\(error)" }
+        #expect(message == "[verify] trust anchors (-, /nonexistent/anchors): cannot read directory /nonexistent/anchors")
+    }
+
+    /// Names and paths from the INI reach the terminal escaped here too.
+    @Test func setupErrorsEscapeControlBytes() {
+        #expect(StirPipeline.SetupError(description: "credential \"a\u{1b}[2Jb\": x").description == "credential \"a\\x1b[2Jb\": x")
+    }
 }

@@ -190,6 +190,31 @@ final class GatedLookup: CertificateLookup, @unchecked Sendable {
         #expect(h.queue.sync { loop.current } === first)
     }
 
+    /// SIGHUP reads the file through the same checks as `--check-config`
+    /// and start-up: a path that cannot be used fails the reload at its
+    /// key and line, and the old configuration stays.
+    @Test func unusablePathOnReloadFailsAtItsKeyAndKeepsTheOldConfiguration() throws {
+        let path = try writeINI(pbxConfig(sign: true))
+        let running = try DaemonConfiguration.load(path: path)
+        let first = try StirPipeline.generation(for: running.stir, logger: logger).generation
+        let (h, loop) = harness(first)
+        _ = try writeINI(pbxConfig(sign: true) + "\n[verify]\ncache_dir = /nonexistent/x5u-cache\n", routeHost: "127.0.0.1:5999")
+        let line = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .firstIndex { $0.hasPrefix("cache_dir") }.map { $0 + 1 }
+        var message = ""
+        do {
+            _ = try ConfigurationReload(path: path, running: running, previous: first, logger: logger)
+            Issue.record("a missing cache_dir must fail the reload")
+        } catch { message = "\(error)" }
+        #expect(message.hasPrefix("\(path):\(line ?? -1): cache_dir: cannot open directory /nonexistent/x5u-cache:"), "got \(message)")
+        var check = ""
+        do { _ = try DaemonConfiguration.load(path: path) } catch { check = "\(error)" }
+        #expect(check == message)
+        let (_, port) = try forwardedWithHop(h)
+        #expect(port == 5080)
+        #expect(h.queue.sync { loop.current } === first)
+    }
+
     @Test func reloadAppliesRoutesAndStirTogetherAndSaysWhatChanged() throws {
         let path = try writeINI(pbxConfig(sign: false))
         let running = try DaemonConfiguration.load(path: path)
@@ -251,8 +276,15 @@ final class GatedLookup: CertificateLookup, @unchecked Sendable {
     @Test func unreadableTrustAnchorsOnReloadFailTheBuild() throws {
         let anchors = try keys.certificate()
         let first = try StirPipeline.generation(for: verifyConfig(anchors: anchors), logger: logger).generation
+        // Reading the file refuses a missing anchor file at its line; one
+        // that goes away after the read still fails the build.
+        let later = keys.directory + "/later.pem"
+        try FileManager.default.copyItem(atPath: anchors, toPath: later)
+        let config = try verifyConfig(anchors: later)
+        try FileManager.default.removeItem(atPath: later)
         #expect(throws: StirPipeline.SetupError.self) {
-            try StirPipeline.generation(for: verifyConfig(anchors: keys.directory + "/missing.pem"), previous: first, logger: logger)
+            try StirPipeline.generation(for: config, previous: first, logger: logger)
         }
+        #expect(configError("[verify]\ntrust_anchors_file = \(later)")?.hasPrefix("t.ini:2: trust_anchors_file: cannot read") == true)
     }
 }

@@ -11,8 +11,10 @@ public struct SigningCredential: Sendable {
     public let tns: TNSet
     public let spc: String?
 
-    /// Why a credential cannot be loaded; `description` is the operator's message.
+    /// Why a credential cannot be loaded; `description` is the operator's
+    /// message, `key` the INI key at fault (`private_key` or `certificate`).
     public struct LoadError: Error, CustomStringConvertible, Equatable {
+        public let key: String
         public let description: String
     }
 
@@ -20,21 +22,21 @@ public struct SigningCredential: Sendable {
     public init(_ c: CredentialConfiguration) throws {
         func read(_ path: String, _ what: String) throws -> String {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw LoadError(description: "credential \"\(c.name)\": cannot read \(what) \(path)")
+                throw LoadError(key: what, description: "credential \"\(c.name)\": cannot read \(what) \(path)")
             }
             return String(decoding: data, as: UTF8.self)
         }
         let key: ES256PrivateKey
         do { key = try ES256PrivateKey(pem: read(c.privateKeyFile, "private_key")) } catch let e as CryptoError {
-            throw LoadError(description: "credential \"\(c.name)\": private_key \(c.privateKeyFile) is not a P-256 private key: \(e)")
+            throw LoadError(key: "private_key", description: "credential \"\(c.name)\": private_key \(c.privateKeyFile) is not a P-256 private key: \(e)")
         }
         if let certFile = c.certificateFile {
             let certificateKey: ES256PublicKey
             do { certificateKey = try ES256PublicKey(certificatePEM: read(certFile, "certificate")) } catch let e as CryptoError {
-                throw LoadError(description: "credential \"\(c.name)\": certificate \(certFile) has no P-256 public key: \(e)")
+                throw LoadError(key: "certificate", description: "credential \"\(c.name)\": certificate \(certFile) has no P-256 public key: \(e)")
             }
             guard certificateKey.derSPKI == key.publicKey.derSPKI else {
-                throw LoadError(description: "credential \"\(c.name)\": private_key \(c.privateKeyFile) does not match "
+                throw LoadError(key: "certificate", description: "credential \"\(c.name)\": private_key \(c.privateKeyFile) does not match "
                                 + "the public key of certificate \(certFile); refusing to sign with a mismatched pair")
             }
         }

@@ -140,10 +140,10 @@ extension StirConfiguration {
         c.tns = try tnSet(&r, "tns")
         try r.finish()
         // Load now so a missing file or a key/certificate mismatch is an
-        // error at this line (and `stird --check-config` catches it).
+        // error at the line of the key at fault (and `stird --check-config`
+        // catches it).
         do { _ = try SigningCredential(c) } catch let e as SigningCredential.LoadError {
-            throw r.error(c.certificateFile != nil && e.description.contains("does not match") ? "certificate" : "private_key",
-                          e.description)
+            throw r.error(e.key, e.description)
         }
         return c
     }

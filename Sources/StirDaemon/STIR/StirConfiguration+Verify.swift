@@ -6,7 +6,9 @@ extension StirConfiguration {
         var c = VerifyConfiguration()
         func path(_ key: String) throws -> String? { try r.optionalString(key).flatMap { $0.isEmpty ? nil : $0 } }
         c.trustAnchorsFile = try path("trust_anchors_file")
+        if let f = c.trustAnchorsFile { try ConfiguredFiles.checkCertificateFile(r, "trust_anchors_file", f) }
         c.trustAnchorsDirectory = try path("trust_anchors_dir")
+        if let d = c.trustAnchorsDirectory { try ConfiguredFiles.checkAnchorDirectory(r, "trust_anchors_dir", d) }
         c.x5uHosts = try r.list("x5u_hosts", default: []).map { $0.lowercased() }
         c.x5uPorts = try r.list("x5u_ports", default: ["443", "8443"]).map { item in
             guard let p = Int(item), (1...65_535).contains(p) else { throw r.error("x5u_ports", "'\(item)' is not a port 1...65535") }
@@ -15,6 +17,8 @@ extension StirConfiguration {
         c.x5uAllowHTTP = try r.bool("x5u_allow_http", default: false)
         c.allowSpecialPurposeAddresses = try r.bool("allow_special_purpose_addresses", default: false)
         c.httpsCAFile = try path("https_ca_file")
+        // A CA file curl cannot use fails every x5u fetch (436 for every call).
+        if let f = c.httpsCAFile { try ConfiguredFiles.checkCertificateFile(r, "https_ca_file", f) }
         c.cacheMaxEntries = try r.int("cache_max_entries", default: 10_000, range: 1...10_000_000)
         c.keyTables = try r.int("key_tables", default: 32, range: 0...4_096)
         c.keyTableThreshold = try r.int("key_table_after", default: 32, range: 1...1_000_000)
@@ -28,6 +32,7 @@ extension StirConfiguration {
         c.lookupDeadlineMs = try r.int("lookup_deadline_ms", default: 4_000, range: 50...120_000)
         c.fetchMaxBytes = try r.int("fetch_max_bytes", default: 65_536, range: 1_024...16_777_216)
         c.cacheDirectory = try path("cache_dir")
+        if let d = c.cacheDirectory { try ConfiguredFiles.checkWritableDirectory(r, "cache_dir", d) }
         c.revocation = try r.list("revocation", default: ["none"])
         let known: Set<String> = ["none", "short_lived", "ocsp", "crl"]
         for item in c.revocation {

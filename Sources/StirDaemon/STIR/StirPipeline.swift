@@ -1,5 +1,6 @@
 import Certificates
 import Foundation
+import INIConfig
 import Logging
 import SIPProxy
 
@@ -8,9 +9,12 @@ import SIPProxy
 /// operator-readable message when a key, certificate or trust anchor file is
 /// unusable, so a broken setup refuses to start.
 public enum StirPipeline {
-    /// Why the STIR setup cannot start.
+    /// Why the STIR setup cannot start. Its text quotes names and paths
+    /// from the INI, so it is made printable like the INI's own errors.
     public struct SetupError: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) { self.description = INIError.printable(description) }
     }
 
     /// The processors, or none when no peer is configured.
@@ -111,8 +115,15 @@ public enum StirPipeline {
     /// The certificate provider and its network access, from `[verify]`.
     public static func certificateSource(_ v: VerifyConfiguration, logger: Logger) throws -> CertificateSource {
         let anchors: TrustAnchors
+        // Reading the INI checked these paths (`ConfiguredFiles`); this
+        // catches a file changed or removed since.
         do { anchors = try TrustAnchors(file: v.trustAnchorsFile, directory: v.trustAnchorsDirectory) } catch {
-            throw SetupError(description: "[verify] trust anchors (\(v.trustAnchorsFile ?? "-"), \(v.trustAnchorsDirectory ?? "-")): \(error)")
+            let why: String
+            switch error {
+            case CertificateFailure.malformed(let text): why = text
+            default: why = "cannot read directory \(v.trustAnchorsDirectory ?? "-")"
+            }
+            throw SetupError(description: "[verify] trust anchors (\(v.trustAnchorsFile ?? "-"), \(v.trustAnchorsDirectory ?? "-")): \(why)")
         }
         guard anchors.count > 0 else { throw SetupError(description: "[verify] trust anchors: no certificate found") }
         var curl = CurlRequester.Configuration()
