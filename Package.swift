@@ -41,9 +41,9 @@ let package = Package(
         // Swift face of OpenSSL: ES256 keys, raw R||S.
         .target(name: "Crypto", dependencies: ["COpenSSL"], swiftSettings: hotPathSettings),
         // PASSporT, Identity header, TN canonicalization, AS/VS logic. No sockets.
-        .target(name: "STIRCore", dependencies: ["Crypto"], swiftSettings: hotPathSettings),
+        .target(name: "STIRCore", dependencies: ["Crypto", "SIPCore"], swiftSettings: hotPathSettings),
         // X.509, TNAuthList, chain validation, x5u fetch + cache, revocation.
-        .target(name: "Certificates", dependencies: ["Crypto", "STIRCore", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log")],
+        .target(name: "Certificates", dependencies: ["Crypto", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: hotPathSettings),
         // Dispatch transports, transactions, proxy core, processor chain. Knows no STIR.
         .target(name: "SIPProxy", dependencies: ["SIPCore", "Crypto", "INIConfig", "CDatagrams", .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "stirctl", dependencies: [
-            "STIRCore", "Crypto", "Certificates",
+            "STIRCore", "Crypto", "Certificates", "StirDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

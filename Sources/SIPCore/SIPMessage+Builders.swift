@@ -5,6 +5,12 @@ extension SIPMessage {
     /// RFC 3261 §8.2.6.2 / §16.7: a response to this request. All Via
     /// values, From, To, Call-ID and CSeq are copied; the To tag `toTag` is
     /// added when status > 100 and To has none; Content-Length is 0.
+    public func makeResponse(_ status: SIPStatus, toTag: String?) -> SIPMessage {
+        makeResponse(status: status.code, reason: status.reason, toTag: toTag)
+    }
+
+    /// As `makeResponse(_:toTag:)` with the code and phrase given apart
+    /// (for relaying a status as received).
     public func makeResponse(status: Int, reason: String, toTag: String?) -> SIPMessage {
         var copied: [SIPHeaderField] = []
         for field in fields where ["via", "from", "to", "call-id", "cseq"].contains(field.key) {

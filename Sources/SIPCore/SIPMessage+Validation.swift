@@ -3,27 +3,27 @@
 /// judged here; routing policy (416 for URI schemes, 483 for Max-Forwards 0,
 /// 420 for Proxy-Require, loop detection) belongs to the proxy.
 extension SIPMessage {
-    /// nil when the request may be processed, else the status (400 or 505)
-    /// and a reason phrase to answer with. `accepted` remembers address
+    /// nil when the request may be processed, else why not: 400 with a
+    /// phrase naming the problem, 505, or 501. `accepted` remembers address
     /// values that passed, and skips the check for values it holds.
-    public func validateRequest(accepted: AcceptedFieldValues? = nil) -> (status: Int, reason: String)? {
-        guard case let .request(method, uri, version) = startLine else { return (400, "Not A Request") }
-        if headerHasNUL { return (400, "NUL Byte In Header") }
+    public func validateRequest(accepted: AcceptedFieldValues? = nil) -> SIPRequestRejection? {
+        guard case let .request(method, uri, version) = startLine else { return .badRequest("Not A Request") }
+        if headerHasNUL { return .badRequest("NUL Byte In Header") }
         // RFC 3261 §8.2.2 / §21.5.6: another SIP version gets 505.
         switch SIPMessage.fastVersionCheck(version) {
         case .supported: break
-        case .unsupported: return (505, "Version Not Supported")
-        case .malformed: return (400, "Bad SIP-Version")
+        case .unsupported: return SIPRequestRejection(SIPStatus(505))
+        case .malformed: return .badRequest("Bad SIP-Version")
         }
-        if let reason = SIPMessage.fastRequestURIProblem(uri, accepted: accepted) { return (400, reason) }
+        if let reason = SIPMessage.fastRequestURIProblem(uri, accepted: accepted) { return .badRequest(reason) }
         requestURIChecked = true
         if let reason = headerProblem(method: method, accepted: accepted) {
             // RFC 4475 §3.1.2.18: an unknown method whose CSeq does not match
             // is better answered 501 than 400, particularly by proxies.
             if reason == SIPMessage.cseqMismatch, !SIPMessage.knownMethods.contains(method) {
-                return (501, "Not Implemented")
+                return SIPRequestRejection(SIPStatus(501))
             }
-            return (400, reason)
+            return .badRequest(reason)
         }
         return nil
     }

@@ -149,7 +149,7 @@ public enum IdentityVerifier {
     static func same(_ sip: STIRIdentity, _ claim: STIRIdentity) -> Bool {
         switch (sip, claim) {
         case (.tn(let a), .tn(let b)): return a == b
-        case (.uri(let a), .uri(let b)): return a == b || a == SIPURI(b).normalized
+        case (.uri(let a), .uri(let b)): return a == b || a == IdentityURI(b).normalized
         default: return false
         }
     }

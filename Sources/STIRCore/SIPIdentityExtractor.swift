@@ -75,7 +75,7 @@ public struct SIPIdentityExtractor: Sendable {
 
     /// `identity(ofURI:)` without the cache.
     func uncachedIdentity(ofURI text: String) -> STIRIdentity? {
-        let uri = SIPURI(text)
+        let uri = IdentityURI(text)
         switch uri.scheme {
         case "tel":
             guard let number = uri.user, let tn = policy.canonicalizer.canonicalize(number) else { return nil }
@@ -85,7 +85,7 @@ public struct SIPIdentityExtractor: Sendable {
             if let user = uri.user, !user.isEmpty {
                 let flagged = uri.parameters["user"]?.lowercased() == "phone"
                 if flagged || (policy.tnDetection == .lenient && Self.looksLikeNumber(user)),
-                   let tn = policy.canonicalizer.canonicalize(SIPURI.normalizePercent(user)) {
+                   let tn = policy.canonicalizer.canonicalize(IdentityURI.normalizePercent(user)) {
                     return .tn(tn)
                 }
             }

@@ -1,26 +1,34 @@
 /// The one table that maps a verification failure to what the proxy does
 /// with it (RFC 8224 §6.2.2, §13.2; RFC 9410; 3GPP verstat).
-extension VerificationFailure {
+import SIPCore
+
+extension SIPStatus {
+    /// RFC 8224 §6.1.1 and §6.2.1: a Date too far from now, when signing
+    /// or verifying.
+    public static let staleDate = SIPStatus(403, reason: "Stale Date")
+}
+
+extension VerificationFailure: SIPResponseError {
     /// The SIP response for a reject policy: status code and reason phrase.
-    public var response: (status: Int, reason: String) {
+    public var status: SIPStatus {
         switch self {
         case .noIdentity:
-            return (428, "Use Identity Header")
+            return SIPStatus(428, reason: "Use Identity Header")
         case .unsupportedPPT:
-            return (428, "Use Supported PASSporT Format")
+            return SIPStatus(428, reason: "Use Supported PASSporT Format")
         case .x5uNotAllowed, .certificateUnavailable:
-            return (436, "Bad Identity Info")
+            return SIPStatus(436, reason: "Bad Identity Info")
         case .algorithmUnsupported, .certificateInvalid, .certificateRevoked, .tnNotCovered:
-            return (437, "Unsupported Credential")
+            return SIPStatus(437, reason: "Unsupported Credential")
         case .staleDate, .futureDate, .staleIat, .futureIat:
-            return (403, "Stale Date")
+            return .staleDate
         case .typInvalid, .passportHeaderInvalid, .claimMissing, .claimInvalid:
             // RFC 8224 §13.2 alternative phrase for missing/invalid PASSporT content.
-            return (438, "Invalid PASSporT")
+            return SIPStatus(438, reason: "Invalid PASSporT")
         case .identityHeaderMalformed, .tooManyIdentityHeaders, .compactFormNotAllowed, .compactFormUnverifiable,
              .tokenMalformed, .algorithmMismatch, .pptMismatch, .x5uInfoMismatch, .criticalHeaderInvalid, .dateMissing, .dateInvalid,
              .origMismatch, .destMismatch, .signatureInvalid:
-            return (438, "Invalid Identity Header")
+            return SIPStatus(438, reason: "Invalid Identity Header")
         }
     }
 
@@ -36,7 +44,7 @@ extension VerificationFailure {
     /// lower wins. 436 only when every header lacked its credential is
     /// handled by the caller.
     var precedence: Int {
-        switch response.status {
+        switch status.code {
         case 437: return 1
         case 403: return 2
         case 438: return 3
@@ -49,9 +57,8 @@ extension VerificationFailure {
     /// `passport` is the PASSporT to cite in RFC 9410 `ppi` (compact form
     /// RECOMMENDED), used only for the STIR form.
     public func reasonHeaderValue(_ form: ReasonHeaderForm, ppi passport: String? = nil) -> String {
-        let (status, text) = response
         let proto = form == .sip ? "SIP" : "STIR"
-        var value = "\(proto) ;cause=\(status) ;text=\"\(text)\""
+        var value = "\(proto) ;cause=\(status.code) ;text=\"\(status.reason)\""
         if form == .stir, let passport, !passport.isEmpty {
             value += " ;ppi=\"\(passport)\""
         }

@@ -1,3 +1,4 @@
+import SIPCore
 /// The verdict for a whole request.
 public enum VerificationOutcome: Equatable, Sendable {
     /// At least one Identity header is valid (RFC 8224 §6.2.1); the header
@@ -64,7 +65,7 @@ public struct VerificationResult: Sendable {
     }
 
     /// RFC 8224 status and reason phrase for a reject policy; nil when valid.
-    public var response: (status: Int, reason: String)? { failure?.response }
+    public var status: SIPStatus? { failure?.status }
 
     /// The `verstat` value to add to P-Asserted-Identity / From.
     public var verstat: Verstat { failure?.verstat ?? .passed }

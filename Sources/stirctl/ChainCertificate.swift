@@ -1,6 +1,7 @@
 import Certificates
 import Crypto
 import STIRCore
+import StirDaemon
 
 /// A validated x5u chain as the verifier's certificate: the leaf key and
 /// the TNAuthList check of RFC 8226 §9 (leaf and CA-level lists).

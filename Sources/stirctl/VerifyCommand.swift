@@ -68,7 +68,7 @@ struct VerifyCommand: ParsableCommand {
         case .valid(_, let attestation):
             print("valid" + (attestation.map { " attest=\($0.rawValue)" } ?? ""))
         case .failed(let failure, _):
-            print("\(failure.code) \(failure.response.status) \(failure.response.reason)")
+            print("\(failure.code) \(failure.status)")
         }
         print("verstat=\(result.verstat.rawValue)")
         for h in result.headers where result.headers.count > 1 {

@@ -55,7 +55,7 @@ struct AcceptedFieldValuesTests {
         for _ in 0..<2 {
             let bad = try #require(Self.request(from: "Alice <sip:alice@exa mple.com>;tag=1"))
             let verdict = bad.validateRequest(accepted: table)
-            #expect(verdict?.status == 400)
+            #expect(verdict?.code == 400)
             #expect(verdict?.reason == bad.validateRequest()?.reason)
         }
         let from = Array("Alice <sip:alice@exa mple.com>;tag=1".utf8)
@@ -68,8 +68,8 @@ struct AcceptedFieldValuesTests {
         let star = try #require(Self.request(from: "<sip:a@example.com>;tag=1", contact: "*"))
         #expect(star.validateRequest(accepted: table) == nil)
         let starTo = try #require(Self.request(from: "<sip:a@example.com>;tag=1", to: "*"))
-        #expect(starTo.validateRequest(accepted: table)?.status == 400)
-        #expect(starTo.validateRequest()?.status == 400)
+        #expect(starTo.validateRequest(accepted: table)?.code == 400)
+        #expect(starTo.validateRequest()?.code == 400)
         // Two values in From are refused even when the same bytes passed as a Contact list.
         let list = "<sip:a@example.com>, <sip:b@example.com>"
         let contactList = try #require(Self.request(from: "<sip:a@example.com>;tag=1", contact: list))
@@ -112,7 +112,7 @@ struct AcceptedFieldValuesTests {
         func verdict(_ name: String, _ table: AcceptedFieldValues?) -> String {
             guard let message = try? Fixtures.message(name) else { return "unparseable" }
             if message.isRequest {
-                return "\(message.validateRequest(accepted: table).map { "\($0.status) \($0.reason)" } ?? "ok")"
+                return "\(message.validateRequest(accepted: table).map { "\($0.status)" } ?? "ok")"
             }
             return message.validateResponse(accepted: table) ?? "ok"
         }

@@ -4,20 +4,20 @@ import Testing
 /// The String-based validation as it was before the byte-level scanners
 /// (`SIPBytes`), kept verbatim as the reference the new path must match.
 enum Reference {
-    static func validateRequest(_ message: SIPMessage) -> (status: Int, reason: String)? {
-        guard case let .request(method, uri, version) = message.startLine else { return (400, "Not A Request") }
-        if message.headerHasNUL { return (400, "NUL Byte In Header") }
+    static func validateRequest(_ message: SIPMessage) -> SIPRequestRejection? {
+        guard case let .request(method, uri, version) = message.startLine else { return .badRequest("Not A Request") }
+        if message.headerHasNUL { return .badRequest("NUL Byte In Header") }
         switch SIPMessage.versionCheck(version) {
         case .supported: break
-        case .unsupported: return (505, "Version Not Supported")
-        case .malformed: return (400, "Bad SIP-Version")
+        case .unsupported: return SIPRequestRejection(SIPStatus(505, reason: "Version Not Supported"))
+        case .malformed: return .badRequest("Bad SIP-Version")
         }
-        if let reason = SIPMessage.requestURIProblem(uri) { return (400, reason) }
+        if let reason = SIPMessage.requestURIProblem(uri) { return .badRequest(reason) }
         if let reason = headerProblem(message, method: method) {
             if reason == SIPMessage.cseqMismatch, !SIPMessage.knownMethods.contains(method) {
-                return (501, "Not Implemented")
+                return SIPRequestRejection(SIPStatus(501, reason: "Not Implemented"))
             }
-            return (400, reason)
+            return .badRequest(reason)
         }
         return nil
     }

@@ -189,7 +189,7 @@ v=0
 
 /// RFC 3261 §25.1: NUL only as a quoted-pair inside a quoted string.
 @Suite struct NULByteTests {
-    private func problem(_ to: String) throws -> (status: Int, reason: String)? {
+    private func problem(_ to: String) throws -> SIPRequestRejection? {
         let text = "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nMax-Forwards: 70\r\n"
             + "From: <sip:a@b>;tag=1\r\nTo: \(to)\r\nCall-ID: n\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
         return try SIPMessage.parse(Array(text.utf8)).validateRequest()

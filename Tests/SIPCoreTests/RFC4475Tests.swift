@@ -34,7 +34,7 @@ let expectations: [String: Expected] = [
 func outcome(_ bytes: [UInt8]) -> Expected {
     guard let message = try? SIPMessage.parse(bytes) else { return .parseError }
     if message.isRequest {
-        if let rejection = message.validateRequest() { return .reject(rejection.status) }
+        if let rejection = message.validateRequest() { return .reject(rejection.code) }
         return .accept
     }
     return message.validateResponse() == nil ? .accept : .dropResponse

@@ -280,7 +280,7 @@ struct ProxyCoreTests {
         let fwd = try #require(h.take().first?.message)
         #expect(fwd.headers(named: "X-Checked") == ["yes"])
         // A second resume is ignored.
-        p.pending[0].resume { _ in .respond(status: 403, reason: "No", headers: []) }
+        p.pending[0].resume { _ in .respond(SIPStatus(403, reason: "No"), headers: []) }
         h.flush()
         #expect(h.take().isEmpty)
     }
@@ -289,7 +289,7 @@ struct ProxyCoreTests {
         let p = ManualProcessor()
         let h = ProxyHarness(processors: [p])
         h.receive(Msg.invite())
-        p.pending[0].resume { _ in .respond(status: 438, reason: "Invalid Identity Header", headers: [("Reason", "SIP;cause=438")]) }
+        p.pending[0].resume { _ in .respond(SIPStatus(438, reason: "Invalid Identity Header"), headers: [("Reason", "SIP;cause=438")]) }
         h.flush()
         let out = h.take()
         #expect(out.map(\.firstLine) == ["SIP/2.0 438 Invalid Identity Header"])

@@ -272,7 +272,7 @@ import Testing
             threads.append(pthread_self())
             lock.unlock()
             done.signal()
-            return .respond(status: 486, reason: "Busy Here", headers: [])
+            return .respond(SIPStatus(486, reason: "Busy Here"), headers: [])
         }
     }
 

@@ -26,7 +26,7 @@ import Testing
     func garbageHeadersGiveTypedFailures(value: String) {
         let r = F.verify([value])
         #expect(!r.isValid)
-        #expect(r.response?.status == 438)
+        #expect(r.status?.code == 438)
     }
 
     @Test func hostileJSONInsideValidFramingGivesTypedFailures() {

@@ -42,8 +42,8 @@ import Testing
     func rejectsABadCritWith438InvalidIdentityHeader(extra: String, why: String) throws {
         let r = F.verify([try Self.signed(header: Self.header(extra))])
         #expect(r.failure == .criticalHeaderInvalid(why))
-        #expect(r.response?.status == 438)
-        #expect(r.response?.reason == "Invalid Identity Header")
+        #expect(r.status?.code == 438)
+        #expect(r.status?.reason == "Invalid Identity Header")
         #expect(r.verstat == .failed)
         #expect(!r.isValid)
     }

@@ -12,7 +12,7 @@ import Testing
             #expect(r.attestation == attest)
             #expect(r.verstat == .passed)
             #expect(r.metricLabel == "valid")
-            #expect(r.response == nil)
+            #expect(r.status == nil)
             #expect(r.reasonHeaderValue(.sip) == nil)
         }
     }
@@ -38,8 +38,8 @@ import Testing
         #expect(r.isValid)
         let ignored = F.verify([value], sip: sip, certificate: cert)
         #expect(ignored.failure == .unsupportedPPT("div"))
-        #expect(ignored.response?.status == 428)
-        #expect(ignored.response?.reason == "Use Supported PASSporT Format")
+        #expect(ignored.status?.code == 428)
+        #expect(ignored.status?.reason == "Use Supported PASSporT Format")
         #expect(ignored.verstat == .noValidation)
     }
 
@@ -53,7 +53,7 @@ import Testing
         let cert = CertificateResult.available(StaticCertificate(publicKey: try ES256PublicKey(pem: Vectors.rfc8225PublicA2)))
         let r = F.verify([value], sip: sip, certificate: cert)
         #expect(r.failure == .signatureInvalid)
-        #expect(r.response?.status == 438)
+        #expect(r.status?.code == 438)
         #expect(r.headers[0].claims.map { CanonicalJSON.string($0.json) }
             == #"{"dest":{"uri":["sip:alice@example.com"]},"iat":1443208345,"orig":{"tn":"12155551212"}}"#)
     }
@@ -66,10 +66,10 @@ import Testing
         let cert = CertificateResult.available(StaticCertificate(publicKey: try ES256PublicKey(pem: Vectors.rfc8225PublicA2)))
         let same = F.verify([Vectors.rfc8225FullForm + ";info=<https://cert.example.org/passport.cer>"], sip: sip, certificate: cert)
         #expect(same.failure == .claimInvalid("iat"))
-        #expect(same.response?.reason == "Invalid PASSporT")
+        #expect(same.status?.reason == "Invalid PASSporT")
         let biloxi = F.verify([Vectors.rfc8225FullForm + ";info=<https://biloxi.example.org/biloxi.cert>"], sip: sip, certificate: cert)
         #expect(biloxi.failure == .x5uInfoMismatch)
-        #expect(biloxi.response?.status == 438)
+        #expect(biloxi.status?.code == 438)
     }
 
     @Test func acceptsOwnCompactBaselineToken() throws {
@@ -98,7 +98,7 @@ import Testing
         let altered = F.replacingPayload(of: good, with: #"{"attest":"A","dest":{"tn":["12155550131"]},"iat":\#(F.now),"orig":{"tn":"12155550199"},"origid":"\#(F.origid)"}"#)
         let r = F.verify([altered], sip: F.sip(orig: "12155550199"))
         #expect(r.failure == .signatureInvalid)
-        #expect(r.response?.status == 438)
+        #expect(r.status?.code == 438)
         let plan = IdentityVerifier.prepare(identityHeaders: [good], sip: F.sip())
         #expect(plan.finish(certificates: [:]).failure == .certificateUnavailable("no certificate for \(F.x5u)"))
     }
@@ -107,7 +107,7 @@ import Testing
         let scoped = StaticCertificate(publicKey: F.key.publicKey, coveredTNs: ["12155559999"])
         let r = F.verify([F.shaken()], certificate: .available(scoped))
         #expect(r.failure == .tnNotCovered)
-        #expect(r.response?.status == 437)
+        #expect(r.status?.code == 437)
         let ok = StaticCertificate(publicKey: F.key.publicKey, coveredTNs: ["12155550121"])
         #expect(F.verify([F.shaken()], certificate: .available(ok)).isValid)
     }
@@ -121,8 +121,8 @@ import Testing
     func rejectsStaleOrFutureDateAndIatWith403(date: Int64, iat: Int64, failure: VerificationFailure) {
         let r = F.verify([F.shaken(iat: iat)], sip: F.sip(date: date))
         #expect(r.failure == failure)
-        #expect(r.response?.status == 403)
-        #expect(r.response?.reason == "Stale Date")
+        #expect(r.status?.code == 403)
+        #expect(r.status?.reason == "Stale Date")
     }
 
     @Test func freshnessWindowIsConfigurable() {
@@ -156,9 +156,9 @@ import Testing
         #expect(F.verify([base + ";info=<https://other.example/x.pem>;ppt=shaken"]).failure == .x5uInfoMismatch)
         #expect(F.verify([base + ";info=<\(F.x5u)>"]).failure == .pptMismatch)
         #expect(F.verify([base + ";info=<\(F.x5u)>;alg=RS256;ppt=shaken"]).failure == .algorithmUnsupported("RS256"))
-        #expect(F.verify([base + ";info=<\(F.x5u)>;alg=RS256;ppt=shaken"]).response?.status == 437)
+        #expect(F.verify([base + ";info=<\(F.x5u)>;alg=RS256;ppt=shaken"]).status?.code == 437)
         #expect(F.verify([base + ";info=<http://cert.example.org/x>;ppt=shaken"]).failure == .x5uNotAllowed("http://cert.example.org/x"))
-        #expect(F.verify([base + ";info=<http://cert.example.org/x>;ppt=shaken"]).response?.status == 436)
+        #expect(F.verify([base + ";info=<http://cert.example.org/x>;ppt=shaken"]).status?.code == 436)
         let payload = #"{"attest":"A","dest":{"tn":["12155550131"]},"iat":\#(F.now),"orig":{"tn":"12155550121"},"origid":"\#(F.origid)"}"#
         #expect(F.verify([F.token(header: #"{"alg":"ES256","ppt":"shaken","typ":"JWT","x5u":"\#(F.x5u)"}"#, payload: payload)]).failure == .typInvalid)
         #expect(F.verify([F.token(header: #"{"alg":"ES384","ppt":"shaken","typ":"passport","x5u":"\#(F.x5u)"}"#, payload: payload)]).failure == .algorithmMismatch)
@@ -166,7 +166,7 @@ import Testing
         let noAttest = #"{"dest":{"tn":["12155550131"]},"iat":\#(F.now),"orig":{"tn":"12155550121"},"origid":"\#(F.origid)"}"#
         let r = F.verify([F.token(header: #"{"alg":"ES256","ppt":"shaken","typ":"passport","x5u":"\#(F.x5u)"}"#, payload: noAttest)])
         #expect(r.failure == .claimMissing("attest"))
-        #expect(r.response?.reason == "Invalid PASSporT")
+        #expect(r.status?.reason == "Invalid PASSporT")
     }
 
     @Test func listsDistinctCertificatesAndNeedsNoneForCheapFailures() {

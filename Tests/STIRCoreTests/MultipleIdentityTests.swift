@@ -37,11 +37,11 @@ import Testing
         let down = IdentitySigner(key: F.key, x5u: unavailable)
         let both = verify([F.shaken(signer: down), F.shaken(signer: down)])
         #expect(both.failure == .certificateUnavailable("timeout"))
-        #expect(both.response?.status == 436)
-        #expect(both.response?.reason == "Bad Identity Info")
+        #expect(both.status?.code == 436)
+        #expect(both.status?.reason == "Bad Identity Info")
         let mixed = verify([F.shaken(signer: down), F.shaken(signer: IdentitySigner(key: F.otherKey, x5u: F.x5u))])
         #expect(mixed.failure == .signatureInvalid)
-        #expect(mixed.response?.status == 438)
+        #expect(mixed.status?.code == 438)
     }
 
     @Test func returns437WhenAnyCredentialIsUnsupported() {
@@ -50,18 +50,18 @@ import Testing
                         F.shaken(signer: IdentitySigner(key: F.key, x5u: unavailable))])
         #expect(r.failure == .certificateInvalid("self-signed"))
         #expect(r.outcome == .failed(.certificateInvalid("self-signed"), headerIndex: 1))
-        #expect(r.response?.status == 437)
+        #expect(r.status?.code == 437)
     }
 
     @Test func returns428WhenNothingUsable() {
         let none = verify([])
         #expect(none.failure == .noIdentity)
-        #expect(none.response?.status == 428)
-        #expect(none.response?.reason == "Use Identity Header")
+        #expect(none.status?.code == 428)
+        #expect(none.status?.reason == "Use Identity Header")
         #expect(none.verstat == .noValidation)
         let foreign = verify(["a.b.c;info=<https://x.example/y>;ppt=foo", "a.b.c;info=<https://x.example/y>;ppt=\"rph\""])
         #expect(foreign.failure == .unsupportedPPT("foo"))
-        #expect(foreign.response?.reason == "Use Supported PASSporT Format")
+        #expect(foreign.status?.reason == "Use Supported PASSporT Format")
     }
 
     @Test func ignoredHeadersDoNotMaskExaminedFailures() {

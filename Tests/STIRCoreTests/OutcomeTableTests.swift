@@ -38,8 +38,8 @@ import Testing
 
     @Test func mapsEveryFailureToStatusReasonVerstatAndCode() {
         for (failure, status, reason, verstat, code) in Self.table {
-            #expect(failure.response.status == status, "\(failure)")
-            #expect(failure.response.reason == reason, "\(failure)")
+            #expect(failure.status.code == status, "\(failure)")
+            #expect(failure.status.reason == reason, "\(failure)")
             #expect(failure.verstat == verstat, "\(failure)")
             #expect(failure.code == code, "\(failure)")
         }

@@ -44,9 +44,9 @@ extension ProxyCore {
             switch processors[index].process(request, context: context, resumption: resumption) {
             case .proceed:
                 index += 1
-            case let .respond(status, reason, headers):
-                decision(ctx.callID, ctx.method, "\(processors[index].name): \(status) \(reason)")
-                respond(ctx, status: status, reason: reason, headers: headers)
+            case let .respond(status, headers):
+                decision(ctx.callID, ctx.method, "\(processors[index].name): \(status)")
+                respond(ctx, status, headers: headers)
                 return
             case .suspend:
                 ctx.phase = .suspended(processor: index)
@@ -56,7 +56,7 @@ extension ProxyCore {
                     guard let self, ctx.phase == .suspended(processor: current) else { return }
                     ctx.processorTimer = nil
                     self.decision(ctx.callID, ctx.method, "processor timeout: 500")
-                    self.respond(ctx, status: 500, reason: "Server Internal Error (processing timed out)")
+                    self.respond(ctx, SIPStatus(500).detailed("processing timed out"))
                 }
                 return
             }
@@ -73,11 +73,11 @@ extension ProxyCore {
         switch work(request) {
         case .proceed:
             runProcessors(ctx, from: index + 1)
-        case let .respond(status, reason, headers):
-            decision(ctx.callID, ctx.method, "\(processors[index].name) resumed: \(status) \(reason)")
-            respond(ctx, status: status, reason: reason, headers: headers)
+        case let .respond(status, headers):
+            decision(ctx.callID, ctx.method, "\(processors[index].name) resumed: \(status)")
+            respond(ctx, status, headers: headers)
         case .suspend:
-            respond(ctx, status: 500, reason: "Server Internal Error (processor suspended twice)")
+            respond(ctx, SIPStatus(500).detailed("processor suspended twice"))
         }
     }
 
@@ -124,7 +124,7 @@ extension ProxyCore {
         guard let request = ctx.request else { return }
         guard let hop = nextHop(for: request) else {
             decision(ctx.callID, ctx.method, "404 no route")
-            respond(ctx, status: 404, reason: "Not Found")
+            respond(ctx, SIPStatus(404))
             return
         }
         // A numeric next hop (the common case) is forwarded at once, without
@@ -137,7 +137,7 @@ extension ProxyCore {
             guard let self, servers[ctx.key] === ctx, !ctx.cancelled else { return }
             guard let address else {
                 self.decision(ctx.callID, ctx.method, "503 cannot resolve \(hop.host)")
-                self.respond(ctx, status: 503, reason: "Service Unavailable (next hop unresolvable)")
+                self.respond(ctx, SIPStatus(503).detailed("next hop unresolvable"))
                 return
             }
             self.forward(ctx, to: address, hop: hop)
@@ -185,7 +185,7 @@ extension ProxyCore {
         var transport = hop.transport
         guard var local = sender.localAddress(transport: transport, family: destination.family) else {
             decision(ctx.callID, ctx.method, "503 no local \(transport.rawValue) socket for \(destination)")
-            respond(ctx, status: 503, reason: "Service Unavailable (no transport)")
+            respond(ctx, SIPStatus(503).detailed("no transport"))
             return
         }
         request.maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
@@ -202,7 +202,7 @@ extension ProxyCore {
             if recordRoute { request.removeFirstRecordRoute() }
             guard !hop.transportFixed, let tcp = sender.localAddress(transport: .tcp, family: destination.family) else {
                 decision(ctx.callID, ctx.method, "513: \(bytes.count) bytes too large for UDP to \(destination)")
-                respond(ctx, status: 513, reason: "Message Too Large")
+                respond(ctx, SIPStatus(513))
                 return
             }
             transport = .tcp

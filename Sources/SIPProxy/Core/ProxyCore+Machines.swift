@@ -71,9 +71,9 @@ extension ProxyCore {
             case let .cancelTimer(timer):
                 if let t = client.timers.removeValue(forKey: timer) { scheduler.cancel(t) }
             case .timeout:
-                clientFailed(client, status: 408, reason: "Request Timeout")
+                clientFailed(client, SIPStatus(408))
             case .transportFailure:
-                clientFailed(client, status: 503, reason: "Service Unavailable")
+                clientFailed(client, SIPStatus(503))
             case .terminated:
                 linger = nil
                 endClient(client)
@@ -97,9 +97,9 @@ extension ProxyCore {
             case let .cancelTimer(timer):
                 if let t = client.timers.removeValue(forKey: timer) { scheduler.cancel(t) }
             case .timeout:
-                clientFailed(client, status: 408, reason: "Request Timeout")
+                clientFailed(client, SIPStatus(408))
             case .transportFailure:
-                clientFailed(client, status: 503, reason: "Service Unavailable")
+                clientFailed(client, SIPStatus(503))
             case .terminated:
                 linger = nil
                 endClient(client)
@@ -143,23 +143,23 @@ extension ProxyCore {
         if ctx.upstream.viaReceived != nil || ctx.upstream.viaRport != nil {
             original.setTopViaReceived(ctx.upstream.viaReceived, rport: ctx.upstream.viaRport)
         }
-        let bytes = original.makeResponse(status: 100, reason: "Trying", toTag: nil).serialize()
+        let bytes = original.makeResponse(SIPStatus(100), toTag: nil).serialize()
         if ctx.lastResponse == nil { ctx.lastResponse = bytes }
         sendUpstream(ctx, bytes)
     }
 
     /// Client transaction failed: the upstream gets our 408/503 unless it has a final already.
-    private func clientFailed(_ client: ClientContext, status: Int, reason: String) {
+    private func clientFailed(_ client: ClientContext, _ status: SIPStatus) {
         guard client.method != "CANCEL", client.method != "ACK",
               let server = client.server, servers[server.key] === server, server.finalStatusSent == nil else { return }
         // RFC 4320 §4.2: a transaction-stateful element never sends 408 to a
         // non-INVITE request; the client's own Timer F ends it.
-        if status == 408, server.method != "INVITE" {
+        if status.code == 408, server.method != "INVITE" {
             decision(server.callID, server.method, "downstream timeout: no 408 for non-INVITE (RFC 4320)")
             return
         }
-        decision(server.callID, server.method, "downstream \(status) \(reason)")
-        respond(server, status: status, reason: reason)
+        decision(server.callID, server.method, "downstream \(status)")
+        respond(server, status)
     }
 
     private func armServerTimer(_ ctx: ServerContext, _ timer: TransactionTimer, _ after: Duration) {

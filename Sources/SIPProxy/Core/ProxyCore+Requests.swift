@@ -15,8 +15,8 @@ extension ProxyCore {
             if viaReceived != nil || viaRport != nil { request.setTopViaReceived(viaReceived, rport: viaRport) }
         }
         if let problem = request.validateRequest(accepted: acceptedValues) {
-            decision(callID, method, "reject \(problem.status) \(problem.reason)")
-            if method != "ACK" { respondStatelessly(to: request, rx, status: problem.status, reason: problem.reason) }
+            decision(callID, method, "reject \(problem.status)")
+            if method != "ACK" { respondStatelessly(to: request, rx, problem.status) }
             return
         }
         let upstream = Upstream(address: rx.source, local: rx.local, transport: rx.transport, connectionID: rx.connectionID,
@@ -59,7 +59,7 @@ extension ProxyCore {
             // response went out: 200 to the CANCEL, nothing to cancel.
             let ctx = makeServerContext(key: key, request: request, rx: rx, upstream: upstream, method: "CANCEL")
             startServer(ctx)
-            respond(ctx, status: 200, reason: "OK")
+            respond(ctx, SIPStatus(200))
             decision(ctx.callID, "CANCEL", "200; INVITE already answered")
             return
         }
@@ -72,7 +72,7 @@ extension ProxyCore {
         guard let key = ServerKey.make(for: request, method: "CANCEL") else { return }
         let ctx = makeServerContext(key: key, request: request, rx: rx, upstream: upstream, method: "CANCEL")
         startServer(ctx)
-        respond(ctx, status: 200, reason: "OK")
+        respond(ctx, SIPStatus(200))
         decision(ctx.callID, "CANCEL", "200; cancelling INVITE")
         cancelInvite(invite)
     }
@@ -84,7 +84,7 @@ extension ProxyCore {
         switch invite.phase {
         case .processing, .suspended:
             if let t = invite.processorTimer { scheduler.cancel(t) }
-            respond(invite, status: 487, reason: "Request Terminated")
+            respond(invite, SIPStatus(487))
         case .forwarded:
             if let client = invite.client { sendCancel(for: client) }
         case .answered:
@@ -94,7 +94,7 @@ extension ProxyCore {
 
     private func receiveNewOrRetransmitted(_ request: SIPMessage, _ rx: ReceivedMessage, _ upstream: Upstream, method: String) {
         guard let key = ServerKey.make(for: request, method: method) else {
-            respondStatelessly(to: request, rx, status: 400, reason: "Missing Via")
+            respondStatelessly(to: request, rx, SIPStatus(400, reason: "Missing Via"))
             return
         }
         if let existing = servers[key] {
@@ -109,13 +109,13 @@ extension ProxyCore {
         // (RFC 3261 §12.2), and refusing its BYE would leave the far end's
         // call up with nobody to end it.
         if draining && request.toTag == nil {
-            respond(ctx, status: 503, reason: "Service Unavailable", headers: [("Retry-After", "5")])
+            respond(ctx, SIPStatus(503), headers: [("Retry-After", "5")])
             decision(ctx.callID, method, "503 draining")
             return
         }
-        if let (status, reason, headers) = proxyChecks(request, method: method) {
-            decision(ctx.callID, method, "\(status) \(reason)")
-            respond(ctx, status: status, reason: reason, headers: headers)
+        if let rejection = proxyChecks(request, method: method) {
+            decision(ctx.callID, method, "\(rejection.status)")
+            respond(ctx, rejection.status, headers: rejection.responseHeaders)
             return
         }
         runProcessors(ctx, from: 0)
@@ -154,25 +154,25 @@ extension ProxyCore {
     private func startServer(_ ctx: ServerContext) { feed(ctx, .start, .start) }
 
     /// RFC 3261 §16.3 request validation steps 2–5 (step 1 and 6 are in SIPCore's validateRequest).
-    private func proxyChecks(_ request: SIPMessage, method: String) -> (Int, String, [(name: String, value: String)])? {
+    private func proxyChecks(_ request: SIPMessage, method: String) -> SIPRequestRejection? {
         // Step 2: URI scheme.
         let scheme = request.parsedRequestURI?.scheme
         guard let scheme, scheme == "sip" || scheme == "sips" || scheme == "tel" else {
-            return (416, "Unsupported URI Scheme", [])
+            return SIPRequestRejection(SIPStatus(416))
         }
         // Step 3: Max-Forwards.
         if let mf = request.maxForwards, mf <= 0 {
-            return (483, "Too Many Hops", [])
+            return SIPRequestRejection(SIPStatus(483))
         }
         // Step 4: loop detection (optional in the RFC; cheap here).
-        if hasLooped(request) { return (482, "Loop Detected", []) }
+        if hasLooped(request) { return SIPRequestRejection(SIPStatus(482)) }
         // Step 5: Proxy-Require.
         let required = request.headers(named: "Proxy-Require")
             .flatMap { $0.split(separator: ",").map { String($0).trimmingCharactersInSet() } }
             .filter { !$0.isEmpty }
         let unsupported = required.filter { !config.supportedExtensions.contains($0) }
         if !unsupported.isEmpty {
-            return (420, "Bad Extension", [("Unsupported", unsupported.joined(separator: ", "))])
+            return SIPRequestRejection(SIPStatus(420), headers: [("Unsupported", unsupported.joined(separator: ", "))])
         }
         return nil
     }

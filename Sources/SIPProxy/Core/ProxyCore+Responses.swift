@@ -4,16 +4,16 @@ extension ProxyCore {
     // MARK: responses we generate
 
     /// Sends a final or provisional response of our own on a server transaction.
-    func respond(_ ctx: ServerContext, status: Int, reason: String, headers: [(name: String, value: String)] = []) {
+    func respond(_ ctx: ServerContext, _ status: SIPStatus, headers: [(name: String, value: String)] = []) {
         guard let original = ctx.originalRequest() else { return }
         if ctx.upstream.viaReceived != nil || ctx.upstream.viaRport != nil {
             original.setTopViaReceived(ctx.upstream.viaReceived, rport: ctx.upstream.viaRport)
         }
-        let response = original.makeResponse(status: status, reason: reason, toTag: status > 100 ? ctx.toTag : nil)
+        let response = original.makeResponse(status, toTag: status.code > 100 ? ctx.toTag : nil)
         for h in headers { response.addHeader(name: h.name, value: h.value) }
-        if status > 100 { ctx.notes.drain(into: response) }
-        if status >= 200, ctx.phase != .forwarded { ctx.phase = .answered }
-        sendOnServer(ctx, response.serialize(), status: status)
+        if status.code > 100 { ctx.notes.drain(into: response) }
+        if status.isFinal, ctx.phase != .forwarded { ctx.phase = .answered }
+        sendOnServer(ctx, response.serialize(), status: status.code)
     }
 
     /// Hands a response (ours or forwarded) to the server transaction, which
@@ -38,8 +38,8 @@ extension ProxyCore {
     }
 
     /// A response without a transaction (validation failures, RFC 3261 §16.3).
-    func respondStatelessly(to request: SIPMessage, _ rx: ReceivedMessage, status: Int, reason: String) {
-        let response = request.makeResponse(status: status, reason: reason, toTag: status > 100 ? makeTag() : nil)
+    func respondStatelessly(to request: SIPMessage, _ rx: ReceivedMessage, _ status: SIPStatus) {
+        let response = request.makeResponse(status, toTag: status.code > 100 ? makeTag() : nil)
         sender.send(response.serialize(), to: responseAddress(for: request, rx), transport: rx.transport, connectionID: rx.connectionID)
         stats.statelessResponses += 1
     }
@@ -162,7 +162,7 @@ extension ProxyCore {
             if client.receivedProvisional {
                 self.sendCancel(for: client)
             } else if let server = client.server, server.finalStatusSent == nil {
-                self.respond(server, status: 408, reason: "Request Timeout")
+                self.respond(server, SIPStatus(408))
             }
         }
     }

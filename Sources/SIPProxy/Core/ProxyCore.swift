@@ -75,7 +75,7 @@ public final class ProxyCore {
         } catch {
             stats.parseFailures += 1
             logger.debug("unparseable message dropped", metadata: ["from": "\(rx.source)", "reason": "\(error)"])
-            answerUnparseable(rx, reason: "\(error)")
+            answerUnparseable(rx, (error as? SIPParseError) ?? SIPParseError(reason: "\(error)"))
             return
         }
         if message.isRequest {
@@ -89,12 +89,11 @@ public final class ProxyCore {
     /// gets a 400 over UDP when its header section can be read and has what
     /// a response needs (Via, From, To, Call-ID, CSeq); anything else
     /// (responses, ACKs, unreadable headers) is dropped.
-    private func answerUnparseable(_ rx: ReceivedMessage, reason: String) {
+    private func answerUnparseable(_ rx: ReceivedMessage, _ error: SIPParseError) {
         guard let request = SIPMessage.parseHeaderSection(rx.bytes), request.isRequest, request.method != "ACK",
               !request.vias.isEmpty, request.from != nil, request.to != nil, request.callID != nil,
               request.cseq != nil else { return }
-        let phrase = String(reason.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7f }.prefix(100).map(Character.init))
-        respondStatelessly(to: request, rx, status: 400, reason: "Bad Request (\(phrase))")
+        respondStatelessly(to: request, rx, error.status)
     }
 
     // MARK: shared helpers

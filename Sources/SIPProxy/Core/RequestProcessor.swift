@@ -8,7 +8,7 @@ public enum ProcessorDecision {
     /// Hand the request to the next processor, then route it.
     case proceed
     /// Answer the request with this final response; do not forward it.
-    case respond(status: Int, reason: String, headers: [(name: String, value: String)])
+    case respond(SIPStatus, headers: [(name: String, value: String)])
     /// The processor will call its `ProcessorResumption` later (for example
     /// after a certificate download). The request waits; the loop does not.
     case suspend

@@ -87,7 +87,7 @@ public final class SigningProcessor: RequestProcessor {
                 log.notice("stir-sign: Date replaced", metadata: ["received": "\(date)"])
             } else {
                 log.notice("stir-sign: Date skewed, rejecting", metadata: ["received": "\(date)"])
-                return .respond(status: 403, reason: "Stale Date", headers: [])
+                return .respond(.staleDate, headers: [])
             }
         } else {
             request.addHeader(name: "Date", value: SIPDate.format(current))

@@ -103,16 +103,16 @@ public final class VerificationProcessor: RequestProcessor {
         StirdMetrics.shared.verificationOutcome(label: result.metricLabel)
         let perHeader = result.headers.map { $0.outcome.failure?.code ?? "valid" }
         if let failure = result.failure {
-            let (status, reason) = failure.response
+            let status = failure.status
             let unsigned = failure == .noIdentity || { if case .unsupportedPPT = failure { return true } else { return false } }()
-            log.info("stir-verify: failed", metadata: ["outcome": "\(failure.code)", "detail": "\(failure)", "response": "\(status) \(reason)",
+            log.info("stir-verify: failed", metadata: ["outcome": "\(failure.code)", "detail": "\(failure)", "response": "\(status)",
                                                        "peer": "\(peer.name)", "headers": "\(perHeader)"])
             if unsigned {
-                if peer.requireIdentity { return .respond(status: status, reason: reason, headers: []) }
+                if peer.requireIdentity { return .respond(status, headers: []) }
             } else {
                 switch peer.onFailure {
                 case .reject:
-                    return .respond(status: status, reason: reason, headers: [])
+                    return .respond(status, headers: [])
                 case .continueWithReason:
                     // Downstream sees why (on the INVITE); upstream too, in the
                     // next provisional or final response (RFC 8224 §6.2.2, RFC 9410).

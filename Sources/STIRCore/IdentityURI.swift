@@ -1,7 +1,7 @@
 /// The parts of a `sip:`, `sips:` or `tel:` URI that identity handling needs
 /// (RFC 3261 §19.1.1, RFC 3966). Not a general URI parser: it never fails,
 /// it just reports what it found.
-public struct SIPURI: Equatable, Sendable {
+public struct IdentityURI: Equatable, Sendable {
     /// Lowercased scheme (`sip`, `sips`, `tel`, or anything else).
     public var scheme: String
     /// The user part without password and without RFC 4904 user parameters

@@ -1,3 +1,4 @@
+import Certificates
 import STIRCore
 
 extension CertificateFailure {
