@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "SIPProxyTests", dependencies: ["SIPProxy", "SIPCore"]),
         // Drives the built `stirctl` binary (Process) against a temp test PKI and loopback servers.
         .testTarget(name: "StirctlTests"),
-        .testTarget(name: "StirDaemonTests", dependencies: ["StirDaemon", "SIPProxy", "SIPCore", "INIConfig", "Crypto"]),
+        .testTarget(name: "StirDaemonTests", dependencies: ["StirDaemon", "SIPProxy", "SIPCore", "INIConfig", "Crypto", "Certificates"]),
     ],
     swiftLanguageModes: [.v5]
 )

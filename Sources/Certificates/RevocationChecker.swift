@@ -53,31 +53,31 @@ public struct RevocationChecker: Sendable {
 }
 
 extension RevocationChecker {
-    /// Builds the composition named in the INI, e.g. `short_lived, ocsp, crl`
-    /// (`none` alone means no checking). A name may carry its own mode,
-    /// `ocsp:soft, crl:hard`; otherwise `failureMode` applies. Unknown names
-    /// or modes throw `CertificateFailure.malformed` naming the offender.
+    /// Builds the composition of `steps` in order (`none` entries add
+    /// nothing); a step without its own mode gets `failureMode`.
+    public init(steps: [RevocationStep], failureMode: RevocationFailureMode, shortLivedMaximum: TimeInterval,
+                requester: any HTTPRequester, anchors: TrustAnchors) {
+        var policies: [any RevocationPolicy] = []
+        for step in steps {
+            let mode = step.failureMode ?? failureMode
+            switch step.method {
+            case .none: continue
+            case .shortLived: policies.append(ShortLivedPolicy(maximumLifetime: shortLivedMaximum))
+            case .ocsp: policies.append(OCSPPolicy(requester: requester, anchors: anchors, failureMode: mode))
+            case .crl: policies.append(CRLPolicy(requester: requester, failureMode: mode))
+            }
+        }
+        self.init(policies)
+    }
+
+    /// Parses `names` (`short_lived, ocsp:soft, crl:hard`, see
+    /// `RevocationStep`) and builds the composition; an unknown name or mode
+    /// throws `CertificateFailure.malformed` naming the offender.
     public static func named(_ names: [String], failureMode: RevocationFailureMode,
                              shortLivedMaximum: TimeInterval, requester: any HTTPRequester,
                              anchors: TrustAnchors) throws -> RevocationChecker {
-        var policies: [any RevocationPolicy] = []
-        for raw in names {
-            let parts = raw.trimmingCharacters(in: .whitespaces).lowercased().split(separator: ":", maxSplits: 1)
-            var failureMode = failureMode
-            if parts.count == 2 {
-                guard let mode = RevocationFailureMode(rawValue: String(parts[1])) else {
-                    throw CertificateFailure.malformed("unknown revocation failure mode in \(raw)")
-                }
-                failureMode = mode
-            }
-            switch parts.first.map(String.init) ?? "" {
-            case "none": continue
-            case "short_lived": policies.append(ShortLivedPolicy(maximumLifetime: shortLivedMaximum))
-            case "ocsp": policies.append(OCSPPolicy(requester: requester, anchors: anchors, failureMode: failureMode))
-            case "crl": policies.append(CRLPolicy(requester: requester, failureMode: failureMode))
-            default: throw CertificateFailure.malformed("unknown revocation policy \(raw)")
-            }
-        }
-        return RevocationChecker(policies)
+        let steps = try RevocationStep.parseList(names).get()
+        return RevocationChecker(steps: steps, failureMode: failureMode, shortLivedMaximum: shortLivedMaximum,
+                                 requester: requester, anchors: anchors)
     }
 }

@@ -12,4 +12,14 @@ extension INISectionReader {
         precondition(key.hasSuffix("_s"), "duration key '\(key)' must end in _ms or _s")
         return .seconds(amount)
     }
+
+    /// As `duration(_:default:range:)` with the default given as the
+    /// Duration the configuration struct holds, so the default is written
+    /// once, in the struct (whole units of the key's suffix).
+    public mutating func duration(_ key: String, default defaultValue: Duration,
+                                  range: ClosedRange<Int>) throws -> Duration {
+        let c = defaultValue.components
+        let milliseconds = Int(c.seconds) * 1_000 + Int(c.attoseconds / 1_000_000_000_000_000)
+        return try duration(key, default: key.hasSuffix("_ms") ? milliseconds : milliseconds / 1_000, range: range)
+    }
 }

@@ -31,6 +31,7 @@ public struct INISectionReader {
     /// The raw value, or nil when absent.
     public mutating func optionalString(_ key: String) throws -> String? {
         read.insert(key)
+        INIKeyLog.current?.note(section: section.name, key: key)
         return section.entry(key)?.value
     }
 

@@ -69,8 +69,8 @@ public struct DaemonConfiguration: Equatable, Sendable {
         var r = reader(doc, "general")
         let levels: [String: Logger.Level] = ["trace": .trace, "debug": .debug, "info": .info, "notice": .notice,
                                               "warning": .warning, "error": .error, "critical": .critical]
-        logLevel = try r.choice("log_level", default: .info, levels)
-        drainTimeout = try r.duration("drain_timeout_s", default: 10, range: 0...3600)
+        logLevel = try r.choice("log_level", default: logLevel, levels)
+        drainTimeout = try r.duration("drain_timeout_s", default: drainTimeout, range: 0...3600)
         try r.finish()
     }
 
@@ -95,40 +95,40 @@ public struct DaemonConfiguration: Equatable, Sendable {
 
     private mutating func readTransport(_ doc: INIDocument) throws {
         var r = reader(doc, "transport")
-        transport.maxMessageSize = try r.int("max_message_size", default: 65_535, range: 1_024...1_048_576)
-        transport.tcpIdleTimeout = try r.duration("tcp_idle_timeout_s", default: 300, range: 1...86_400)
-        transport.tcpMaxConnections = try r.int("tcp_max_connections", default: 10_000, range: 1...1_000_000)
-        transport.udpReceiveBufferBytes = try r.int("udp_receive_buffer_bytes", default: 4 << 20, range: 65_536...(256 << 20))
+        transport.maxMessageSize = try r.int("max_message_size", default: transport.maxMessageSize, range: 1_024...1_048_576)
+        transport.tcpIdleTimeout = try r.duration("tcp_idle_timeout_s", default: transport.tcpIdleTimeout, range: 1...86_400)
+        transport.tcpMaxConnections = try r.int("tcp_max_connections", default: transport.tcpMaxConnections, range: 1...1_000_000)
+        transport.udpReceiveBufferBytes = try r.int("udp_receive_buffer_bytes", default: transport.udpReceiveBufferBytes, range: 65_536...(256 << 20))
         try r.finish()
     }
 
     private mutating func readTransaction(_ doc: INIDocument) throws {
         var r = reader(doc, "transaction")
-        let t1 = try r.duration("t1_ms", default: 500, range: 10...10_000)
-        let t2 = try r.duration("t2_ms", default: 4_000, range: 10...60_000)
-        let t4 = try r.duration("t4_ms", default: 5_000, range: 10...60_000)
-        let c = try r.duration("timer_c_s", default: 180, range: 1...3_600)
+        let t1 = try r.duration("t1_ms", default: proxy.timers.t1, range: 10...10_000)
+        let t2 = try r.duration("t2_ms", default: proxy.timers.t2, range: 10...60_000)
+        let t4 = try r.duration("t4_ms", default: proxy.timers.t4, range: 10...60_000)
+        let c = try r.duration("timer_c_s", default: proxy.timers.timerC, range: 1...3_600)
         if t2 < t1 { throw r.error("t2_ms", "must not be smaller than t1_ms") }
         proxy.timers = TransactionTimers(t1: t1, t2: t2, t4: t4, timerC: c)
-        let trying = try r.int("trying_after_ms", default: 200, range: 0...10_000)
-        proxy.autoTrying = trying == 0 ? nil : .milliseconds(trying)
+        let trying = try r.duration("trying_after_ms", default: proxy.autoTrying ?? .zero, range: 0...10_000)
+        proxy.autoTrying = trying == .zero ? nil : trying
         try r.finish()
     }
 
     private mutating func readProxy(_ doc: INIDocument) throws {
         var r = reader(doc, "proxy")
-        proxy.recordRoute = try r.bool("record_route", default: true)
-        proxy.defaultMaxForwards = try r.int("default_max_forwards", default: 70, range: 1...255)
-        proxy.processorTimeout = try r.duration("processor_timeout_ms", default: 10_000, range: 10...600_000)
-        proxy.localNames = try r.list("local_names", default: [])
-        proxy.supportedExtensions = Set(try r.list("supported_extensions", default: []))
-        proxy.resolveNames = try r.bool("resolve_names", default: true)
-        let mtu = try r.int("udp_mtu_bytes", default: 0, range: 0...65_535)
+        proxy.recordRoute = try r.bool("record_route", default: proxy.recordRoute)
+        proxy.defaultMaxForwards = try r.int("default_max_forwards", default: proxy.defaultMaxForwards, range: 1...255)
+        proxy.processorTimeout = try r.duration("processor_timeout_ms", default: proxy.processorTimeout, range: 10...600_000)
+        proxy.localNames = try r.list("local_names", default: proxy.localNames)
+        proxy.supportedExtensions = Set(try r.list("supported_extensions", default: proxy.supportedExtensions.sorted()))
+        proxy.resolveNames = try r.bool("resolve_names", default: proxy.resolveNames)
+        let mtu = try r.int("udp_mtu_bytes", default: proxy.udpMTU ?? 0, range: 0...65_535)
         if mtu != 0 && mtu < 576 { throw r.error("udp_mtu_bytes", "must be 0 (unknown) or at least 576 (RFC 791), got \(mtu)") }
         proxy.udpMTU = mtu == 0 ? nil : mtu
         let loopCount = try r.int("loops", default: 0, range: 0...64)
         loops = loopCount == 0 ? Self.cores : loopCount
-        maxQueuedPerLoop = try r.int("max_queued_messages", default: 10_000, range: 100...10_000_000)
+        maxQueuedPerLoop = try r.int("max_queued_messages", default: maxQueuedPerLoop, range: 100...10_000_000)
         shedInvitesAbove = try r.int("shed_invites_above",
                                      default: ProxyShards.defaultShedInvitesAbove(maxQueued: maxQueuedPerLoop),
                                      range: 1...maxQueuedPerLoop)

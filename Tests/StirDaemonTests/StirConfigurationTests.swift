@@ -1,3 +1,4 @@
+import Certificates
 import Crypto
 import Foundation
 import INIConfig
@@ -45,8 +46,8 @@ import Testing
         #expect(c.originatingSource == .fromOnly)
         #expect(c.numberingPlan == .stepOneOnly)
         #expect(c.sign.redateSkewed && c.sign.notOwnedAttestation == nil && c.sign.onlyDestinationPrefixes == ["1", "44"])
-        #expect(c.verify.x5uHosts == ["cr.example.net"] && c.verify.x5uPorts == [443])
-        #expect(c.verify.revocation == ["short_lived", "ocsp:soft", "crl:hard"] && c.verify.revocationHardFail)
+        #expect(c.verify.x5uHosts == ["cr.example.net"] && c.verify.certificates.x5uPorts == [443])
+        #expect(c.verify.certificates.revocation == [RevocationStep(.shortLived), RevocationStep(.ocsp, failureMode: .soft), RevocationStep(.crl, failureMode: .hard)] && c.verify.certificates.revocationHardFail)
         #expect(c.verify.verstatOnPAI && c.verify.verstatOnFrom && c.verify.attestationHeader == nil)
         #expect(c.peers.map(\.name) == ["pbx", "carrier"])
         #expect(c.peers[0].trusted && c.peers[0].sign && !c.peers[0].verify)
@@ -159,7 +160,7 @@ import Testing
         https_ca_file = \(cert)
         cache_dir = \(keys.directory)
         """)
-        #expect(c.verify.trustAnchorsDirectory == anchors && c.verify.cacheDirectory == keys.directory)
+        #expect(c.verify.certificates.trustAnchorsDirectory == anchors && c.verify.certificates.cacheDirectory == keys.directory)
     }
 
     /// The one loader all three paths use gives the error in the same form.

@@ -22,7 +22,7 @@ import Testing
         """)
         #expect(try StirPipeline.processors(for: c, logger: logger).map(\.name) == ["stir-scrub", "stir-sign"])
         let anchors = try keys.certificate()
-        c.verify.trustAnchorsFile = anchors
+        c.verify.certificates.trustAnchorsFile = anchors
         var carrier = PeerConfiguration(name: "carrier")
         carrier.networks = [IPNetwork("10.0.0.2")!]
         carrier.verify = true
@@ -36,7 +36,7 @@ import Testing
         carrier.networks = [IPNetwork("10.0.0.2")!]
         carrier.verify = true
         c.peers = [carrier]
-        c.verify.trustAnchorsFile = "/nonexistent/roots.pem"
+        c.verify.certificates.trustAnchorsFile = "/nonexistent/roots.pem"
         #expect(throws: StirPipeline.SetupError.self) { try StirPipeline.processors(for: c, logger: logger) }
     }
 
@@ -48,7 +48,7 @@ import Testing
         carrier.networks = [IPNetwork("10.0.0.2")!]
         carrier.verify = true
         c.peers = [carrier]
-        c.verify.trustAnchorsDirectory = "/nonexistent/anchors"
+        c.verify.certificates.trustAnchorsDirectory = "/nonexistent/anchors"
         var message = ""
         do { _ = try StirPipeline.processors(for: c, logger: logger) } catch { message = "\(error)" }
         #expect(message == "[verify] trust anchors (-, /nonexistent/anchors): cannot read directory /nonexistent/anchors")

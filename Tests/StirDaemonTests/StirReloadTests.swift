@@ -241,6 +241,32 @@ final class GatedLookup: CertificateLookup, @unchecked Sendable {
         """)
     }
 
+    /// Every key of `CertificateSettings` changes the provider on reload
+    /// (the reload compares the settings with ==, no hand-kept list to
+    /// forget a key in); the verifier's own keys keep it.
+    @Test(arguments: ["x5u_ports = 443", "x5u_allow_http = yes", "allow_special_purpose_addresses = yes",
+                      "cache_max_entries = 5", "cache_default_ttl_s = 600", "cache_min_ttl_s = 60", "cache_max_ttl_s = 3600",
+                      "negative_ttl_s = 5", "negative_ttl_max_s = 60", "fetch_timeout_ms = 900", "lookup_deadline_ms = 1000",
+                      "fetch_max_bytes = 4096", "revocation = ocsp", "revocation_failure = hard", "short_lived_max_s = 3600",
+                      "require_shaken_cn = yes", "cert_not_before_skew_s = 0"])
+    func aCertificateSettingRebuildsTheProvider(_ edit: String) throws {
+        let anchors = try keys.certificate()
+        let first = try StirPipeline.generation(for: verifyConfig(anchors: anchors), logger: logger)
+        let next = try StirPipeline.generation(for: verifyConfig(anchors: anchors, edit: edit), previous: first.generation, logger: logger)
+        #expect(next.cache == .rebuiltTrustChanged)
+        #expect(next.generation.certificateSource?.provider !== first.generation.certificateSource?.provider)
+    }
+
+    @Test(arguments: ["x5u_hosts = cr.example.net", "key_tables = 4", "max_iat_age_s = 30", "require_date = yes",
+                      "verstat_headers = from", "max_identity_headers = 3"])
+    func aVerifierSettingKeepsTheProvider(_ edit: String) throws {
+        let anchors = try keys.certificate()
+        let first = try StirPipeline.generation(for: verifyConfig(anchors: anchors), logger: logger)
+        let next = try StirPipeline.generation(for: verifyConfig(anchors: anchors, edit: edit), previous: first.generation, logger: logger)
+        #expect(next.cache == .kept)
+        #expect(next.generation.certificateSource?.provider === first.generation.certificateSource?.provider)
+    }
+
     @Test func certificateCacheSurvivesUnlessTrustChanges() throws {
         let anchors = try keys.certificate()
         let first = try StirPipeline.generation(for: verifyConfig(anchors: anchors), logger: logger)

@@ -40,7 +40,7 @@ extension StirConfiguration {
         if peers.contains(where: \.sign), credentials.isEmpty, let p = doc.sections(named: "peer").first {
             throw INIError(file: doc.file, line: p.line, message: "a peer signs (sign = yes) but no [credential \"name\"] is configured")
         }
-        if let index = peers.firstIndex(where: \.verify), verify.trustAnchorsFile == nil, verify.trustAnchorsDirectory == nil {
+        if let index = peers.firstIndex(where: \.verify), verify.certificates.trustAnchorsFile == nil, verify.certificates.trustAnchorsDirectory == nil {
             let section = doc.sections(named: "peer")[index]
             throw INIError(file: doc.file, line: section.entry("verify")?.line ?? section.line, key: "verify",
                            message: "a peer verifies but [verify] has neither trust_anchors_file nor trust_anchors_dir")
@@ -48,12 +48,12 @@ extension StirConfiguration {
     }
 
     private mutating func readStir(_ r: inout INISectionReader) throws {
-        originatingSource = try r.choice("orig_source", default: .pAssertedIdentityThenFrom,
+        originatingSource = try r.choice("orig_source", default: originatingSource,
                                          Dictionary(uniqueKeysWithValues: OriginatingIdentitySource.allCases.map { ($0.rawValue, $0) }))
-        destinationSource = try r.choice("dest_source", default: .to,
+        destinationSource = try r.choice("dest_source", default: destinationSource,
                                          Dictionary(uniqueKeysWithValues: DestinationIdentitySource.allCases.map { ($0.rawValue, $0) }))
-        tnDetection = try r.choice("tn_detection", default: .lenient, ["strict": .strict, "lenient": .lenient])
-        numberingPlan = try r.choice("numbering_plan", default: .nanp, ["nanp": .nanp, "e164": .stepOneOnly])
+        tnDetection = try r.choice("tn_detection", default: tnDetection, ["strict": .strict, "lenient": .lenient])
+        numberingPlan = try r.choice("numbering_plan", default: numberingPlan, ["nanp": .nanp, "e164": .stepOneOnly])
         try r.finish()
     }
 
@@ -73,9 +73,9 @@ extension StirConfiguration {
 
     static func readSign(_ r: inout INISectionReader) throws -> SignConfiguration {
         var c = SignConfiguration()
-        c.maxDateSkewSeconds = Int64(try r.int("max_date_skew_s", default: 60, range: 1...3_600))
-        c.redateSkewed = try r.choice("skewed_date", default: false, ["reject": false, "redate": true])
-        c.notOwnedAttestation = try attestation(&r, "not_owned_attestation", default: .b)
+        c.maxDateSkewSeconds = Int64(try r.int("max_date_skew_s", default: Int(c.maxDateSkewSeconds), range: 1...3_600))
+        c.redateSkewed = try r.choice("skewed_date", default: c.redateSkewed, ["reject": false, "redate": true])
+        c.notOwnedAttestation = try attestation(&r, "not_owned_attestation", default: c.notOwnedAttestation)
         c.skipDestinationPrefixes = try prefixes(&r, "skip_dest_prefixes")
         c.onlyDestinationPrefixes = try prefixes(&r, "only_dest_prefixes")
         try r.finish()
@@ -102,16 +102,16 @@ extension StirConfiguration {
         if p.networks.isEmpty && name != "default" {
             throw r.error("addresses", "missing: a peer needs addresses (only [peer \"default\"] matches every source)")
         }
-        p.trusted = try r.bool("trusted", default: false)
-        p.sign = try r.bool("sign", default: false)
-        p.verify = try r.bool("verify", default: false)
-        p.onFailure = try r.choice("on_failure", default: .continue,
+        p.trusted = try r.bool("trusted", default: p.trusted)
+        p.sign = try r.bool("sign", default: p.sign)
+        p.verify = try r.bool("verify", default: p.verify)
+        p.onFailure = try r.choice("on_failure", default: p.onFailure,
                                    Dictionary(uniqueKeysWithValues: FailureAction.allCases.map { ($0.rawValue, $0) }))
-        p.reasonForm = try r.choice("reason_form", default: .sip, ["sip": .sip, "stir": .stir])
-        p.requireIdentity = try r.bool("require_identity", default: false)
-        p.stripIdentity = try r.bool("strip_identity", default: false)
+        p.reasonForm = try r.choice("reason_form", default: p.reasonForm, ["sip": .sip, "stir": .stir])
+        p.requireIdentity = try r.bool("require_identity", default: p.requireIdentity)
+        p.stripIdentity = try r.bool("strip_identity", default: p.stripIdentity)
         p.tns = try tnSet(&r, "tns")
-        p.gateway = try r.bool("gateway", default: false)
+        p.gateway = try r.bool("gateway", default: p.gateway)
         if p.sign && !p.trusted {
             throw r.error("sign", "only a trusted peer can be signed for (set trusted = yes): RFC 8224 §6.1 step 2")
         }

@@ -16,7 +16,7 @@ public final class StirGeneration {
     /// The verification side's certificate cache, kept across reloads while
     /// the settings it was built from stay the same.
     public let certificateSource: CertificateSource?
-    /// What the certificate cache was built from (`StirPipeline.cacheSettings`)
+    /// What the certificate cache was built from (`CertificateSettings`)
     /// plus the trust files' contents; nil without verification.
     let cacheIdentity: CacheIdentity?
 
@@ -38,7 +38,7 @@ public final class StirGeneration {
     /// anchor and HTTPS CA files, so a reload that replaces a roots file in
     /// place also counts as a trust change.
     struct CacheIdentity: Equatable {
-        let settings: VerifyConfiguration
+        let settings: CertificateSettings
         let trustFiles: [String: [UInt8]]
     }
 }

@@ -42,7 +42,7 @@ public enum StirPipeline {
         var identity: StirGeneration.CacheIdentity?
         var fate = CertificateCacheFate.none
         if config.peers.contains(where: \.verify) {
-            let id = StirGeneration.CacheIdentity(settings: cacheSettings(config.verify), trustFiles: trustFiles(config.verify))
+            let id = StirGeneration.CacheIdentity(settings: config.verify.certificates, trustFiles: trustFiles(config.verify))
             if let old = previous?.certificateSource, let oldID = previous?.cacheIdentity, oldID == id {
                 // Same provider (its cache, revocation state and fetches in
                 // flight); the host allow-list is the source's own.
@@ -69,42 +69,12 @@ public enum StirPipeline {
                                cacheIdentity: identity), fate)
     }
 
-    /// The `[verify]` keys `certificateSource` reads; a change in any of them
-    /// needs a new certificate provider. Freshness, verstat and failure
-    /// policy keys are the verifier's own and are not part of it, nor is
-    /// `x5u_hosts` (the source's allow-list).
-    static func cacheSettings(_ v: VerifyConfiguration) -> VerifyConfiguration {
-        var s = VerifyConfiguration()
-        s.trustAnchorsFile = v.trustAnchorsFile
-        s.trustAnchorsDirectory = v.trustAnchorsDirectory
-        s.allowSpecialPurposeAddresses = v.allowSpecialPurposeAddresses
-        s.httpsCAFile = v.httpsCAFile
-        s.fetchTimeoutMs = v.fetchTimeoutMs
-        s.requireSHAKENCommonName = v.requireSHAKENCommonName
-        s.certNotBeforeSkewSeconds = v.certNotBeforeSkewSeconds
-        s.revocation = v.revocation
-        s.revocationHardFail = v.revocationHardFail
-        s.shortLivedMaxSeconds = v.shortLivedMaxSeconds
-        s.x5uAllowHTTP = v.x5uAllowHTTP
-        s.x5uPorts = v.x5uPorts
-        s.cacheMaxEntries = v.cacheMaxEntries
-        s.cacheDefaultTTLSeconds = v.cacheDefaultTTLSeconds
-        s.cacheMinTTLSeconds = v.cacheMinTTLSeconds
-        s.cacheMaxTTLSeconds = v.cacheMaxTTLSeconds
-        s.negativeTTLSeconds = v.negativeTTLSeconds
-        s.negativeTTLMaxSeconds = v.negativeTTLMaxSeconds
-        s.lookupDeadlineMs = v.lookupDeadlineMs
-        s.fetchMaxBytes = v.fetchMaxBytes
-        s.cacheDirectory = v.cacheDirectory
-        return s
-    }
-
     /// The bytes of the trust anchor file, of each file in the anchor
     /// directory and of the HTTPS CA file (unreadable files count as empty;
     /// loading the anchors reports them).
     static func trustFiles(_ v: VerifyConfiguration) -> [String: [UInt8]] {
-        var paths = [v.trustAnchorsFile, v.httpsCAFile].compactMap { $0 }
-        if let dir = v.trustAnchorsDirectory, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) {
+        var paths = [v.certificates.trustAnchorsFile, v.certificates.httpsCAFile].compactMap { $0 }
+        if let dir = v.certificates.trustAnchorsDirectory, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) {
             paths += names.sorted().map { dir + "/" + $0 }
         }
         var out: [String: [UInt8]] = [:]
@@ -117,42 +87,39 @@ public enum StirPipeline {
         let anchors: TrustAnchors
         // Reading the INI checked these paths (`ConfiguredFiles`); this
         // catches a file changed or removed since.
-        do { anchors = try TrustAnchors(file: v.trustAnchorsFile, directory: v.trustAnchorsDirectory) } catch {
+        do { anchors = try TrustAnchors(file: v.certificates.trustAnchorsFile, directory: v.certificates.trustAnchorsDirectory) } catch {
             let why: String
             switch error {
             case CertificateFailure.malformed(let text): why = text
-            default: why = "cannot read directory \(v.trustAnchorsDirectory ?? "-")"
+            default: why = "cannot read directory \(v.certificates.trustAnchorsDirectory ?? "-")"
             }
-            throw SetupError(description: "[verify] trust anchors (\(v.trustAnchorsFile ?? "-"), \(v.trustAnchorsDirectory ?? "-")): \(why)")
+            throw SetupError(description: "[verify] trust anchors (\(v.certificates.trustAnchorsFile ?? "-"), \(v.certificates.trustAnchorsDirectory ?? "-")): \(why)")
         }
         guard anchors.count > 0 else { throw SetupError(description: "[verify] trust anchors: no certificate found") }
         var curl = CurlRequester.Configuration()
-        curl.allowSpecialPurposeAddresses = v.allowSpecialPurposeAddresses
-        curl.caFile = v.httpsCAFile
-        curl.connectTimeout = Double(v.fetchTimeoutMs) / 1000
+        curl.allowSpecialPurposeAddresses = v.certificates.allowSpecialPurposeAddresses
+        curl.caFile = v.certificates.httpsCAFile
+        curl.connectTimeout = Double(v.certificates.fetchTimeoutMs) / 1000
         let requester = CurlRequester(configuration: curl)
         var validator = ChainValidator(anchors: anchors)
-        validator.requireSHAKENCommonName = v.requireSHAKENCommonName
-        validator.notBeforeTolerance = TimeInterval(v.certNotBeforeSkewSeconds)
-        let revocation: RevocationChecker
-        do {
-            revocation = try RevocationChecker.named(v.revocation, failureMode: v.revocationHardFail ? .hard : .soft,
-                                                     shortLivedMaximum: TimeInterval(v.shortLivedMaxSeconds),
-                                                     requester: requester, anchors: anchors)
-        } catch { throw SetupError(description: "[verify] revocation: \(error)") }
+        validator.requireSHAKENCommonName = v.certificates.requireSHAKENCommonName
+        validator.notBeforeTolerance = TimeInterval(v.certificates.certNotBeforeSkewSeconds)
+        let revocation = RevocationChecker(steps: v.certificates.revocation, failureMode: v.certificates.revocationHardFail ? .hard : .soft,
+                                           shortLivedMaximum: TimeInterval(v.certificates.shortLivedMaxSeconds),
+                                           requester: requester, anchors: anchors)
         var c = CertificateProvider.Configuration()
-        c.urlPolicy.schemes = v.x5uAllowHTTP ? ["https", "http"] : ["https"]
-        c.urlPolicy.ports = Set(v.x5uPorts)
-        c.capacity = v.cacheMaxEntries
-        c.defaultTTL = TimeInterval(v.cacheDefaultTTLSeconds)
-        c.minimumTTL = TimeInterval(v.cacheMinTTLSeconds)
-        c.maximumTTL = TimeInterval(v.cacheMaxTTLSeconds)
-        c.negativeTTL = TimeInterval(v.negativeTTLSeconds)
-        c.negativeTTLMaximum = TimeInterval(v.negativeTTLMaxSeconds)
-        c.fetchTimeout = TimeInterval(v.fetchTimeoutMs) / 1000
-        c.deadline = TimeInterval(v.lookupDeadlineMs) / 1000
-        c.maximumChainBytes = v.fetchMaxBytes
-        c.persistenceDirectory = v.cacheDirectory
+        c.urlPolicy.schemes = v.certificates.x5uAllowHTTP ? ["https", "http"] : ["https"]
+        c.urlPolicy.ports = Set(v.certificates.x5uPorts)
+        c.capacity = v.certificates.cacheMaxEntries
+        c.defaultTTL = TimeInterval(v.certificates.cacheDefaultTTLSeconds)
+        c.minimumTTL = TimeInterval(v.certificates.cacheMinTTLSeconds)
+        c.maximumTTL = TimeInterval(v.certificates.cacheMaxTTLSeconds)
+        c.negativeTTL = TimeInterval(v.certificates.negativeTTLSeconds)
+        c.negativeTTLMaximum = TimeInterval(v.certificates.negativeTTLMaxSeconds)
+        c.fetchTimeout = TimeInterval(v.certificates.fetchTimeoutMs) / 1000
+        c.deadline = TimeInterval(v.certificates.lookupDeadlineMs) / 1000
+        c.maximumChainBytes = v.certificates.fetchMaxBytes
+        c.persistenceDirectory = v.certificates.cacheDirectory
         let provider = CertificateProvider(configuration: c, validator: validator, requester: requester, revocation: revocation,
                                            logger: logger)
         return CertificateSource(provider: provider, allowedHosts: v.x5uHosts)

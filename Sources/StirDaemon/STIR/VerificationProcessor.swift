@@ -35,7 +35,7 @@ public final class VerificationProcessor: RequestProcessor {
                                          maxFutureSkewSeconds: config.maxFutureSkewSeconds, requireDateHeader: config.requireDate,
                                          acceptBaseline: config.acceptBaseline, allowCompactForm: config.allowCompactForm,
                                          checkDestination: config.checkDestination,
-                                         allowedX5USchemes: config.x5uAllowHTTP ? ["https", "http"] : ["https"],
+                                         allowedX5USchemes: config.certificates.x5uAllowHTTP ? ["https", "http"] : ["https"],
                                          maxIdentityHeaders: config.maxIdentityHeaders)
     }
 
