@@ -68,6 +68,13 @@ struct ConfigurationReload {
         if running.metrics != file.metrics { out.append("[metrics]") }
         if running.debugSuspend != file.debugSuspend { out.append("[debug]") }
         if running.logLevel != file.logLevel || running.drainTimeout != file.drainTimeout { out.append("[general]") }
+        // Whatever a reload applies (routes, STIR) set equal, the rest must
+        // match: a setting added later without a line above still counts.
+        var applied = running
+        applied.file = file.file
+        applied.proxy.routes = file.proxy.routes
+        applied.stir = file.stir
+        if out.isEmpty && applied != file { out.append("other settings") }
         return out
     }
 }
