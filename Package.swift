@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Certificates", dependencies: ["Crypto", "STIRCore", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: hotPathSettings),
         // Dispatch transports, transactions, proxy core, processor chain. Knows no STIR.
-        .target(name: "SIPProxy", dependencies: ["SIPCore", "Crypto", "INIConfig", "CDatagrams", .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
+        .target(name: "SIPProxy", dependencies: ["SIPCore", "Crypto", "CDatagrams", .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
         // Glue: processors from config, signals, reload, metrics.
         .target(name: "StirDaemon", dependencies: [
             "SIPProxy", "SIPCore", "INIConfig", "STIRCore", "Certificates", "Crypto",
@@ -64,15 +64,20 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Test doubles and live loopback servers shared by the test targets
+        // (manual timer scheduler, capturing sender, test PKI, python HTTP/OCSP/CRL
+        // servers). Only test targets depend on it.
+        .target(name: "TestSupport", dependencies: ["SIPProxy", "SIPCore"], path: "Tests/TestSupport"),
+
         .testTarget(name: "INIConfigTests", dependencies: ["INIConfig"]),
         .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "STIRCoreTests", dependencies: ["STIRCore", "Crypto"]),
-        .testTarget(name: "CertificatesTests", dependencies: ["Certificates", "Crypto"]),
-        .testTarget(name: "SIPProxyTests", dependencies: ["SIPProxy", "SIPCore"]),
+        .testTarget(name: "CertificatesTests", dependencies: ["Certificates", "Crypto", "TestSupport"]),
+        .testTarget(name: "SIPProxyTests", dependencies: ["SIPProxy", "SIPCore", "TestSupport"]),
         // Drives the built `stirctl` binary (Process) against a temp test PKI and loopback servers.
-        .testTarget(name: "StirctlTests"),
-        .testTarget(name: "StirDaemonTests", dependencies: ["StirDaemon", "SIPProxy", "SIPCore", "INIConfig", "Crypto"]),
+        .testTarget(name: "StirctlTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "StirDaemonTests", dependencies: ["StirDaemon", "SIPProxy", "SIPCore", "INIConfig", "Crypto", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

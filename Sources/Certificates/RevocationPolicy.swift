@@ -37,19 +37,6 @@ public protocol RevocationPolicy: Sendable {
                completion: @escaping @Sendable (RevocationDecision) -> Void)
 }
 
-/// `none`: never checks (RFC 8226 §10 allows deployments without status).
-public struct NoRevocationPolicy: RevocationPolicy {
-    /// Never fails.
-    public var failureMode: RevocationFailureMode { .soft }
-    /// The `none` policy.
-    public init() {}
-    /// Always good, bounded only by notAfter.
-    public func check(_ chain: ValidatedChain, now: Date, deadline: Date,
-                      completion: @escaping @Sendable (RevocationDecision) -> Void) {
-        completion(.good(until: nil))
-    }
-}
-
 /// `short_lived`: a leaf whose lifetime is at most `maximumLifetime` needs no
 /// status check (RFC 8226 §10 option (a)); longer ones fall through.
 public struct ShortLivedPolicy: RevocationPolicy {

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Testing
 @testable import Certificates
+import TestSupport
 
 /// TTL, negative cache, refresh-ahead, disk and import against the live
 /// loopback x5u server with an injected clock.

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Testing
 @testable import Certificates
+import TestSupport
 
 @Suite(.serialized) struct CertificateProviderTests {
     let pki = TestPKI.shared

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Testing
 @testable import Certificates
+import TestSupport
 
 /// Counts requests and answers nothing else: proves a policy used no network.
 struct RefusingRequester: HTTPRequester {
