@@ -105,6 +105,13 @@ import TestSupport
         #expect(abs(try ttl(provider, target, now: clock.now) - 1000) < 3)
     }
 
+    /// Cache files are named by the SHA-256 of the URL (FIPS 180-4 test
+    /// vector "abc"), so a cache written by an earlier build is found again.
+    @Test func diskCacheFileIsNamedBySHA256OfTheURL() {
+        #expect(CertificateProvider.fileName(for: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad.pem")
+        #expect(CertificateProvider.fileName(for: "") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855.pem")
+    }
+
     @Test func diskCacheSurvivesRestartAndIgnoresCorruptFiles() throws {
         let server = try LoopbackServer.x5u(pki: pki)
         defer { server.stop() }
