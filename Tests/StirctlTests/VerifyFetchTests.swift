@@ -101,9 +101,9 @@ import TestSupport
         #expect(missing.status == 1)
         #expect(missing.lines.first == "cert_unavailable 436 Bad Identity Info")
         #expect(missing.stdout.contains("cert=fetch_failed: HTTP 404"))
-        let started = Date()
+        // `slow` answers after 30 s: fetch_timeout is the 500 ms --timeout-ms
+        // at work (without it the run would see an empty 200 or be killed).
         let slow = try verify(try sign("leaf-one", x5u: server.url("slow")), server: server, extra: ["--timeout-ms", "500"])
-        #expect(Date().timeIntervalSince(started) < 5)
         #expect(slow.status == 1)
         #expect(slow.stdout.contains("cert=fetch_timeout"), "\(slow.stdout)")
     }

@@ -68,7 +68,8 @@ public final class LoopbackServer: @unchecked Sendable {
 
 /// Paths: /plain/F, /cc/N/F (Cache-Control max-age=N), /expires/N/F,
 /// /delay/MS/F, /status/N, /slow, /drip, /big, /redirect, /garbage, /empty,
-/// /count/F (served like /plain, counted), /hits/F (count so far), /F.
+/// /count/F (served like /plain, counted), /hits/F (count so far),
+/// /seen/P (requests for /P so far, any path, answered or not), /F.
 /// POST / answers an OCSP request with `openssl ocsp` over inter-index.txt.
 let loopbackServerSource = #"""
 import http.server, os, ssl, subprocess, sys, tempfile, threading, time, email.utils
@@ -97,6 +98,9 @@ class H(http.server.BaseHTTPRequestHandler):
         if k == "count": return self.file(p[1])
         if k == "hits":
             with lock: n = hits.get("/count/" + p[1], 0)
+            return self.send(200, str(n).encode())
+        if k == "seen":
+            with lock: n = hits.get("/" + "/".join(p[1:]), 0)
             return self.send(200, str(n).encode())
         if k == "cc": return self.file(p[2], [("Cache-Control", "max-age=" + p[1])])
         if k == "expires":
