@@ -6,7 +6,7 @@
 // cached per URL until nextUpdate and fetched once for concurrent checks.
 import COpenSSL
 import Crypto
-import Foundation
+public import Foundation
 
 /// CRL status check of the leaf and intermediates, with a shared CRL cache.
 public final class CRLPolicy: RevocationPolicy, @unchecked Sendable {

@@ -1,4 +1,4 @@
-import STIRCore
+public import STIRCore
 
 extension CertificateFailure {
     /// The RFC 8224 §6.2.2 outcome of a certificate that could not be used:

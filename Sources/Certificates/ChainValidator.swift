@@ -2,7 +2,7 @@
 // checks of RFC 8226 §8–§10 and ATIS-1000080 §6.4.1.
 import COpenSSL
 import Crypto
-import Foundation
+public import Foundation
 
 /// Validates a PEM chain as served at x5u against trust anchors at a given
 /// time. Synchronous and CPU-only: callers run it off the SIP loop.

@@ -5,7 +5,7 @@
 // bracket now (§4.2.2.1). The chain cache keeps the result until nextUpdate.
 import COpenSSL
 import Crypto
-import Foundation
+public import Foundation
 
 /// OCSP status check of the leaf certificate.
 public struct OCSPPolicy: RevocationPolicy {

@@ -3,7 +3,7 @@
 // validated chain and answers; a RevocationChecker runs them in order under
 // one deadline. RFC 8226 §10 leaves the choice between short-lived
 // certificates and status checks to deployments.
-import Foundation
+public import Foundation
 
 /// What a revocation policy concluded about a chain.
 public enum RevocationDecision: Equatable, Sendable {
