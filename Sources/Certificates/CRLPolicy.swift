@@ -5,7 +5,8 @@
 // lastUpdate/nextUpdate, and look the certificate up. CRLs are
 // cached per URL until nextUpdate and fetched once for concurrent checks.
 import COpenSSL
-import Foundation
+import Crypto
+public import Foundation
 
 /// CRL status check of the leaf and intermediates, with a shared CRL cache.
 public final class CRLPolicy: RevocationPolicy, @unchecked Sendable {
@@ -124,12 +125,8 @@ final class CRL: @unchecked Sendable {
             return d2i_X509_CRL(nil, &cursor, buffer.count)
         }
         if let der { return CRL(der) }
-        let pem: OpaquePointer? = bytes.withUnsafeBytes { raw in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
-            defer { BIO_free(bio) }
-            return PEM_read_bio_X509_CRL(bio, nil, nil, nil)
-        }
-        _ = OpenSSLSupport.drainErrors()
+        let pem = OpenSSLSupport.withMemoryBIO(bytes) { PEM_read_bio_X509_CRL($0, nil, nil, nil) } ?? nil
+        OpenSSLErrorQueue.clear()
         return pem.map(CRL.init)
     }
 
@@ -146,7 +143,7 @@ final class CRL: @unchecked Sendable {
             return .unknown("CRL issuer is not on the certificate path")
         }
         guard X509_CRL_verify(pointer, key) == 1 else {
-            _ = OpenSSLSupport.drainErrors()
+            OpenSSLErrorQueue.clear()
             return .unknown("CRL signature invalid")
         }
         guard let last = lastUpdate, last <= now + skew else { return .unknown("CRL lastUpdate in the future") }

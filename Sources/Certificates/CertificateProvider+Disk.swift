@@ -1,15 +1,15 @@
 // Optional disk cache that survives restarts: one file per URL, written
 // atomically (temp + rename), re-validated on load, corrupt files ignored.
-import COpenSSL
+import Crypto
 import Foundation
 
 extension CertificateProvider {
     private static let magic = "# stird x5u cache v1"
 
     static func fileName(for url: String) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        let bytes = Array(url.utf8)
-        _ = SHA256(bytes, bytes.count, &digest)
+        guard let digest = OpenSSLSupport.sha256Digest(Array(url.utf8)) else {
+            preconditionFailure("OpenSSL provides no SHA-256")
+        }
         return digest.map { String(format: "%02x", $0) }.joined() + ".pem"
     }
 

@@ -1,7 +1,7 @@
 // The fetch path: one flight per URL (single-flight), validation off the
 // caller, revocation under the same deadline, then every waiter resumed.
 import Dispatch
-import Foundation
+public import Foundation
 
 extension CertificateProvider {
     /// Registers the flight for `url`; caller holds `lock` and must call

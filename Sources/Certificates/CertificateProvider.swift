@@ -3,9 +3,9 @@
 // HTTP-driven TTL with floor/ceiling capped at notAfter, refresh-ahead and
 // optional disk persistence (RFC 8226 §7: `info` URI as cache key;
 // ATIS-1000074 §5.3.2 cache behaviour, 24 h default).
-import Dispatch
-import Foundation
-import Logging
+public import Dispatch
+public import Foundation
+public import Logging
 
 /// Gives the verifier validated certificate chains for x5u URLs without ever
 /// blocking the caller.

@@ -1,7 +1,8 @@
 // RFC 5280 §6 basic path validation (OpenSSL) plus the STIR certificate
 // checks of RFC 8226 §8–§10 and ATIS-1000080 §6.4.1.
 import COpenSSL
-import Foundation
+import Crypto
+public import Foundation
 
 /// Validates a PEM chain as served at x5u against trust anchors at a given
 /// time. Synchronous and CPU-only: callers run it off the SIP loop.
@@ -60,14 +61,14 @@ public struct ChainValidator: Sendable {
         defer { stird_sk_X509_free(untrusted) }
         for certificate in served.dropFirst() { _ = stird_sk_X509_push(untrusted, certificate.pointer) }
         guard X509_STORE_CTX_init(context, anchors.store, served[0].pointer, untrusted) == 1 else {
-            throw CertificateFailure.chainInvalid(OpenSSLSupport.drainErrors())
+            throw CertificateFailure.chainInvalid(OpenSSLErrorQueue.drainText())
         }
         let parameters = X509_STORE_CTX_get0_param(context)
         X509_VERIFY_PARAM_set_time(parameters, time_t(time.timeIntervalSince1970))
         // Partial chains are not accepted: the path must end at an anchor.
         if X509_verify_cert(context) != 1 {
             let code = X509_STORE_CTX_get_error(context)
-            _ = OpenSSLSupport.drainErrors()
+            OpenSSLErrorQueue.clear()
             throw Self.failure(forVerifyError: code)
         }
         guard let chain = stird_X509_STORE_CTX_get0_chain(context) else {

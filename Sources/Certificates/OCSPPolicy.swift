@@ -4,7 +4,8 @@
 // (RFC 6960 §4.2.2.2), whose CertID matches, and whose thisUpdate/nextUpdate
 // bracket now (§4.2.2.1). The chain cache keeps the result until nextUpdate.
 import COpenSSL
-import Foundation
+import Crypto
+public import Foundation
 
 /// OCSP status check of the leaf certificate.
 public struct OCSPPolicy: RevocationPolicy {
@@ -70,7 +71,7 @@ public struct OCSPPolicy: RevocationPolicy {
             return d2i_OCSP_RESPONSE(nil, &cursor, buffer.count)
         }
         guard let response = parsed else {
-            _ = OpenSSLSupport.drainErrors()
+            OpenSSLErrorQueue.clear()
             return .unknown("OCSP response unparsable")
         }
         defer { OCSP_RESPONSE_free(response) }
@@ -83,7 +84,7 @@ public struct OCSPPolicy: RevocationPolicy {
         defer { stird_sk_X509_free(untrusted) }
         for certificate in chain.path.dropFirst() { _ = stird_sk_X509_push(untrusted, certificate.pointer) }
         guard OCSP_basic_verify(basic, untrusted, anchors.store, 0) == 1 else {
-            return .unknown("OCSP signature: \(OpenSSLSupport.drainErrors())")
+            return .unknown("OCSP signature: \(OpenSSLErrorQueue.drainText())")
         }
         guard let id = Self.certificateID(chain) else { return .unknown("cannot build CertID") }
         defer { OCSP_CERTID_free(id) }

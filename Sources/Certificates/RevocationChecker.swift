@@ -1,7 +1,7 @@
 // Runs revocation policies in configured order under one deadline
 // (INI `revocation = short_lived, ocsp, crl`; swift-certificates'
 // single deadline for all revocation work).
-import Foundation
+public import Foundation
 
 /// An ordered composition of revocation policies.
 ///

@@ -3,7 +3,7 @@
 // validated chain and answers; a RevocationChecker runs them in order under
 // one deadline. RFC 8226 §10 leaves the choice between short-lived
 // certificates and status checks to deployments.
-import Foundation
+public import Foundation
 
 /// What a revocation policy concluded about a chain.
 public enum RevocationDecision: Equatable, Sendable {
@@ -35,19 +35,6 @@ public protocol RevocationPolicy: Sendable {
     /// Checks `chain` at `now`; must not block the calling thread.
     func check(_ chain: ValidatedChain, now: Date, deadline: Date,
                completion: @escaping @Sendable (RevocationDecision) -> Void)
-}
-
-/// `none`: never checks (RFC 8226 §10 allows deployments without status).
-public struct NoRevocationPolicy: RevocationPolicy {
-    /// Never fails.
-    public var failureMode: RevocationFailureMode { .soft }
-    /// The `none` policy.
-    public init() {}
-    /// Always good, bounded only by notAfter.
-    public func check(_ chain: ValidatedChain, now: Date, deadline: Date,
-                      completion: @escaping @Sendable (RevocationDecision) -> Void) {
-        completion(.good(until: nil))
-    }
 }
 
 /// `short_lived`: a leaf whose lifetime is at most `maximumLifetime` needs no

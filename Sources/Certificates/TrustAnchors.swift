@@ -1,5 +1,6 @@
 // STI-CA trust anchors (the STI-PA list) in one OpenSSL X509_STORE.
 import COpenSSL
+import Crypto
 import Foundation
 
 /// A set of trusted root certificates. Thread-safe once built: OpenSSL
@@ -34,7 +35,7 @@ public final class TrustAnchors: @unchecked Sendable {
         self.store = store
         for certificate in try X509Certificate.parsePEMBundle(pem) {
             guard X509_STORE_add_cert(store, certificate.pointer) == 1 else {
-                let reason = OpenSSLSupport.drainErrors()
+                let reason = OpenSSLErrorQueue.drainText()
                 // Duplicate anchors are harmless.
                 if reason.contains("already in hash table") { continue }
                 throw CertificateFailure.malformed("trust anchor: \(reason)")

@@ -1,5 +1,5 @@
 // A certificate chain that passed path validation and the STIR checks.
-import Foundation
+public import Foundation
 
 /// A validated x5u chain: what the verification service needs to check a
 /// PASSporT signature and the caller's TN authority (RFC 8224 §6.2, RFC 8226).

@@ -1,5 +1,6 @@
 // One X.509 certificate, owning its OpenSSL X509* (ARCHITECTURE.md rule 4).
 import COpenSSL
+import Crypto
 import Foundation
 
 /// An immutable parsed certificate. Internal: C types never leave the module.
@@ -21,21 +22,21 @@ final class X509Certificate: @unchecked Sendable {
 
     /// Every certificate of a PEM bundle, at most `limit`.
     static func parsePEMBundle(_ pem: [UInt8], limit: Int = .max) throws -> [X509Certificate] {
-        guard let bio = pem.withUnsafeBytes({ BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }) else {
-            throw CertificateFailure.malformed("BIO_new_mem_buf failed")
-        }
-        defer { BIO_free(bio) }
-        var certificates: [X509Certificate] = []
-        while let x509 = PEM_read_bio_X509(bio, nil, nil, nil) {
-            certificates.append(X509Certificate(owning: x509))
-            // x5u is hostile input: bound the path-building work.
-            guard certificates.count <= limit else {
-                _ = OpenSSLSupport.drainErrors()
-                throw CertificateFailure.malformed("more than \(limit) certificates")
+        let read = try OpenSSLSupport.withMemoryBIO(pem) { bio -> [X509Certificate] in
+            var certificates: [X509Certificate] = []
+            while let x509 = PEM_read_bio_X509(bio, nil, nil, nil) {
+                certificates.append(X509Certificate(owning: x509))
+                // x5u is hostile input: bound the path-building work.
+                guard certificates.count <= limit else {
+                    OpenSSLErrorQueue.clear()
+                    throw CertificateFailure.malformed("more than \(limit) certificates")
+                }
             }
+            return certificates
         }
+        guard let certificates = read else { throw CertificateFailure.malformed("BIO_new_mem_buf failed") }
         // PEM_read ends with PEM_R_NO_START_LINE at EOF; anything else is junk.
-        _ = OpenSSLSupport.drainErrors()
+        OpenSSLErrorQueue.clear()
         guard !certificates.isEmpty else { throw CertificateFailure.malformed("no PEM certificate") }
         return certificates
     }
@@ -45,7 +46,7 @@ final class X509Certificate: @unchecked Sendable {
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             return d2i_X509(nil, &cursor, buffer.count)
         }
-        guard let x509 else { throw CertificateFailure.malformed("bad DER certificate: \(OpenSSLSupport.drainErrors())") }
+        guard let x509 else { throw CertificateFailure.malformed("bad DER certificate: \(OpenSSLErrorQueue.drainText())") }
         return X509Certificate(owning: x509)
     }
 
@@ -63,10 +64,7 @@ final class X509Certificate: @unchecked Sendable {
 
     /// PEM encoding, for disk persistence and `stirctl cache list`.
     var pem: String {
-        guard let bio = BIO_new(BIO_s_mem()) else { return "" }
-        defer { BIO_free(bio) }
-        PEM_write_bio_X509(bio, pointer)
-        return String(decoding: OpenSSLSupport.bytes(of: bio), as: UTF8.self)
+        (try? OpenSSLSupport.writeToString("encode certificate PEM") { PEM_write_bio_X509($0, pointer) }) ?? ""
     }
 
     /// DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7).

@@ -27,10 +27,12 @@ public struct CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// OpenSSL keeps a per-thread error queue; every failure path must empty it
-/// so a later, unrelated call does not report stale errors.
-enum OpenSSLErrorQueue {
+/// so a later, unrelated call does not report stale errors
+/// (docs/ARCHITECTURE.md rule 4: the error goes into the thrown value).
+/// Shared with the Certificates module (`package`).
+package enum OpenSSLErrorQueue {
     /// Removes and returns all queued errors as text (bounded to 16 entries).
-    static func drain() -> [String] {
+    package static func drain() -> [String] {
         var out: [String] = []
         var buffer = [CChar](repeating: 0, count: 512)
         while true {
@@ -45,5 +47,9 @@ enum OpenSSLErrorQueue {
 
     /// Empties the queue without keeping anything (expected failures such as
     /// a signature that does not verify).
-    static func clear() { ERR_clear_error() }
+    package static func clear() { ERR_clear_error() }
+
+    /// Removes all queued errors and returns them as one line, oldest first,
+    /// separated by "; " (empty when the queue was empty).
+    package static func drainText() -> String { drain().joined(separator: "; ") }
 }

@@ -137,9 +137,4 @@ extension SIPMessage {
     public func removeFirstRecordRoute() {
         removeFirstElement("record-route")
     }
-
-    /// Adds a Route value on top (e.g. for a pre-loaded outbound proxy).
-    public func prependRoute(_ value: String) {
-        insertOnTop(name: "Route", value: value)
-    }
 }

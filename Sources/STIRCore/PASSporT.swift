@@ -100,7 +100,4 @@ public struct PASSporT: Sendable {
     public func isSignatureValid(with key: ES256PublicKey) -> Bool {
         key.isValidSignature(signature, for: signingInput)
     }
-
-    /// The signature as base64url, i.e. the compact form's last segment.
-    public var compactForm: String { ".." + Base64URL.encode(signature) }
 }

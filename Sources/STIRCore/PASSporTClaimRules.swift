@@ -2,9 +2,6 @@
 /// claim and may only add). Baseline `iat`/`orig`/`dest` are already enforced
 /// by `PASSporTClaims(json:)`.
 public enum PASSporTClaimRules {
-    /// The `ppt` values whose claim rules are known here.
-    public static let knownExtensions: Set<String> = ["shaken", "div", "div-o", "rcd"]
-
     /// Checks extension rules for `ppt` (nil = baseline PASSporT).
     public static func check(_ claims: PASSporTClaims, ppt: String?) throws(PASSporTError) {
         switch ppt {

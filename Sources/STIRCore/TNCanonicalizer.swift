@@ -52,11 +52,6 @@ public struct TNCanonicalizer: Sendable, Equatable {
     /// Only RFC 8224 §8.3 step 1 (no national conversion).
     public static let stepOneOnly = TNCanonicalizer()
 
-    /// RFC 8224 §8.3 step 1 alone: keeps digits, `#` and `*`.
-    public static func stripNonTNCharacters<S: StringProtocol>(_ text: S) -> String {
-        String(decoding: text.utf8.filter(isTNByte), as: UTF8.self)
-    }
-
     @inline(__always)
     static func isTNByte(_ c: UInt8) -> Bool { ASCIIBytes.isDigit(c) || c == UInt8(ascii: "#") || c == UInt8(ascii: "*") }
 

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Testing
 @testable import Certificates
+import TestSupport
 
 /// Certificate-path numbers for docs/PERFORMANCE.md. Run with Scripts/bench-certs
 /// (release build); skipped in the normal test run.

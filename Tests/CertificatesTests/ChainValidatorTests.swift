@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Certificates
+import TestSupport
 
 @Suite struct ChainValidatorTests {
     let pki = TestPKI.shared

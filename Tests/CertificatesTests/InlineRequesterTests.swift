@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Testing
 @testable import Certificates
+import TestSupport
 
 /// Answers inline from a table, counting requests: the provider must not
 /// hold its lock while entering the network.

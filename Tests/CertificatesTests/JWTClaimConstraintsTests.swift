@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Certificates
+import TestSupport
 
 @Suite struct JWTClaimConstraintsTests {
     static let attestA = TNAuthListTests.bytes("301fa00a30081606617474657374a111300f300d160661747465737430030c0141")

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 @testable import Certificates
+import TestSupport
 
 /// Injectable "now" for cache TTL tests.
 final class ManualClock: @unchecked Sendable {

@@ -1,6 +1,7 @@
 import Testing
 import SIPCore
 @testable import SIPProxy
+import TestSupport
 
 /// Finished transactions leave their full context for the lingering table
 /// (Timers L, J, M, K): what they must still do is checked here.

@@ -2,31 +2,7 @@ import Dispatch
 import Logging
 import SIPCore
 @testable import SIPProxy
-
-/// Records what the core sends instead of touching sockets.
-final class CapturingSender: MessageSender {
-    struct Sent {
-        var bytes: [UInt8]
-        var to: SocketAddress
-        var transport: TransportProtocol
-        var text: String { String(decoding: bytes, as: UTF8.self) }
-        var message: SIPMessage? { try? SIPMessage.parse(bytes) }
-        var firstLine: String { String(decoding: bytes.prefix { $0 != 13 }, as: UTF8.self) }
-    }
-    var sent: [Sent] = []
-    let local = SocketAddress(host: "127.0.0.1", port: 5060)!
-
-    func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?) {
-        sent.append(Sent(bytes: bytes, to: destination, transport: transport))
-    }
-    func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress? { local }
-
-    /// Removes and returns everything sent so far.
-    func take() -> [Sent] {
-        defer { sent.removeAll() }
-        return sent
-    }
-}
+import TestSupport
 
 /// A proxy core on a private queue with a manual clock.
 final class ProxyHarness {

@@ -4,6 +4,7 @@ import Logging
 import SIPCore
 import Testing
 @testable import SIPProxy
+import TestSupport
 
 @Suite struct RouteTableTests {
     static let a = SocketAddress(host: "127.0.0.1", port: 1)!

@@ -1,4 +1,5 @@
 import SIPProxy
+import TestSupport
 import Testing
 
 @Suite("ManualTimerScheduler")

@@ -1,4 +1,5 @@
 import SIPProxy
+import TestSupport
 
 /// What a timer action asks the owner to do.
 enum TimerCommand: Equatable {

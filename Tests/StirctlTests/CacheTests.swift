@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `stirctl cache list|import|purge` over a CertificateProvider disk cache.
 struct CacheTests {
-    let pki = PKI.shared
+    let pki = TestPKI.shared
     let dir = try! TempDir()
 
     func cache(_ args: [String]) throws -> Harness.Output { try Harness.run(["cache"] + args) }
@@ -101,7 +102,7 @@ struct CacheTests {
         #expect(uncached.status == 1)
         #expect(uncached.lines.first == "cert_unavailable 436 Bad Identity Info")
         // A fetched chain is written to the directory.
-        let server = try TestServer(pki: pki, tls: true)
+        let server = try LoopbackServer.x5u(pki: pki)
         defer { server.stop() }
         let fetchedURL = server.url("leaf-one-chain.pem")
         let value = try Harness.run(["sign", "--key", pki.path("leaf-one.key"), "--x5u", fetchedURL, "--orig", "12155551212",

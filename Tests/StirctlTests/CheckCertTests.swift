@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `stirctl check-cert` and `verify --cert --ca`: offline chain validation.
 struct CheckCertTests {
-    let pki = PKI.shared
+    let pki = TestPKI.shared
 
     func check(_ chain: String, _ extra: [String] = []) throws -> Harness.Output {
         try Harness.run(["check-cert", "--cert", pki.path(chain), "--ca", pki.path("root.pem")] + extra)

@@ -2,7 +2,7 @@
 ///
 /// Transaction machines never touch a scheduler; their owner turns `.startTimer` and
 /// `.cancelTimer` actions into `schedule` and `cancel` calls. The proxy uses one
-/// `DispatchTimerScheduler` per serial queue; tests use `ManualTimerScheduler` so that
+/// `LoopTimerScheduler` per proxy loop; tests use a manual scheduler so that
 /// 32 seconds of SIP timers run instantly and deterministically.
 public protocol TimerScheduler: AnyObject {
     /// Runs `work` once after `after` has elapsed (a negative delay counts as zero).

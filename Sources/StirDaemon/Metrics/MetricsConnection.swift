@@ -36,6 +36,10 @@ final class MetricsConnection {
         self.onClose = onClose
     }
 
+    /// True while part of the response waits for the socket to become
+    /// writable (the client reads slower than the server writes).
+    var isWaitingToWrite: Bool { writeSource != nil }
+
     /// Starts reading and arms the read deadline: a client that has not sent
     /// a whole head by then (slowloris, or a port scanner) is dropped.
     func start() {

@@ -103,6 +103,12 @@ public final class MetricsServer {
         queue.sync { connections.count }
     }
 
+    /// Connections whose response the client's socket could not take whole,
+    /// now waiting for it to become writable (tests; waits for the queue).
+    var connectionsWaitingToWrite: Int {
+        queue.sync { connections.values.filter(\.isWaitingToWrite).count }
+    }
+
     /// Accepts in bounded batches so one event cannot monopolise the queue.
     private func acceptPending(_ listenFD: Int32) {
         for _ in 0..<limits.maxConnections {

@@ -1,36 +1,44 @@
 // Live servers for tests, on 127.0.0.1 only, started and stopped by PID,
-// each bounded in lifetime (they exit on their own after `lifetime` s or when
-// the test process disappears).
+// each bounded in lifetime (they exit on their own after 120 s or when the
+// test process disappears).
 import Foundation
 
-final class LoopbackServer: @unchecked Sendable {
-    let port: Int
+/// A python3 http.server over the test PKI directory: https x5u server,
+/// OCSP responder (`openssl ocsp` per request) or CRL distribution point.
+public final class LoopbackServer: @unchecked Sendable {
+    public let port: Int
+    /// True when it speaks https (x5u), false for plain HTTP (OCSP, CRL).
+    public let tls: Bool
     private let process: Process
 
-    /// Starts `arguments` and waits until `port` accepts connections.
-    init(executable: String, arguments: [String], port: Int, directory: String) throws {
+    /// File name of the server script in the PKI directory (written by `TestPKI.shared`).
+    static let scriptName = "loopback_server.py"
+
+    /// Starts the server on `port` and waits (at most 10 s) until it accepts connections.
+    public init(pki: TestPKI, tls: Bool, port: Int) throws {
         self.port = port
+        self.tls = tls
         process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", pki.path(Self.scriptName), String(port), tls ? "tls" : "plain", "120", String(getpid())]
+        process.currentDirectoryURL = URL(fileURLWithPath: pki.directory)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        while !Self.accepts(port) {
-            guard Date() < deadline, process.isRunning else {
-                stop()
-                throw ServerError.didNotStart(executable)
-            }
-            usleep(20_000)
+        guard eventually(timeout: 10, pollEvery: 20_000, { LoopbackPort.accepts(port) || !process.isRunning }),
+              process.isRunning else {
+            stop()
+            throw ServerError.didNotStart(port)
         }
     }
 
-    enum ServerError: Error { case didNotStart(String) }
+    public enum ServerError: Error { case didNotStart(Int) }
+
+    /// `https://127.0.0.1:port/path` (or `http://` for a plain server).
+    public func url(_ path: String) -> String { "\(tls ? "https" : "http")://127.0.0.1:\(port)/\(path)" }
 
     /// Kills exactly the process this object started.
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -38,61 +46,32 @@ final class LoopbackServer: @unchecked Sendable {
 
     deinit { stop() }
 
-    static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-    }
-
-    /// The python3 x5u server (http.server + ssl) over the test PKI directory.
-    static func x5u(pki: TestPKI, tls: Bool = true) throws -> LoopbackServer {
-        let script = pki.path("x5u_server.py")
-        if !FileManager.default.fileExists(atPath: script) {
-            try x5uServerSource.write(toFile: script, atomically: true, encoding: .utf8)
-        }
+    /// The https x5u server on a free port (never the PKI's OCSP or CRL port).
+    public static func x5u(pki: TestPKI, tls: Bool = true) throws -> LoopbackServer {
         var port = LoopbackPort.free()
         while port == pki.ocspPort || port == pki.crlPort { port = LoopbackPort.free() }
-        return try LoopbackServer(executable: "/usr/bin/env",
-                                  arguments: ["python3", script, String(port), tls ? "tls" : "plain", "120", String(getpid())],
-                                  port: port, directory: pki.directory)
+        return try LoopbackServer(pki: pki, tls: tls, port: port)
     }
 
     /// `openssl ocsp` as the real responder, run per request (-reqin/-respout)
     /// behind the loopback HTTP server: OpenSSL 3.0's `-port` listens on every
     /// interface, and tests stay on 127.0.0.1.
-    static func ocsp(pki: TestPKI) throws -> LoopbackServer {
-        try plain(pki: pki, port: pki.ocspPort)
+    public static func ocsp(pki: TestPKI) throws -> LoopbackServer {
+        try LoopbackServer(pki: pki, tls: false, port: pki.ocspPort)
     }
 
     /// Plain-HTTP server for the CRL distribution point.
-    static func crl(pki: TestPKI) throws -> LoopbackServer {
-        try plain(pki: pki, port: pki.crlPort)
-    }
-
-    static func plain(pki: TestPKI, port: Int) throws -> LoopbackServer {
-        let script = pki.path("x5u_server.py")
-        if !FileManager.default.fileExists(atPath: script) {
-            try x5uServerSource.write(toFile: script, atomically: true, encoding: .utf8)
-        }
-        return try LoopbackServer(executable: "/usr/bin/env",
-                                  arguments: ["python3", script, String(port), "plain", "120", String(getpid())],
-                                  port: port, directory: pki.directory)
+    public static func crl(pki: TestPKI) throws -> LoopbackServer {
+        try LoopbackServer(pki: pki, tls: false, port: pki.crlPort)
     }
 }
 
 /// Paths: /plain/F, /cc/N/F (Cache-Control max-age=N), /expires/N/F,
 /// /delay/MS/F, /status/N, /slow, /drip, /big, /redirect, /garbage, /empty,
-/// /count/F (served like /plain, counted), /hits/F (count so far), /F.
+/// /count/F (served like /plain, counted), /hits/F (count so far),
+/// /seen/P (requests for /P so far, any path, answered or not), /F.
 /// POST / answers an OCSP request with `openssl ocsp` over inter-index.txt.
-let x5uServerSource = #"""
+let loopbackServerSource = #"""
 import http.server, os, ssl, subprocess, sys, tempfile, threading, time, email.utils
 port, mode, lifetime, parent = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 hits = {}
@@ -119,6 +98,9 @@ class H(http.server.BaseHTTPRequestHandler):
         if k == "count": return self.file(p[1])
         if k == "hits":
             with lock: n = hits.get("/count/" + p[1], 0)
+            return self.send(200, str(n).encode())
+        if k == "seen":
+            with lock: n = hits.get("/" + "/".join(p[1:]), 0)
             return self.send(200, str(n).encode())
         if k == "cc": return self.file(p[2], [("Cache-Control", "max-age=" + p[1])])
         if k == "expires":

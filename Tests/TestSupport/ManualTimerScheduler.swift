@@ -1,3 +1,5 @@
+import SIPProxy
+
 /// `TimerScheduler` driven by hand, for tests: time moves only in `advance(by:)`.
 ///
 /// Work runs synchronously inside `advance`, in deadline order (ties in scheduling

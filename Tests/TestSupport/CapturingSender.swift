@@ -1,0 +1,35 @@
+import SIPCore
+import SIPProxy
+
+/// Records what a `ProxyCore` sends instead of touching sockets. Not
+/// thread-safe: touch it on the core's queue, like the transport it replaces.
+public final class CapturingSender: MessageSender {
+    /// One message handed to the sender.
+    public struct Sent {
+        public var bytes: [UInt8]
+        public var to: SocketAddress
+        public var transport: TransportProtocol
+        public var text: String { String(decoding: bytes, as: UTF8.self) }
+        public var message: SIPMessage? { try? SIPMessage.parse(bytes) }
+        public var firstLine: String { String(decoding: bytes.prefix { $0 != 13 }, as: UTF8.self) }
+    }
+
+    /// Everything sent so far, oldest first.
+    public var sent: [Sent] = []
+    /// The address the core is told it listens on.
+    public let local = SocketAddress(host: "127.0.0.1", port: 5060)!
+
+    public init() {}
+
+    public func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?) {
+        sent.append(Sent(bytes: bytes, to: destination, transport: transport))
+    }
+
+    public func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress? { local }
+
+    /// Removes and returns everything sent so far.
+    public func take() -> [Sent] {
+        defer { sent.removeAll() }
+        return sent
+    }
+}
