@@ -61,6 +61,15 @@ public struct SIPStreamFramer {
         return message
     }
 
+    /// The header section (start line to the empty line) of the message
+    /// being framed, nil while it is incomplete. After `next()` threw a
+    /// Content-Length error this is the offending message's header section,
+    /// from which a 400 can still be built (RFC 3261 §18.3, §20.14).
+    public mutating func headerSection() -> [UInt8]? {
+        guard start < buffer.count, let end = findHeaderEnd() else { return nil }
+        return Array(buffer[start..<end])
+    }
+
     /// Index after the empty line ending the header section (CRLF CRLF, or
     /// bare LF tolerated), searching at most `maxMessageSize` bytes.
     private mutating func findHeaderEnd() -> Int? {

@@ -21,7 +21,7 @@ import Testing
     @Test func everyKeyReadByTheLoaderIsDocumentedInTheExample() throws {
         let text = try String(contentsOf: Self.repoRoot.appendingPathComponent("etc/stird.ini"), encoding: .utf8)
         let keys = ["log_level", "drain_timeout_s", "udp", "tcp", "max_message_size", "tcp_idle_timeout_s",
-                    "tcp_max_connections", "udp_receive_buffer_bytes", "t1_ms", "t2_ms", "t4_ms", "timer_c_s",
+                    "tcp_max_connections", "tcp_message_timeout_ms", "tcp_max_connections_per_source", "udp_receive_buffer_bytes", "t1_ms", "t2_ms", "t4_ms", "timer_c_s",
                     "trying_after_ms", "record_route", "default_max_forwards", "processor_timeout_ms",
                     "local_names", "supported_extensions", "resolve_names", "user_prefix", "domain",
                     "next_hop", "transport", "suspend_requests_ms", "enabled", "listen", "loops", "max_queued_messages",
@@ -83,6 +83,17 @@ import Testing
         #expect(try load("[proxy]\nshed_invites_above = 5000").shedInvitesAbove == 5_000)
     }
 
+    /// The TCP limits against slow or greedy peers: a message deadline and
+    /// a per-source connection cap, both read from [transport].
+    @Test func readsTheTCPLimits() throws {
+        let c = try load("[transport]\ntcp_message_timeout_ms = 2500\ntcp_max_connections_per_source = 8")
+        #expect(c.transport.tcpMessageTimeout == .milliseconds(2_500))
+        #expect(c.transport.tcpMaxConnectionsPerSource == 8)
+        let d = try load("")
+        #expect(d.transport.tcpMessageTimeout == .seconds(10))
+        #expect(d.transport.tcpMaxConnectionsPerSource == 64)
+    }
+
     @Test(arguments: [
         ("[general]\nlog_level = loud", "t.ini:2: log_level:"),
         ("[transaction]\nt1_ms = 500\nt2_ms = 100", "t.ini:3: t2_ms: must not be smaller than t1_ms"),
@@ -96,6 +107,8 @@ import Testing
         ("[debug]\nsuspend = 5", "t.ini:2: suspend: unknown key"),
         ("[proxy]\nmax_queued_messages = 500\nshed_invites_above = 501", "t.ini:3: shed_invites_above: must be in 1...500"),
         ("[proxy]\nshed_invites_above = 0", "t.ini:2: shed_invites_above: must be in 1...10000"),
+        ("[transport]\ntcp_message_timeout_ms = 50", "t.ini:2: tcp_message_timeout_ms: must be in 100...3600000"),
+        ("[transport]\ntcp_max_connections_per_source = 0", "t.ini:2: tcp_max_connections_per_source: must be in 1...1000000"),
     ])
     func rejectsBadValuesWithFileLineAndKey(text: String, expected: String) {
         let e = error(text)
