@@ -244,8 +244,10 @@ import Glibc
     /// RFC 3261 §18.2.2: the client closed the connection its request came
     /// on; the response goes on a new connection to `received` and the
     /// sent-by port, where the client listens, not to the closed
-    /// connection's source port.
-    @Test func responseAfterClientClosedGoesToViaSentByPort() throws {
+    /// connection's source port. Also for a response sent without the
+    /// connection's id (forwarded statelessly by Via, to the source port
+    /// that `rport` names: RFC 3581 §4 applies rport to UDP only).
+    @Test(arguments: [true, false]) func responseAfterClientClosedGoesToViaSentByPort(withConnectionID: Bool) throws {
         let t = try Layer { _ in }
         // The client's listening socket: its Via sent-by port.
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -256,16 +258,16 @@ import Glibc
         let listenPort = UDPSocket.boundAddress(listener)!.port
         // Sent-by names another host; `received` (set by the core) says where it really is.
         let client = Self.connect(to: t.address)
-        Self.send(client, Self.request(via: "SIP/2.0/TCP 192.0.2.7:\(listenPort);branch=z9hG4bKreconnect"))
+        Self.send(client, Self.request(via: "SIP/2.0/TCP 192.0.2.7:\(listenPort);branch=z9hG4bKreconnect;rport"))
         #expect(t.wait(2) { !t.received.messages.isEmpty })
         let rx = try #require(t.received.messages.first)
         #expect(rx.connectionID != nil)
         _ = close(client)
         #expect(t.wait(2) { t.openConnections == 0 })
         let request = try SIPMessage.parse(rx.bytes)
-        request.setTopViaReceived(rx.source.host, rport: nil)
+        request.setTopViaReceived(rx.source.host, rport: rx.source.port)
         let response = request.makeResponse(status: 200, reason: "OK", toTag: "t1").serialize()
-        t.layer.send(response, to: rx.source, transport: .tcp, connectionID: rx.connectionID)
+        t.layer.send(response, to: rx.source, transport: .tcp, connectionID: withConnectionID ? rx.connectionID : nil)
         var p = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
         #expect(poll(&p, 1, 2_000) == 1, "no connection to the Via sent-by port")
         guard p.revents & Int16(POLLIN) != 0 else { return }
@@ -283,15 +285,22 @@ import Glibc
     /// RFC 4475 §3.3.9 mcl01 and §3.1.2.3 ncl, and a request without the
     /// Content-Length streams require: the header section is complete, so
     /// the request gets a 400 naming the error, then the connection closes.
+    /// A Content-Length past `maxMessageSize` (65,535) gets 513 (RFC 3261
+    /// §21.5.9).
     @Test(arguments: [
         ("mcl01.dat", "SIP/2.0 400 Bad Request (Multiple Content-Length)", "mcl01.fhn2323orihawfdoa3o4r52o3irsdf"),
         ("ncl.dat", "SIP/2.0 400 Bad Request (Bad Content-Length)", "ncl.0ha0isndaksdj2193423r542w35"),
         ("", "SIP/2.0 400 Bad Request (Missing Content-Length)", "c1@test"),
+        ("large", "SIP/2.0 513 Message Too Large", "c1@test"),
     ])
     func framingErrorIsAnswered400BeforeClose(file: String, statusLine: String, callID: String) throws {
         let t = try Layer { _ in }
-        let bytes = file.isEmpty ? Self.request(via: "SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKnocl", contentLength: nil)
-            : try Self.fixture(file)
+        let bytes: [UInt8]
+        switch file {
+        case "": bytes = Self.request(via: "SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKnocl", contentLength: nil)
+        case "large": bytes = Self.request(via: "SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKbig", contentLength: "70000")
+        default: bytes = try Self.fixture(file)
+        }
         let client = Self.connect(to: t.address)
         defer { _ = close(client) }
         Self.send(client, bytes)
@@ -306,6 +315,20 @@ import Glibc
         #expect(response.callID == callID)
         #expect(response.to?.tag != nil)
         #expect(t.received.messages.isEmpty, "a message that cannot be framed is not passed on")
+    }
+
+    /// A peer that reads the 400 but never closes its side does not keep
+    /// the connection: it is closed `lingerTimeout` (2 s) after the 400.
+    @Test func finishedConnectionIsClosedWhenThePeerStaysOpen() throws {
+        let t = try Layer { _ in }
+        let client = Self.connect(to: t.address)
+        defer { _ = close(client) }
+        Self.send(client, try Self.fixture("mcl01.dat"))
+        let (reply, closed) = Self.readUntilClosed(client, seconds: 1)
+        #expect(closed, "the 400 is followed by our FIN")
+        #expect(String(decoding: reply, as: UTF8.self).hasPrefix("SIP/2.0 400 "))
+        #expect(t.openConnections == 1, "waiting for the peer's FIN")
+        #expect(t.wait(3.5) { t.openConnections == 0 })
     }
 
     /// A response or an ACK that cannot be framed gets nothing back (RFC

@@ -25,7 +25,9 @@ enum StreamResponseRouting {
     /// connection is closed. When the offending request's header section is
     /// complete and has what a response needs (Via, From, To, Call-ID, CSeq)
     /// it first gets a 400 whose reason phrase names the error (RFC 4475
-    /// §3.1.2.3 ncl, §3.3.9 mcl01). Responses and ACKs get nothing (§17).
+    /// §3.1.2.3 ncl, §3.3.9 mcl01), or 513 when its Content-Length makes it
+    /// larger than `max_message_size` (§21.5.9). Responses and ACKs get
+    /// nothing (§17).
     /// `source` is the peer, recorded as the Via's `received` when the
     /// sent-by host differs (§18.2.1).
     static func framingRejection(headerSection: [UInt8], error: SIPParseError, source: SocketAddress) -> [UInt8]? {
@@ -35,8 +37,11 @@ enum StreamResponseRouting {
         var sentBy = via.host.lowercased()
         if sentBy.hasPrefix("["), sentBy.hasSuffix("]") { sentBy = String(sentBy.dropFirst().dropLast()) }
         if sentBy != source.host.lowercased() { request.setTopViaReceived(source.host, rport: nil) }
-        let phrase = String(error.reason.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7f }.prefix(100).map(Character.init))
         let tag = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+        if error == SIPStreamFramer.messageTooLarge {
+            return request.makeResponse(status: 513, reason: "Message Too Large", toTag: tag).serialize()
+        }
+        let phrase = String(error.reason.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7f }.prefix(100).map(Character.init))
         return request.makeResponse(status: 400, reason: "Bad Request (\(phrase))", toTag: tag).serialize()
     }
 }

@@ -30,9 +30,11 @@ final class TCPConnection {
     /// Set once a last response is queued: nothing more is read or sent;
     /// see `finish(sending:reason:)`.
     private(set) var finishing = false
-    /// After the half-close, how long to wait for the peer's FIN.
+    /// When a finishing connection is closed even if the peer has not
+    /// read the last response or closed its side.
     private(set) var lingerDeadline: DispatchTime?
     private var finishReason = ""
+    private var halfClosed = false
     private let maxPendingBytes: Int
     private let sources: DescriptorOwner
     private let onMessage: (TCPConnection, [UInt8]) -> Void
@@ -95,25 +97,27 @@ final class TCPConnection {
     }
 
     /// Sends `bytes` as the last message, then shuts down the sending side
-    /// and closes once the peer closes too (or after `lingerTimeout`), discarding
-    /// what it still sends. Closing at once with unread input would make the
-    /// kernel reset the connection (RFC 1122 §4.2.2.13), which can destroy
-    /// the response before the peer has read it.
+    /// and closes once the peer closes too, discarding what it still sends;
+    /// after `lingerTimeout` it is closed regardless. Closing at once with
+    /// unread input would make the kernel reset the connection (RFC 1122
+    /// §4.2.2.13), which can destroy the response before the peer read it.
     func finish(sending bytes: [UInt8], reason: String) {
         guard usable else { return }
         finishing = true
         finishReason = reason
+        lingerDeadline = .now() + Self.lingerTimeout
         write(bytes)
         if !closed && pending.isEmpty && !connecting { halfClose() }
     }
 
-    /// How long a finished connection waits for the peer's FIN.
+    /// How long a finishing connection may take to deliver its last
+    /// response and see the peer's FIN.
     static let lingerTimeout: DispatchTimeInterval = .seconds(2)
 
     private func halfClose() {
-        guard lingerDeadline == nil else { return }
+        guard !halfClosed else { return }
+        halfClosed = true
         shutdown(fd, Int32(SHUT_WR))
-        lingerDeadline = .now() + Self.lingerTimeout
     }
 
     /// Closes a finishing connection whose peer did not close in time.

@@ -155,14 +155,15 @@ public final class TransportLayer: MessageSender {
             c.send(bytes)
             return
         }
-        // A response whose connection has gone: RFC 3261 §18.2.2 names the
-        // address to reconnect to (received, sent-by port), not `destination`,
-        // the closed connection's far end.
-        var target = destination
-        if connectionID != nil, let address = StreamResponseRouting.reconnectAddress(forResponse: bytes) {
-            target = address
+        if let id = connectionByRemote[destination], let c = connections[id], c.usable {
+            c.send(bytes)
+            return
         }
-        if let id = connectionByRemote[target], let c = connections[id], c.usable {
+        // No open connection to where the request came from: a response goes
+        // where RFC 3261 §18.2.2 says (received, sent-by port), not to
+        // `destination`, the closed connection's far end (or its rport).
+        let target = StreamResponseRouting.reconnectAddress(forResponse: bytes) ?? destination
+        if target != destination, let id = connectionByRemote[target], let c = connections[id], c.usable {
             c.send(bytes)
         } else if let c = openConnection(to: target) {
             c.send(bytes)
@@ -206,7 +207,7 @@ public final class TransportLayer: MessageSender {
     }
 
     /// RFC 3261 §18.3: a stream whose framing failed is closed; a request
-    /// whose header section could be read gets its 400 first.
+    /// whose header section could be read gets its 400 (or 513) first.
     private func framingFailed(_ c: TCPConnection, _ error: SIPParseError, _ headerSection: [UInt8]?) {
         logger.debug("TCP framing error", metadata: ["conn": "\(c.id)", "remote": "\(c.remote)", "reason": "\(error)"])
         guard let headerSection,
@@ -257,8 +258,6 @@ public final class TransportLayer: MessageSender {
         for c in Array(connections.values) {
             if let deadline = c.lingerDeadline {
                 if deadline <= now { c.lingerExpired() }
-            } else if c.finishing {
-                continue  // the last response is still being written
             } else if let started = c.messageStarted, age(started) > message {
                 c.close(reason: "message timeout")
             } else if age(c.lastActivity) > idle {
