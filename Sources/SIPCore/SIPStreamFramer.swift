@@ -13,6 +13,10 @@ public struct SIPStreamFramer {
     /// Bytes after `start` already searched for the end of the header section.
     private var scanned = 0
 
+    /// Thrown when a header section or a whole message would exceed
+    /// `maxMessageSize`.
+    public static let messageTooLarge = SIPParseError(reason: "Message Too Large")
+
     public init(maxMessageSize: Int) {
         self.maxMessageSize = max(1, maxMessageSize)
     }
@@ -40,7 +44,7 @@ public struct SIPStreamFramer {
         }
         guard start < buffer.count else { return nil }
         guard let headerEnd = findHeaderEnd() else {
-            if buffer.count - start > maxMessageSize { throw SIPParseError(reason: "Message Too Large") }
+            if buffer.count - start > maxMessageSize { throw Self.messageTooLarge }
             return nil
         }
         let section = SIPHeaderParser.lines(buffer, from: start, limit: headerEnd)
@@ -49,7 +53,7 @@ public struct SIPStreamFramer {
             throw SIPParseError(reason: "Missing Content-Length")
         }
         let total = headerEnd - start + length
-        guard total <= maxMessageSize else { throw SIPParseError(reason: "Message Too Large") }
+        guard total <= maxMessageSize else { throw Self.messageTooLarge }
         guard buffer.count - start >= total else { return nil }
         let message = Array(buffer[start..<(start + total)])
         start += total
@@ -59,6 +63,15 @@ public struct SIPStreamFramer {
             start = 0
         }
         return message
+    }
+
+    /// The header section (start line to the empty line) of the message
+    /// being framed, nil while it is incomplete. After `next()` threw a
+    /// Content-Length error this is the offending message's header section,
+    /// from which a 400 can still be built (RFC 3261 §18.3, §20.14).
+    public mutating func headerSection() -> [UInt8]? {
+        guard start < buffer.count, let end = findHeaderEnd() else { return nil }
+        return Array(buffer[start..<end])
     }
 
     /// Index after the empty line ending the header section (CRLF CRLF, or

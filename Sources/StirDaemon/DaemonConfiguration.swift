@@ -98,6 +98,9 @@ public struct DaemonConfiguration: Equatable, Sendable {
         transport.maxMessageSize = try r.int("max_message_size", default: transport.maxMessageSize, range: 1_024...1_048_576)
         transport.tcpIdleTimeout = try r.duration("tcp_idle_timeout_s", default: transport.tcpIdleTimeout, range: 1...86_400)
         transport.tcpMaxConnections = try r.int("tcp_max_connections", default: transport.tcpMaxConnections, range: 1...1_000_000)
+        transport.tcpMessageTimeout = try r.duration("tcp_message_timeout_ms", default: transport.tcpMessageTimeout, range: 100...3_600_000)
+        transport.tcpMaxConnectionsPerSource = try r.int("tcp_max_connections_per_source", default: transport.tcpMaxConnectionsPerSource,
+                                                         range: 1...1_000_000)
         transport.udpReceiveBufferBytes = try r.int("udp_receive_buffer_bytes", default: transport.udpReceiveBufferBytes, range: 65_536...(256 << 20))
         try r.finish()
     }

@@ -103,6 +103,23 @@ private func message(body: String, lengthHeader: String? = nil) -> [UInt8] {
         #expect(throws: SIPParseError(reason: "Message Too Large")) { try framer.next() }
     }
 
+    /// After a Content-Length error the offending header section is still
+    /// there to answer from (RFC 3261 §18.3); while it is incomplete, or
+    /// after CRLF keep-alives only, there is none.
+    @Test func keepsTheHeaderSectionOfAFramingError() {
+        var framer = SIPStreamFramer(maxMessageSize: 4096)
+        #expect(framer.headerSection() == nil)
+        let bytes = Fixtures.bytes("mcl01")
+        framer.append([13, 10] + bytes)
+        #expect(throws: SIPParseError(reason: "Multiple Content-Length")) { try framer.next() }
+        let header = framer.headerSection()
+        let end = bytes.indices.first { Array(bytes[$0..<($0 + 4)]) == [13, 10, 13, 10] }.map { $0 + 4 }
+        #expect(header != nil && header == end.map { Array(bytes[..<$0]) })
+        var partial = SIPStreamFramer(maxMessageSize: 4096)
+        partial.append(Array(bytes.prefix(40)))
+        #expect(partial.headerSection() == nil)
+    }
+
     @Test func findsHeaderEndSplitAcrossReads() throws {
         let bytes = message(body: "xyz")
         let split = bytes.count - 5   // inside the CRLFCRLF

@@ -110,6 +110,17 @@ import Testing
         #expect(try load("[proxy]\nshed_invites_above = 5000").shedInvitesAbove == 5_000)
     }
 
+    /// The TCP limits against slow or greedy peers: a message deadline and
+    /// a per-source connection cap, both read from [transport].
+    @Test func readsTheTCPLimits() throws {
+        let c = try load("[transport]\ntcp_message_timeout_ms = 2500\ntcp_max_connections_per_source = 8")
+        #expect(c.transport.tcpMessageTimeout == .milliseconds(2_500))
+        #expect(c.transport.tcpMaxConnectionsPerSource == 8)
+        let d = try load("")
+        #expect(d.transport.tcpMessageTimeout == .seconds(10))
+        #expect(d.transport.tcpMaxConnectionsPerSource == 64)
+    }
+
     @Test(arguments: [
         ("[general]\nlog_level = loud", "t.ini:2: log_level:"),
         ("[transaction]\nt1_ms = 500\nt2_ms = 100", "t.ini:3: t2_ms: must not be smaller than t1_ms"),
@@ -123,6 +134,8 @@ import Testing
         ("[debug]\nsuspend = 5", "t.ini:2: suspend: unknown key"),
         ("[proxy]\nmax_queued_messages = 500\nshed_invites_above = 501", "t.ini:3: shed_invites_above: must be in 1...500"),
         ("[proxy]\nshed_invites_above = 0", "t.ini:2: shed_invites_above: must be in 1...10000"),
+        ("[transport]\ntcp_message_timeout_ms = 50", "t.ini:2: tcp_message_timeout_ms: must be in 100...3600000"),
+        ("[transport]\ntcp_max_connections_per_source = 0", "t.ini:2: tcp_max_connections_per_source: must be in 1...1000000"),
     ])
     func rejectsBadValuesWithFileLineAndKey(text: String, expected: String) {
         let e = error(text)

@@ -6,10 +6,12 @@ import Glibc
 
 /// One TCP connection, accepted or opened by us. Lives on the loop queue.
 /// Framing by Content-Length (RFC 3261 §18.3); a framing error closes this
-/// connection only.
+/// connection only, after the response `onFramingError` asks for.
 final class TCPConnection {
     let id: UInt64
     let remote: SocketAddress
+    /// Accepted from a peer (counted against its per-source limit), not opened by us.
+    let inbound: Bool
     private(set) var local: SocketAddress
     private let fd: Int32
     private let queue: DispatchQueue
@@ -20,17 +22,35 @@ final class TCPConnection {
     private var connecting: Bool
     private(set) var closed = false
     private(set) var lastActivity: DispatchTime = .now()
+    /// When the first byte of the message now being framed arrived; nil
+    /// between messages. The layer closes a connection whose message takes
+    /// longer than `tcp_message_timeout_ms` (every byte resets `lastActivity`,
+    /// so the idle timeout alone lets a trickling peer hold the slot).
+    private(set) var messageStarted: DispatchTime?
+    /// Set once a last response is queued: nothing more is read or sent;
+    /// see `finish(sending:reason:)`.
+    private(set) var finishing = false
+    /// When a finishing connection is closed even if the peer has not
+    /// read the last response or closed its side.
+    private(set) var lingerDeadline: DispatchTime?
+    private var finishReason = ""
+    private var halfClosed = false
     private let maxPendingBytes: Int
     private let sources: DescriptorOwner
     private let onMessage: (TCPConnection, [UInt8]) -> Void
     private let onClose: (TCPConnection, String) -> Void
+    /// A framing error, with the offending message's header section when it
+    /// was complete. The handler may `finish` the connection with a
+    /// response; otherwise it is closed when the handler returns.
+    var onFramingError: ((TCPConnection, SIPParseError, [UInt8]?) -> Void)?
 
-    init(id: UInt64, fd: Int32, remote: SocketAddress, connecting: Bool, queue: DispatchQueue,
+    init(id: UInt64, fd: Int32, remote: SocketAddress, inbound: Bool, connecting: Bool, queue: DispatchQueue,
          maxMessageSize: Int, onMessage: @escaping (TCPConnection, [UInt8]) -> Void,
          onClose: @escaping (TCPConnection, String) -> Void) {
         self.id = id
         self.fd = fd
         self.remote = remote
+        self.inbound = inbound
         self.queue = queue
         self.connecting = connecting
         self.framer = SIPStreamFramer(maxMessageSize: maxMessageSize)
@@ -64,12 +84,46 @@ final class TCPConnection {
             Glibc.close(fd)
             return nil
         }
-        return TCPConnection(id: id, fd: fd, remote: remote, connecting: rc != 0, queue: queue,
+        return TCPConnection(id: id, fd: fd, remote: remote, inbound: false, connecting: rc != 0, queue: queue,
                              maxMessageSize: maxMessageSize, onMessage: onMessage, onClose: onClose)
     }
 
+    /// Open and not finishing: can carry another message.
+    var usable: Bool { !closed && !finishing }
+
     func send(_ bytes: [UInt8]) {
-        guard !closed else { return }
+        guard usable else { return }
+        write(bytes)
+    }
+
+    /// Sends `bytes` as the last message, then shuts down the sending side
+    /// and closes once the peer closes too, discarding what it still sends;
+    /// after `lingerTimeout` it is closed regardless. Closing at once with
+    /// unread input would make the kernel reset the connection (RFC 1122
+    /// §4.2.2.13), which can destroy the response before the peer read it.
+    func finish(sending bytes: [UInt8], reason: String) {
+        guard usable else { return }
+        finishing = true
+        finishReason = reason
+        lingerDeadline = .now() + Self.lingerTimeout
+        write(bytes)
+        if !closed && pending.isEmpty && !connecting { halfClose() }
+    }
+
+    /// How long a finishing connection may take to deliver its last
+    /// response and see the peer's FIN.
+    static let lingerTimeout: DispatchTimeInterval = .seconds(2)
+
+    private func halfClose() {
+        guard !halfClosed else { return }
+        halfClosed = true
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Closes a finishing connection whose peer did not close in time.
+    func lingerExpired() { close(reason: finishReason) }
+
+    private func write(_ bytes: [UInt8]) {
         lastActivity = .now()
         if pending.isEmpty && !connecting {
             let n = writeNow(bytes[...])
@@ -102,25 +156,42 @@ final class TCPConnection {
         var buf = [UInt8](repeating: 0, count: 65_536)
         for _ in 0..<16 {
             let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n == 0 { close(reason: "closed by peer"); return }
+            if n == 0 { close(reason: finishing ? finishReason : "closed by peer"); return }
             if n < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { break }
                 close(reason: "read: \(errnoText())")
                 return
             }
+            if finishing { continue }  // discarded: waiting for the peer's FIN
             lastActivity = .now()
             framer.append(Array(buf[0..<n]))
+            var delivered = false
             do {
                 while let message = try framer.next() {
+                    delivered = true
                     onMessage(self, message)
                     if closed { return }
                 }
             } catch {
-                close(reason: "framing error: \(error)")
+                framingFailed(error)
                 return
+            }
+            // The next message's clock starts with its first byte: now, if
+            // this read ended one message and began another.
+            if framer.bufferedByteCount == 0 {
+                messageStarted = nil
+            } else if delivered || messageStarted == nil {
+                messageStarted = lastActivity
             }
             if n < buf.count { break }
         }
+    }
+
+    private func framingFailed(_ error: Error) {
+        let parseError = error as? SIPParseError ?? SIPParseError(reason: "\(error)")
+        messageStarted = nil
+        onFramingError?(self, parseError, framer.headerSection())
+        if !finishing { close(reason: "framing error: \(parseError)") }
     }
 
     private func armWrite() {
@@ -151,6 +222,7 @@ final class TCPConnection {
         if pending.isEmpty {
             writeSource?.cancel()
             writeSource = nil
+            if finishing { halfClose() }
         }
     }
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import SIPCore
 
 /// Transport settings from the `[transport]` and `[listen]` INI sections.
 public struct TransportConfiguration: Equatable, Sendable {
@@ -8,7 +9,18 @@ public struct TransportConfiguration: Equatable, Sendable {
     /// Larger messages are dropped (UDP) or close the connection (TCP).
     public var maxMessageSize: Int = 65_535
     public var tcpIdleTimeout: Duration = .seconds(300)
+    /// Once the first byte of a message has arrived, its header section and
+    /// body must be complete within this time, or the connection is closed:
+    /// a peer trickling bytes would otherwise keep resetting the idle timer
+    /// and hold a connection slot for ever.
+    public var tcpMessageTimeout: Duration = .seconds(10)
     public var tcpMaxConnections: Int = 10_000
+    /// Accepted connections from one IP address; more are refused at
+    /// accept, so one peer cannot take every slot of `tcpMaxConnections`.
+    public var tcpMaxConnectionsPerSource: Int = 64
+    /// Refused connections are logged at most once per this interval, with
+    /// the count refused since the previous line.
+    public var tcpRefusalReportInterval: Duration = .seconds(10)
     public var udpReceiveBufferBytes: Int = 4 << 20
     public init() {}
 }
@@ -23,6 +35,9 @@ public final class TransportLayer: MessageSender {
     private var listeners: [TCPListener] = []
     private var connections: [UInt64: TCPConnection] = [:]
     private var connectionByRemote: [SocketAddress: UInt64] = [:]
+    /// Accepted connections per peer IP address (the port set to 0).
+    private var inboundBySource: [SocketAddress: Int] = [:]
+    private var refusals: TCPRefusalReport
     private var nextConnectionID: UInt64 = 1
     private var sweepTimer: DispatchSourceTimer?
     private struct LocalKey: Hashable {
@@ -42,6 +57,7 @@ public final class TransportLayer: MessageSender {
         self.config = config
         self.queue = queue
         self.logger = logger
+        self.refusals = TCPRefusalReport(interval: config.tcpRefusalReportInterval)
     }
 
     /// Binds every configured address; throws on the first that fails.
@@ -79,8 +95,9 @@ public final class TransportLayer: MessageSender {
             udpByFamily[f] = udpSockets.first { $0.local.family == f }
         }
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + 1, repeating: 1)
-        timer.setEventHandler { [weak self] in self?.sweepIdleConnections() }
+        let sweep = Self.sweepInterval(messageTimeout: config.tcpMessageTimeout)
+        timer.schedule(deadline: .now() + sweep, repeating: sweep)
+        timer.setEventHandler { [weak self] in self?.sweepConnections() }
         timer.resume()
         sweepTimer = timer
     }
@@ -134,28 +151,69 @@ public final class TransportLayer: MessageSender {
     }
 
     private func sendTCP(_ bytes: [UInt8], to destination: SocketAddress, connectionID: UInt64?) {
-        if let id = connectionID, let c = connections[id], !c.closed {
+        if let id = connectionID, let c = connections[id], c.usable {
             c.send(bytes)
-        } else if let id = connectionByRemote[destination], let c = connections[id], !c.closed {
+            return
+        }
+        if let id = connectionByRemote[destination], let c = connections[id], c.usable {
             c.send(bytes)
-        } else if let c = openConnection(to: destination) {
+            return
+        }
+        // No open connection to where the request came from: a response goes
+        // where RFC 3261 §18.2.2 says (received, sent-by port), not to
+        // `destination`, the closed connection's far end (or its rport).
+        let target = StreamResponseRouting.reconnectAddress(forResponse: bytes) ?? destination
+        if target != destination, let id = connectionByRemote[target], let c = connections[id], c.usable {
+            c.send(bytes)
+        } else if let c = openConnection(to: target) {
             c.send(bytes)
         } else {
-            logger.warning("TCP connect failed", metadata: ["to": "\(destination)"])
+            logger.warning("TCP connect failed", metadata: ["to": "\(target)"])
         }
     }
 
     private func accepted(fd: Int32, remote: SocketAddress) {
-        guard connections.count < config.tcpMaxConnections else {
-            logger.warning("TCP connection limit reached; refusing", metadata: ["from": "\(remote)"])
+        let source = remote.withPort(0) ?? remote
+        var refused: TCPRefusalReport.Cause?
+        if connections.count >= config.tcpMaxConnections {
+            refused = .totalLimit
+        } else if inboundBySource[source, default: 0] >= config.tcpMaxConnectionsPerSource {
+            refused = .perSourceLimit
+        }
+        if let refused {
             closeDescriptor(fd)
+            if let summary = refusals.note(refused, from: remote, now: DispatchTime.now().uptimeNanoseconds) {
+                reportRefusals(summary)
+            }
             return
         }
-        let c = TCPConnection(id: allocateID(), fd: fd, remote: remote, connecting: false, queue: queue,
+        let c = TCPConnection(id: allocateID(), fd: fd, remote: remote, inbound: true, connecting: false, queue: queue,
                               maxMessageSize: config.maxMessageSize,
                               onMessage: { [weak self] conn, bytes in self?.receivedStream(bytes, on: conn) },
                               onClose: { [weak self] conn, why in self?.closed(conn, why) })
+        inboundBySource[source, default: 0] += 1
         register(c)
+    }
+
+    /// One warning line for the refusals counted since the last one (see
+    /// `TCPRefusalReport`).
+    private func reportRefusals(_ s: TCPRefusalReport.Summary) {
+        let since = s.seconds.map { String(format: "in the %.1f s since the last report", $0) } ?? "(first report)"
+        logger.warning("""
+            TCP connections refused: \(s.totalLimit) at tcp_max_connections \(config.tcpMaxConnections), \
+            \(s.perSourceLimit) past tcp_max_connections_per_source \(config.tcpMaxConnectionsPerSource) \
+            \(since); last from \(s.lastSource)
+            """)
+    }
+
+    /// RFC 3261 §18.3: a stream whose framing failed is closed; a request
+    /// whose header section could be read gets its 400 (or 513) first.
+    private func framingFailed(_ c: TCPConnection, _ error: SIPParseError, _ headerSection: [UInt8]?) {
+        logger.debug("TCP framing error", metadata: ["conn": "\(c.id)", "remote": "\(c.remote)", "reason": "\(error)"])
+        guard let headerSection,
+              let response = StreamResponseRouting.framingRejection(headerSection: headerSection, error: error, source: c.remote)
+        else { return }
+        c.finish(sending: response, reason: "framing error: \(error)")
     }
 
     private func openConnection(to remote: SocketAddress) -> TCPConnection? {
@@ -168,6 +226,7 @@ public final class TransportLayer: MessageSender {
     }
 
     private func register(_ c: TCPConnection) {
+        c.onFramingError = { [weak self] conn, error, header in self?.framingFailed(conn, error, header) }
         connections[c.id] = c
         connectionByRemote[c.remote] = c.id
         logger.debug("TCP connection open", metadata: ["conn": "\(c.id)", "remote": "\(c.remote)"])
@@ -180,14 +239,44 @@ public final class TransportLayer: MessageSender {
     private func closed(_ c: TCPConnection, _ why: String) {
         connections[c.id] = nil
         if connectionByRemote[c.remote] == c.id { connectionByRemote[c.remote] = nil }
+        if c.inbound, let source = c.remote.withPort(0) {
+            let left = inboundBySource[source, default: 1] - 1
+            inboundBySource[source] = left > 0 ? left : nil
+        }
         logger.debug("TCP connection closed", metadata: ["conn": "\(c.id)", "remote": "\(c.remote)", "reason": "\(why)"])
     }
 
-    private func sweepIdleConnections() {
-        let limit = DispatchTime.now().uptimeNanoseconds &- UInt64(config.tcpIdleTimeout.components.seconds) * 1_000_000_000
-        for c in connections.values where c.lastActivity.uptimeNanoseconds < limit {
-            c.close(reason: "idle timeout")
+    /// Closes connections past a deadline: idle (no byte either way for
+    /// `tcpIdleTimeout`), a message begun and not completed within
+    /// `tcpMessageTimeout`, a finished connection whose peer never closed.
+    /// Also logs refusals counted since the last line once it is due.
+    private func sweepConnections() {
+        let now = DispatchTime.now()
+        let idle = Self.nanoseconds(config.tcpIdleTimeout)
+        let message = Self.nanoseconds(config.tcpMessageTimeout)
+        func age(_ t: DispatchTime) -> UInt64 { now.uptimeNanoseconds &- min(t.uptimeNanoseconds, now.uptimeNanoseconds) }
+        for c in Array(connections.values) {
+            if let deadline = c.lingerDeadline {
+                if deadline <= now { c.lingerExpired() }
+            } else if let started = c.messageStarted, age(started) > message {
+                c.close(reason: "message timeout")
+            } else if age(c.lastActivity) > idle {
+                c.close(reason: "idle timeout")
+            }
         }
+        if let summary = refusals.flush(now: now.uptimeNanoseconds) { reportRefusals(summary) }
+    }
+
+    /// A quarter of the message timeout, between 50 ms and 1 s, so that a
+    /// connection is closed at most a quarter late.
+    static func sweepInterval(messageTimeout: Duration) -> DispatchTimeInterval {
+        let quarter = Int(nanoseconds(messageTimeout) / 4_000_000)
+        return .milliseconds(min(1_000, max(50, quarter)))
+    }
+
+    static func nanoseconds(_ d: Duration) -> UInt64 {
+        let c = d.components
+        return UInt64(max(0, c.seconds)) * 1_000_000_000 + UInt64(max(0, c.attoseconds) / 1_000_000_000)
     }
 
     private func allocateID() -> UInt64 {

@@ -4,15 +4,19 @@
 Answers every INVITE/OPTIONS/other request with STATUS (copying Via, From,
 To (+tag), Call-ID, CSeq), never answers ACK. Records what it saw, one JSON
 line per request, in LOG. Stops by itself after LIFETIME seconds.
-usage: responder.py PORT STATUS LOG LIFETIME [DELAY_S]
+Folded header lines (RFC 3261 §7.3.1) are joined to the line they continue.
+usage: responder.py [HOST:]PORT STATUS LOG LIFETIME [DELAY_S]
+HOST defaults to 127.0.0.1.
 DELAY_S delays each answer (other requests are still read meanwhile).
 """
-import json, socket, sys, threading, time
+import json, re, socket, sys, threading, time
 
-port, status, log, lifetime = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+host, _, port = sys.argv[1].rpartition(":")
+host, port = host or "127.0.0.1", int(port)
+status, log, lifetime = int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 delay = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", port))
+s.bind((host, port))
 s.settimeout(0.2)
 end = time.time() + lifetime
 with open(log, "a") as out:
@@ -21,7 +25,8 @@ with open(log, "a") as out:
             data, peer = s.recvfrom(65535)
         except socket.timeout:
             continue
-        head = data.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace").split("\r\n")
+        head = data.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+        head = re.sub(r"\r\n[ \t]+", " ", head).split("\r\n")
         first = head[0]
         if first.startswith("SIP/"):
             continue
