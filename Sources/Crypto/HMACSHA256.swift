@@ -1,11 +1,9 @@
 import COpenSSL
 
 /// HMAC-SHA256 (RFC 2104) under one key, on OpenSSL's EVP_MAC. The key is
-/// set once on a template context; each `mac` duplicates it, so a message
-/// costs the hashing and one context copy, not a provider lookup and key
-/// schedule. Not thread-safe: one instance per queue (the template is only
-/// read, but OpenSSL does not promise that `EVP_MAC_CTX_dup` is safe while
-/// another thread duplicates the same context).
+/// set once; each `mac` re-initialises the same context, so a message costs
+/// the hashing, not a provider lookup, an allocation and a key schedule.
+/// Not thread-safe: one instance per queue.
 public final class HMACSHA256 {
     private let template: OpaquePointer
 
@@ -33,15 +31,17 @@ public final class HMACSHA256 {
     deinit { EVP_MAC_CTX_free(template) }
 
     /// The 32-byte MAC of `data`; empty only if OpenSSL fails, which a
-    /// caller comparing MACs treats as a mismatch.
+    /// caller comparing MACs treats as a mismatch. The context is
+    /// re-initialised with the key it holds (`EVP_MAC_init` with no key
+    /// keeps the previous one: RFC 2104's padded key blocks are not
+    /// recomputed), so a MAC costs the hashing alone.
     public func mac(_ data: [UInt8]) -> [UInt8] {
-        guard let ctx = EVP_MAC_CTX_dup(template) else { return [] }
-        defer { EVP_MAC_CTX_free(ctx) }
         var out = [UInt8](repeating: 0, count: 32)
         var length = 0
         let ok = data.withUnsafeBufferPointer { d in
             out.withUnsafeMutableBufferPointer { o in
-                EVP_MAC_update(ctx, d.baseAddress, d.count) == 1 && EVP_MAC_final(ctx, o.baseAddress, &length, 32) == 1
+                EVP_MAC_init(template, nil, 0, nil) == 1 && EVP_MAC_update(template, d.baseAddress, d.count) == 1
+                    && EVP_MAC_final(template, o.baseAddress, &length, 32) == 1
             }
         }
         return ok && length == 32 ? out : []

@@ -48,24 +48,36 @@ final class BranchAuthenticator {
     }
 
     private func tag(_ body: Substring, upstream: SIPVia?) -> String {
-        var input = Array(body.utf8)
+        input.removeAll(keepingCapacity: true)
+        input.append(contentsOf: body.utf8)
         if let via = upstream {
+            // SIPVia keeps the transport upper-cased; the host is folded to
+            // lower case so a peer that changes its case still matches.
             input.append(0)
-            input.append(contentsOf: via.transport.uppercased().utf8)
+            input.append(contentsOf: via.transport.utf8)
             input.append(0)
-            input.append(contentsOf: (via.received ?? via.host).lowercased().utf8)
+            for b in (via.received ?? via.host).utf8 { input.append(b >= 65 && b <= 90 ? b + 32 : b) }
             input.append(0)
-            input.append(contentsOf: String((via.rport ?? nil) ?? via.port ?? 5060).utf8)
+            // The port, least significant digit first (input only, never shown).
+            var port = (via.rport ?? nil) ?? via.port ?? 5060
+            repeat {
+                input.append(UInt8(48 + port % 10))
+                port /= 10
+            } while port > 0
         }
         let mac = hmac.mac(input)
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(16)
-        for byte in mac.prefix(8) {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0xf)])
-        }
         // An empty MAC (OpenSSL failed) seals nothing that could open.
-        return text.count == 16 ? String(decoding: text, as: UTF8.self) : "xxxxxxxxxxxxxxxx"
+        guard mac.count >= 8 else { return "xxxxxxxxxxxxxxxx" }
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            for i in 0..<8 {
+                buffer[2 * i] = Self.hexDigits[Int(mac[i] >> 4)]
+                buffer[2 * i + 1] = Self.hexDigits[Int(mac[i] & 0xf)]
+            }
+            return 16
+        }
     }
+
+    /// The MAC input, reused across calls (one instance per loop).
+    private var input: [UInt8] = []
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

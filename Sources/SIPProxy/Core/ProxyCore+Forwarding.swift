@@ -271,7 +271,10 @@ extension ProxyCore {
     private func sendStatelessly(_ request: SIPMessage, to address: SocketAddress, transport: TransportProtocol) {
         guard let local = sender.localAddress(transport: transport, family: address.family) else { return }
         request.maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
-        let branch = branches.seal(Branch.stateless(for: request, loopHash: Branch.loopHash(of: request)), upstream: request.topVia)
+        // An ACK gets no response (RFC 3261 §17.1.1.3), so nothing would
+        // ever be relayed on its branch: it needs no seal.
+        let stateless = Branch.stateless(for: request, loopHash: Branch.loopHash(of: request))
+        let branch = request.method == "ACK" ? stateless : branches.seal(stateless, upstream: request.topVia)
         request.prependVia(ProxyCore.viaValue(transport: transport, local: local, branch: branch))
         sender.send(request.serialize(), to: address, transport: transport, connectionID: nil)
         stats.requestsForwarded += 1
