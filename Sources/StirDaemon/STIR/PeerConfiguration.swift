@@ -10,6 +10,12 @@ public enum FailureAction: String, Equatable, Sendable, CaseIterable {
     case continueWithReason = "continue_with_reason"
 }
 
+/// How a peer's requests must authenticate (`authenticate = digest`).
+public enum AuthScheme: String, Equatable, Sendable, CaseIterable {
+    /// SIP Digest with a proxy challenge (RFC 3261 §22.3, RFC 8760).
+    case digest
+}
+
 /// One `[peer "name"]`: who sends us traffic, how far we trust what it
 /// asserts, and which STIR role applies to requests from it.
 public struct PeerConfiguration: Equatable, Sendable {
@@ -33,6 +39,10 @@ public struct PeerConfiguration: Equatable, Sendable {
     public var tns = TNSet()
     /// A gateway trunk: the TNs it presents are not vouched for, attest C.
     public var gateway = false
+    /// Out-of-dialog requests from this peer must carry credentials of an
+    /// `[account]` (RFC 3261 §22.3); the account, not the peer, is then the
+    /// originator attestation is decided for. Empty: the peer itself is.
+    public var authenticate: Set<AuthScheme> = []
 
     public init(name: String) { self.name = name }
 }

@@ -6,6 +6,8 @@ public struct StirConfiguration: Equatable, Sendable {
     public var credentials: [CredentialConfiguration] = []
     public var sign = SignConfiguration()
     public var verify = VerifyConfiguration()
+    /// `[auth]` and `[account "name"]`: originators that authenticate.
+    public var auth = AuthConfiguration()
     /// Identity extraction shared by signing and verification (RFC 8224 §8).
     public var originatingSource: OriginatingIdentitySource = .pAssertedIdentityThenFrom
     public var destinationSource: DestinationIdentitySource = .to

@@ -37,6 +37,10 @@ public enum StirPipeline {
         }
         let peers = PeerTable(config.peers)
         let scrub = ScrubProcessor(peers: peers, scrubber: HeaderScrubber(attestationHeader: config.verify.attestationHeader))
+        // Before verification and signing: a request that fails to
+        // authenticate is answered here and never signed.
+        let auth = config.peers.contains(where: { $0.authenticate.contains(.digest) })
+            ? DigestProcessor(peers: peers, config: config.auth, previous: previous?.auth) : nil
         var verify: VerificationProcessor?
         var source: CertificateSource?
         var identity: StirGeneration.CacheIdentity?
@@ -63,9 +67,10 @@ public enum StirPipeline {
             let credentials = try config.credentials.map { c -> SigningCredential in
                 do { return try SigningCredential(c) } catch let e as SigningCredential.LoadError { throw SetupError(description: e.description) }
             }
-            sign = SigningProcessor(peers: peers, credentials: credentials, config: config.sign, extraction: config.extractionPolicy)
+            sign = SigningProcessor(peers: peers, credentials: credentials, config: config.sign, extraction: config.extractionPolicy,
+                                    authenticator: AccountOriginatorAuthenticator(accounts: config.auth.accounts))
         }
-        return (StirGeneration(number: number, config: config, scrub: scrub, verify: verify, sign: sign, certificateSource: source,
+        return (StirGeneration(number: number, config: config, scrub: scrub, auth: auth, verify: verify, sign: sign, certificateSource: source,
                                cacheIdentity: identity), fate)
     }
 

@@ -1,0 +1,229 @@
+import Crypto
+import Foundation
+import SIPCore
+import SIPProxy
+
+/// SIP Digest authentication as a proxy (RFC 3261 §22.3, RFC 7616,
+/// RFC 8760) for peers with `authenticate = digest`. An out-of-dialog
+/// request without valid credentials for our realm is answered 407 with one
+/// `Proxy-Authenticate` per algorithm, most preferred first (RFC 8760
+/// §2.4); a valid one proceeds with its account noted in
+/// `TransactionNotes.account` (the signing processor decides attestation
+/// from it) and our credentials removed, so they do not travel on.
+///
+/// ACK and CANCEL are never challenged (RFC 3261 §22.1: they cannot be
+/// resubmitted), nor are requests inside a dialog, nor REGISTER (relayed
+/// for the registrar behind us). Shared by every loop: its tables lock.
+public final class DigestProcessor: RequestProcessor {
+    public let name = "stir-auth"
+    let peers: PeerTable
+    let config: AuthConfiguration
+    let accounts: [String: AccountConfiguration]
+    let nonces: DigestNonces
+    let counts: NonceCountTable
+    let failures: AuthFailureTracker
+    let now: @Sendable () -> Int64
+
+    /// The outcome of one request, the `result` label of
+    /// `stird_auth_results_total` (a fixed set: never an account name).
+    public enum Outcome: String, CaseIterable, Sendable {
+        /// Valid credentials: the request proceeds under its account.
+        case success
+        /// No credentials for our realm: challenged.
+        case challenged
+        /// Right answer to an expired nonce: challenged with `stale=true`.
+        case stale
+        /// A nonce-count at or below one already used with that nonce.
+        case replayed
+        /// A nonce we did not make (forged, or from before a restart).
+        case unknownNonce = "unknown_nonce"
+        /// An algorithm we do not offer.
+        case badAlgorithm = "bad_algorithm"
+        /// Unknown user or wrong response: counted against the source.
+        case failed
+        /// Credentials that do not parse or lack a required parameter.
+        case malformed
+        /// The source is locked out after too many failures: 403.
+        case locked
+    }
+
+    /// `previous` is the processor of the generation being replaced
+    /// (SIGHUP): its generated nonce secret, nonce-counts and lock-outs are
+    /// kept while the settings they depend on are unchanged, so a reload
+    /// neither invalidates nonces nor releases a locked-out source.
+    public init(peers: PeerTable, config: AuthConfiguration, previous: DigestProcessor? = nil,
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        self.peers = peers
+        self.config = config
+        var table: [String: AccountConfiguration] = [:]
+        for a in config.accounts { table[a.name] = a }
+        accounts = table
+        let old = previous?.config
+        if let previous, config.nonceSecret == old?.nonceSecret, config.nonceLifetimeSeconds == old?.nonceLifetimeSeconds {
+            nonces = previous.nonces
+        } else {
+            nonces = DigestNonces(secret: config.nonceSecret ?? HMACSHA256.randomKey(count: 32),
+                                  lifetimeSeconds: config.nonceLifetimeSeconds)
+        }
+        if let previous, config.nonceLifetimeSeconds == old?.nonceLifetimeSeconds, config.maxTrackedNonces == old?.maxTrackedNonces {
+            counts = previous.counts
+        } else {
+            counts = NonceCountTable(capacity: config.maxTrackedNonces, lifetimeSeconds: config.nonceLifetimeSeconds)
+        }
+        if let previous, config.maxFailures == old?.maxFailures, config.failureWindowSeconds == old?.failureWindowSeconds,
+           config.lockoutSeconds == old?.lockoutSeconds, config.maxTrackedSources == old?.maxTrackedSources {
+            failures = previous.failures
+        } else {
+            failures = AuthFailureTracker(maxFailures: config.maxFailures, windowSeconds: config.failureWindowSeconds,
+                                          lockoutSeconds: config.lockoutSeconds, capacity: config.maxTrackedSources)
+        }
+        self.now = now
+    }
+
+    public func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision {
+        let method = context.method
+        guard method != "REGISTER" else { return .proceed }
+        let peer = peers.peer(for: context.source.host)
+        guard peer.authenticate.contains(.digest) else { return .proceed }
+        if method == "ACK" || method == "CANCEL" || request.toTag != nil {
+            removeOurCredentials(request)
+            return .proceed
+        }
+        let log = CallLog(logger: context.logger, callID: context.callID)
+        let source = context.source.host
+        let current = now()
+        if failures.isLocked(source, now: current) {
+            count(.locked)
+            log.debug("stir-auth: source locked out, refusing", metadata: ["source": "\(source)"])
+            return .respond(SIPStatus(403).detailed("too many failed authentications"), headers: [])
+        }
+        let outcome = check(request, method: method, source: source, now: current)
+        count(outcome.result)
+        switch outcome {
+        case .authenticated(let account):
+            context.notes.account = account
+            removeOurCredentials(request)
+            log.info("stir-auth: authenticated", metadata: ["account": "\(account)", "peer": "\(peer.name)"])
+            return .proceed
+        case .challenge(let result, let stale, let user):
+            if result != .challenged {
+                log.info("stir-auth: challenged again", metadata: ["result": "\(result.rawValue)", "user": "\(user ?? "-")"])
+            }
+            return .respond(SIPStatus(407), headers: challenge(source: source, now: current, stale: stale))
+        case .refuse(let status, let why):
+            log.info("stir-auth: refused", metadata: ["result": "\(why)"])
+            return .respond(status, headers: [])
+        case .failure(let user, let why):
+            if failures.recordFailure(source, now: current) {
+                log.notice("stir-auth: too many failed authentications, locking the source out",
+                           metadata: ["source": "\(source)", "lockout-s": "\(config.lockoutSeconds)"])
+            }
+            log.info("stir-auth: authentication failed", metadata: ["user": "\(user ?? "-")", "reason": "\(why)"])
+            return .respond(SIPStatus(407), headers: challenge(source: source, now: current, stale: false))
+        }
+    }
+
+    /// What the credentials of a request amount to.
+    enum Verdict: Equatable {
+        case authenticated(String)
+        /// Answer 407 (with `stale=true` when `stale`), not a failure.
+        case challenge(Outcome, stale: Bool, user: String?)
+        /// Answer `status` at once (malformed credentials), a failure.
+        case refuse(SIPStatus, String)
+        /// Wrong user or response: 407 and one failure for the source.
+        case failure(user: String?, why: String)
+
+        var result: Outcome {
+            switch self {
+            case .authenticated: return .success
+            case .challenge(let o, _, _): return o
+            case .refuse: return .malformed
+            case .failure: return .failed
+            }
+        }
+    }
+
+    func check(_ request: SIPMessage, method: String, source: String, now: Int64) -> Verdict {
+        var ours: DigestCredentials?
+        for value in request.headers(named: "Proxy-Authorization") where DigestCredentials.isDigest(value) {
+            switch DigestCredentials.parse(value) {
+            case .success(let c):
+                if c["realm"] == config.realm && ours == nil { ours = c }
+            case .failure(.tooLong):
+                return .refuse(SIPStatus(400).detailed("Proxy-Authorization too long"), "too long")
+            case .failure(let e):
+                return .refuse(SIPStatus(400).detailed("malformed Proxy-Authorization"), "\(e)")
+            }
+        }
+        guard let c = ours else { return .challenge(.challenged, stale: false, user: nil) }
+        let user = c["username"]
+        guard let algorithm = DigestAlgorithm(token: c["algorithm"]), config.algorithms.contains(algorithm) else {
+            return .challenge(.badAlgorithm, stale: false, user: user)
+        }
+        // RFC 7616 §3.4: qop, cnonce and nc are required when the challenge
+        // offered a qop, which ours always does.
+        guard let username = user, let nonce = c["nonce"], let uri = c["uri"], let response = c["response"],
+              let cnonce = c["cnonce"], !cnonce.isEmpty, let qop = c["qop"], let ncText = c["nc"] else {
+            return .refuse(SIPStatus(400).detailed("incomplete Digest credentials"), "missing parameter")
+        }
+        guard qop.lowercased() == "auth" else { return .refuse(SIPStatus(400).detailed("qop must be auth"), "qop \(qop)") }
+        guard ncText.utf8.count == 8, let nc = UInt32(ncText, radix: 16) else {
+            return .refuse(SIPStatus(400).detailed("nc must be 8 hex digits"), "nc \(ncText)")
+        }
+        // RFC 7616 §3.4.6: the uri parameter must name the Request-URI.
+        guard uri == request.requestURI else {
+            return .refuse(SIPStatus(400).detailed("Digest uri does not match the Request-URI"), "uri mismatch")
+        }
+        guard let account = accounts[username], let ha1 = account.ha1[algorithm] else {
+            return .failure(user: username, why: "unknown user or no \(algorithm.rawValue) hash")
+        }
+        let expected = algorithm.response(ha1: ha1, nonce: nonce, nc: ncText, cnonce: cnonce, qop: qop.lowercased(),
+                                          method: method, uri: uri)
+        let issued: Int64
+        switch nonces.check(nonce, source: source, now: now) {
+        case .unknown: return .challenge(.unknownNonce, stale: false, user: username)
+        case .stale(let at): issued = at
+        case .fresh(let at): issued = at
+        }
+        guard MessageDigest.constantTimeEqual(Array(expected.utf8), Array(response.lowercased().utf8)) else {
+            return .failure(user: username, why: "wrong response")
+        }
+        // A right answer to an old nonce: the client knows the password and
+        // only needs a new nonce (RFC 7616 §3.3 stale).
+        if now - issued > config.nonceLifetimeSeconds { return .challenge(.stale, stale: true, user: username) }
+        switch counts.accept(nonce: nonce, issued: issued, nc: nc, now: now) {
+        case .accepted: return .authenticated(account.name)
+        case .replayed: return .challenge(.replayed, stale: true, user: username)
+        case .forgotten: return .challenge(.stale, stale: true, user: username)
+        }
+    }
+
+    /// One `Proxy-Authenticate` per algorithm offered, most preferred first
+    /// (RFC 8760 §2.4), sharing one nonce.
+    func challenge(source: String, now: Int64, stale: Bool) -> [(name: String, value: String)] {
+        let nonce = nonces.make(now: now, source: source)
+        return config.algorithms.map { algorithm in
+            (name: "Proxy-Authenticate",
+             value: "Digest realm=\"\(config.realm)\", nonce=\"\(nonce)\", algorithm=\(algorithm.rawValue), qop=\"auth\""
+                + (stale ? ", stale=true" : ""))
+        }
+    }
+
+    /// Removes the Proxy-Authorization fields for our realm and keeps the
+    /// others, in order, for the proxies after us (RFC 3261 §22.3).
+    func removeOurCredentials(_ request: SIPMessage) {
+        let all = request.headers(named: "Proxy-Authorization")
+        guard !all.isEmpty else { return }
+        let kept = all.filter { value in
+            guard DigestCredentials.isDigest(value), case .success(let c) = DigestCredentials.parse(value) else { return true }
+            return c["realm"] != config.realm
+        }
+        guard kept.count != all.count else { return }
+        request.removeHeaders(named: "Proxy-Authorization")
+        for value in kept { request.addHeader(name: "Proxy-Authorization", value: value) }
+    }
+
+    private func count(_ outcome: Outcome) {
+        StirdMetrics.shared.authResult(outcome.rawValue)
+    }
+}
