@@ -70,13 +70,23 @@ import Testing
         #expect(message.hasPrefix(error), "\(message)")
     }
 
-    @Test func refusesBadAuthAndPeerSettings() {
+    @Test func refusesBadAuthAndPeerSettings() throws {
         #expect(configError(Self.text(auth: "realm =")) == "t.ini:10: authenticate: a peer authenticates but [auth] has no realm")
         #expect(configError(Self.text(auth: "realm = a\\\\b"))?.hasPrefix("t.ini:2: realm: must not contain quotes") == true)
         #expect(configError(Self.text(auth: "realm = r\nnonce_secret = abcd"))?
             .hasPrefix("t.ini:3: nonce_secret: must be at least 32 hex digits") == true)
         #expect(configError(Self.text(auth: "realm = r\nnonce_lifetime_s = 5"))?.hasPrefix("t.ini:3: nonce_lifetime_s: must be in 10...86400") == true)
         #expect(configError(Self.text(peer: "authenticate = basic"))?.hasPrefix("t.ini:10: authenticate: must be digest, got 'basic'") == true)
+        #expect(configError(Self.text(auth: "realm = r\nallow_md5 = yes", peer: "authenticate = digest\ndigest_algorithms = md5, SHA-256"))
+            == nil)
+        #expect(try parseConfig(Self.text(auth: "realm = r\nallow_md5 = yes", peer: "authenticate = digest\ndigest_algorithms = md5, SHA-256"))
+            .peers[0].digestAlgorithms == [.md5, .sha256])
+        #expect(configError(Self.text(peer: "authenticate = digest\ndigest_algorithms = MD5"))
+            == "t.ini:11: digest_algorithms: MD5 is offered only with [auth] allow_md5 = yes (RFC 8760 §2.4)")
+        #expect(configError(Self.text(peer: "digest_algorithms = SHA-256"))?
+            .hasPrefix("t.ini:10: digest_algorithms: only used with authenticate = digest") == true)
+        #expect(configError(Self.text(peer: "authenticate = digest\ndigest_algorithms = SHA-1"))?
+            .hasPrefix("t.ini:11: digest_algorithms: 'SHA-1' is not one of") == true)
         let noAccounts = """
             [auth]
             realm = r

@@ -135,7 +135,7 @@ final class TestClock: Sendable {
         let auth: DigestProcessor
         static let pbx = "192.0.2.1"
 
-        init(authText: String = "realm = example.net", notOwned: String = "B") throws {
+        init(authText: String = "realm = example.net", notOwned: String = "B", extraPeers: String = "") throws {
             keys = try KeyFiles()
             let config = try parseConfig("""
                 [auth]
@@ -158,6 +158,7 @@ final class TestClock: Sendable {
                 trusted = yes
                 sign = yes
                 tns = 12155551000-12155551099
+                \(extraPeers)
                 [credential "main"]
                 private_key = \(keys.keyPath)
                 x5u = https://cr.example.net/main.pem
@@ -227,6 +228,27 @@ final class TestClock: Sendable {
         let md5 = try Setup(authText: "realm = example.net\nallow_md5 = yes")
         let all = try #require(md5.send()).headers(named: "Proxy-Authenticate")
         #expect(all.count == 3 && all[2].contains("algorithm=MD5"))
+    }
+
+    /// A peer of devices that read only the first challenge is offered its
+    /// own list, and only that list is accepted from it.
+    @Test func peerAlgorithmsOverrideTheDefaultOrder() throws {
+        let s = try Setup(authText: "realm = example.net\nallow_md5 = yes", extraPeers: """
+            [peer "legacy"]
+            addresses = 192.0.2.5
+            trusted = yes
+            sign = yes
+            authenticate = digest
+            digest_algorithms = MD5
+            """)
+        let challenges = try #require(s.send(host: "192.0.2.5")).headers(named: "Proxy-Authenticate")
+        #expect(challenges.count == 1 && challenges[0].contains("algorithm=MD5"))
+        let md5 = try #require(s.send([Setup.credentials(to: challenges[0], algorithm: .md5)], host: "192.0.2.5"))
+        #expect(md5.method == "INVITE" && !md5.identityHeaders.isEmpty)
+        let sha = try #require(s.send([Setup.credentials(to: challenges[0], algorithm: .sha256, nc: "00000002")], host: "192.0.2.5"))
+        #expect(sha.statusCode == 407)
+        // The default peer still gets all three, SHA-512-256 first.
+        #expect(s.send()?.headers(named: "Proxy-Authenticate").first?.contains("SHA-512-256") == true)
     }
 
     @Test func validCredentialsAreSignedForTheAccountAndRemoved() throws {

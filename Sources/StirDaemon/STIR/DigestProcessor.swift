@@ -97,7 +97,8 @@ public final class DigestProcessor: RequestProcessor {
             log.debug("stir-auth: source locked out, refusing", metadata: ["source": "\(source)"])
             return .respond(SIPStatus(403).detailed("too many failed authentications"), headers: [])
         }
-        let outcome = check(request, method: method, source: source, now: current)
+        let algorithms = peer.digestAlgorithms ?? config.algorithms
+        let outcome = check(request, method: method, source: source, now: current, algorithms: algorithms)
         count(outcome.result)
         switch outcome {
         case .authenticated(let account):
@@ -109,7 +110,7 @@ public final class DigestProcessor: RequestProcessor {
             if result != .challenged {
                 log.info("stir-auth: challenged again", metadata: ["result": "\(result.rawValue)", "user": "\(user ?? "-")"])
             }
-            return .respond(SIPStatus(407), headers: challenge(source: source, now: current, stale: stale))
+            return .respond(SIPStatus(407), headers: challenge(source: source, now: current, stale: stale, algorithms: algorithms))
         case .refuse(let status, let why):
             log.info("stir-auth: refused", metadata: ["result": "\(why)"])
             return .respond(status, headers: [])
@@ -119,7 +120,7 @@ public final class DigestProcessor: RequestProcessor {
                            metadata: ["source": "\(source)", "lockout-s": "\(config.lockoutSeconds)"])
             }
             log.info("stir-auth: authentication failed", metadata: ["user": "\(user ?? "-")", "reason": "\(why)"])
-            return .respond(SIPStatus(407), headers: challenge(source: source, now: current, stale: false))
+            return .respond(SIPStatus(407), headers: challenge(source: source, now: current, stale: false, algorithms: algorithms))
         }
     }
 
@@ -143,7 +144,7 @@ public final class DigestProcessor: RequestProcessor {
         }
     }
 
-    func check(_ request: SIPMessage, method: String, source: String, now: Int64) -> Verdict {
+    func check(_ request: SIPMessage, method: String, source: String, now: Int64, algorithms: [DigestAlgorithm]) -> Verdict {
         var ours: DigestCredentials?
         for value in request.headers(named: "Proxy-Authorization") where DigestCredentials.isDigest(value) {
             switch DigestCredentials.parse(value) {
@@ -157,7 +158,7 @@ public final class DigestProcessor: RequestProcessor {
         }
         guard let c = ours else { return .challenge(.challenged, stale: false, user: nil) }
         let user = c["username"]
-        guard let algorithm = DigestAlgorithm(token: c["algorithm"]), config.algorithms.contains(algorithm) else {
+        guard let algorithm = DigestAlgorithm(token: c["algorithm"]), algorithms.contains(algorithm) else {
             return .challenge(.badAlgorithm, stale: false, user: user)
         }
         // RFC 7616 §3.4: qop, cnonce and nc are required when the challenge
@@ -172,7 +173,8 @@ public final class DigestProcessor: RequestProcessor {
         }
         // RFC 7616 §3.4.6: the uri parameter must name the Request-URI.
         guard uri == request.requestURI else {
-            return .refuse(SIPStatus(400).detailed("Digest uri does not match the Request-URI"), "uri mismatch")
+            return .refuse(SIPStatus(400).detailed("Digest uri does not match the Request-URI"),
+                           "uri \(uri) is not the Request-URI \(request.requestURI ?? "-")")
         }
         guard let account = accounts[username], let ha1 = account.ha1[algorithm] else {
             return .failure(user: username, why: "unknown user or no \(algorithm.rawValue) hash")
@@ -198,11 +200,11 @@ public final class DigestProcessor: RequestProcessor {
         }
     }
 
-    /// One `Proxy-Authenticate` per algorithm offered, most preferred first
-    /// (RFC 8760 §2.4), sharing one nonce.
-    func challenge(source: String, now: Int64, stale: Bool) -> [(name: String, value: String)] {
+    /// One `Proxy-Authenticate` per algorithm offered to the peer, most
+    /// preferred first (RFC 8760 §2.4), sharing one nonce.
+    func challenge(source: String, now: Int64, stale: Bool, algorithms: [DigestAlgorithm]) -> [(name: String, value: String)] {
         let nonce = nonces.make(now: now, source: source)
-        return config.algorithms.map { algorithm in
+        return algorithms.map { algorithm in
             (name: "Proxy-Authenticate",
              value: "Digest realm=\"\(config.realm)\", nonce=\"\(nonce)\", algorithm=\(algorithm.rawValue), qop=\"auth\""
                 + (stale ? ", stale=true" : ""))

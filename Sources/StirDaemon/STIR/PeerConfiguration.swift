@@ -43,6 +43,11 @@ public struct PeerConfiguration: Equatable, Sendable {
     /// `[account]` (RFC 3261 §22.3); the account, not the peer, is then the
     /// originator attestation is decided for. Empty: the peer itself is.
     public var authenticate: Set<AuthScheme> = []
+    /// The Digest algorithms offered to this peer, in this order; nil:
+    /// `[auth]`'s (SHA-512-256, SHA-256, then MD5 if allowed). Some clients
+    /// read only the first challenge (RFC 2617-era ones), so a peer of such
+    /// devices may need MD5 first or alone.
+    public var digestAlgorithms: [DigestAlgorithm]?
 
     public init(name: String) { self.name = name }
 }

@@ -51,6 +51,11 @@ extension StirConfiguration {
             if auth.realm.isEmpty {
                 throw INIError(file: doc.file, line: line, key: "authenticate", message: "a peer authenticates but [auth] has no realm")
             }
+            for (i, p) in peers.enumerated() where p.digestAlgorithms?.contains(.md5) == true && !auth.allowMD5 {
+                let s = doc.sections(named: "peer")[i]
+                throw INIError(file: doc.file, line: s.entry("digest_algorithms")?.line ?? s.line, key: "digest_algorithms",
+                               message: "MD5 is offered only with [auth] allow_md5 = yes (RFC 8760 §2.4)")
+            }
             if auth.accounts.isEmpty {
                 throw INIError(file: doc.file, line: line, key: "authenticate",
                                message: "a peer authenticates but no [account \"name\"] is configured")
@@ -134,6 +139,22 @@ extension StirConfiguration {
             }
             return scheme
         })
+        if r.contains("digest_algorithms") {
+            var seen: [DigestAlgorithm] = []
+            for item in try r.list("digest_algorithms", default: []) {
+                guard let a = DigestAlgorithm(token: item) else {
+                    throw r.error("digest_algorithms", "'\(item)' is not one of SHA-512-256, SHA-256, MD5")
+                }
+                if !seen.contains(a) { seen.append(a) }
+            }
+            guard !seen.isEmpty else { throw r.error("digest_algorithms", "must name at least one algorithm") }
+            guard p.authenticate.contains(.digest) else {
+                throw r.error("digest_algorithms", "only used with authenticate = digest")
+            }
+            p.digestAlgorithms = seen
+        } else {
+            _ = try r.optionalString("digest_algorithms")
+        }
         if p.sign && !p.trusted {
             throw r.error("sign", "only a trusted peer can be signed for (set trusted = yes): RFC 8224 §6.1 step 2")
         }
