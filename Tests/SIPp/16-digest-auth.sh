@@ -5,8 +5,9 @@
 # hashlib client from 127.0.0.3 (SHA-256, SHA-512-256) -> authenticating,
 # signing stird (127.0.0.2) -> callee (127.0.0.1). Challenge then success signed with A;
 # TN not owned by the account -> B; wrong password -> 407 again; replayed
-# nonce-count refused; our credentials not forwarded, others kept;
-# lock-out after repeated failures (403) and release.
+# nonce-count refused; unknown algorithm, malformed and 64 KB credentials;
+# our credentials not forwarded, others kept; lock-out after repeated
+# failures (403) and release.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/Tests/SIPp/tools/stir_lib.sh"
 STIRD_PORT=26610; UAS_PORT=26630
@@ -115,7 +116,18 @@ r=$(dcall --from 12155551010 --password "$PASSWORD" --replay)
 check "replay: first use forwarded ($(line "$r" 2))" test "$(code "$r" 2)" = 486
 check "replay: the same nonce and nc again get 407 ($(line "$r" 3))" test "$(code "$r" 3)" = 407
 
-# 6. Wrong password from another source: 407 again, never forwarded; the
+# 6. Credentials stird cannot use: an algorithm it does not offer gets a new
+# challenge; malformed and 64 KB Proxy-Authorization fields get 400.
+sha1='Proxy-Authorization: Digest username="alice", realm="stird.test", nonce="n", uri="sip:x", response="00", algorithm=SHA-1, qop=auth, nc=00000001, cnonce="c"'
+r=$(dcall --from 12155551010 --password "$PASSWORD" --header "$sha1")
+check "unknown algorithm: 407 with a new challenge ($(line "$r" 1))" grep -q '^407 .* challenges=3' <<< "$(line "$r" 1)"
+r=$(dcall --from 12155551010 --password "$PASSWORD" --header 'Proxy-Authorization: Digest realm="stird.test", username')
+check "malformed Proxy-Authorization: 400 ($(line "$r" 1))" test "$(code "$r" 1)" = 400
+big="Proxy-Authorization: Digest realm=\"stird.test\", username=\"$(head -c 64000 /dev/zero | tr '\0' a)\""
+r=$(dcall --from 12155551010 --password "$PASSWORD" --header "$big")
+check "64 KB Proxy-Authorization: 400 ($(line "$r" 1 | cut -c1-60))" test "$(code "$r" 1)" = 400
+
+# 7. Wrong password from another source: 407 again, never forwarded; the
 # third failure locks the source out (403), released after lockout_s.
 before=$(grep -c '"method": "INVITE"' "$CALLEE_LOG")
 for i in 1 2 3; do
@@ -132,7 +144,7 @@ check "released after lockout_s: forwarded ($(line "$r" 2))" test "$(code "$r" 2
 
 results=$(curl -s "http://127.0.0.2:$((STIRD_PORT + 5))/metrics" | grep '^stird_auth_results_total')
 missing=""
-for r in success challenged failed locked replayed; do grep -q "result=\"$r\"" <<< "$results" || missing="$missing $r"; done
-check "stird_auth_results_total counts success, challenged, failed, locked, replayed (missing:${missing:- none})" test -z "$missing"
+for r in success challenged failed locked replayed bad_algorithm malformed; do grep -q "result=\"$r\"" <<< "$results" || missing="$missing $r"; done
+check "stird_auth_results_total counts each outcome seen (missing:${missing:- none})" test -z "$missing"
 check "stird still running" kill -0 "$STIRD_PID"
 finish

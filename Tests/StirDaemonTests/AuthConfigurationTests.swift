@@ -29,6 +29,7 @@ import Testing
             realm = example.net
             nonce_lifetime_s = 120
             allow_md5 = yes
+            authenticate_register = yes
             nonce_secret = 00112233445566778899aabbccddeeff
             max_failures = 3
             failure_window_s = 30
@@ -36,7 +37,7 @@ import Testing
             """))
         #expect(c.auth.realm == "example.net")
         #expect(c.auth.nonceLifetimeSeconds == 120)
-        #expect(c.auth.allowMD5)
+        #expect(c.auth.allowMD5 && c.auth.authenticateRegister)
         #expect(c.auth.nonceSecret == [0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff])
         #expect(c.auth.maxFailures == 3 && c.auth.failureWindowSeconds == 30 && c.auth.lockoutSeconds == 600)
         #expect(c.auth.algorithms == [.sha512_256, .sha256, .md5])
@@ -50,7 +51,7 @@ import Testing
 
     @Test func defaults() throws {
         let c = try parseConfig(Self.text())
-        #expect(c.auth.nonceLifetimeSeconds == 300 && !c.auth.allowMD5 && c.auth.nonceSecret == nil)
+        #expect(c.auth.nonceLifetimeSeconds == 300 && !c.auth.allowMD5 && c.auth.nonceSecret == nil && !c.auth.authenticateRegister)
         #expect(c.auth.maxFailures == 10 && c.auth.failureWindowSeconds == 60 && c.auth.lockoutSeconds == 300)
         #expect(c.auth.algorithms == [.sha512_256, .sha256])
     }

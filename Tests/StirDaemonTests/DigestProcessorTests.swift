@@ -365,6 +365,24 @@ final class TestClock: Sendable {
         }
     }
 
+    /// With authenticate_register = yes stird answers REGISTER like a
+    /// registrar would (RFC 3261 §22.2): 401, WWW-Authenticate, Authorization.
+    @Test func registerIsAuthenticatedWith401WhenConfigured() throws {
+        let s = try Setup(authText: "realm = example.net\nauthenticate_register = yes")
+        let r = try #require(s.send(method: "REGISTER"))
+        #expect(r.statusCode == 401 && r.headers(named: "WWW-Authenticate").count == 2 && r.headers(named: "Proxy-Authenticate").isEmpty)
+        let challenge = try #require(r.headers(named: "WWW-Authenticate").last)
+        let proxyStyle = Setup.credentials(to: challenge, method: "REGISTER")
+        #expect(s.send([proxyStyle], method: "REGISTER")?.statusCode == 401, "Proxy-Authorization does not answer a 401")
+        let answer = "Authorization:" + proxyStyle.dropFirst("Proxy-Authorization:".count)
+        let relayed = try #require(s.send([answer], method: "REGISTER"))
+        #expect(relayed.method == "REGISTER" && relayed.headers(named: "Authorization").isEmpty)
+        // Without the setting, REGISTER and its Authorization pass untouched.
+        let plain = try Setup()
+        let untouched = try #require(plain.send([answer], method: "REGISTER"))
+        #expect(untouched.method == "REGISTER" && untouched.headers(named: "Authorization").count == 1)
+    }
+
     @Test func repeatedFailuresLockTheSourceOutThenRelease() throws {
         let s = try Setup(authText: "realm = example.net\nmax_failures = 3\nfailure_window_s = 60\nlockout_s = 300")
         let challenge = try #require(s.send()?.headers(named: "Proxy-Authenticate")[1])

@@ -13,6 +13,10 @@ public struct AuthConfiguration: Equatable, Sendable {
     /// Offer and accept MD5 (last, after the SHA-2 algorithms) for clients
     /// that know nothing else (RFC 8760 §2.4 keeps it only for them).
     public var allowMD5 = false
+    /// Authenticate REGISTER from authenticating peers too, with 401 and
+    /// WWW-Authenticate (RFC 3261 §22.2); otherwise REGISTER is relayed
+    /// untouched for the registrar.
+    public var authenticateRegister = false
     /// The key nonces are MACed with. nil: drawn at random at start-up (a
     /// restart makes every nonce handed out before it unknown, and other
     /// nodes cannot check this node's nonces).

@@ -12,8 +12,11 @@ import SIPProxy
 /// from it) and our credentials removed, so they do not travel on.
 ///
 /// ACK and CANCEL are never challenged (RFC 3261 §22.1: they cannot be
-/// resubmitted), nor are requests inside a dialog, nor REGISTER (relayed
-/// for the registrar behind us). Shared by every loop: its tables lock.
+/// resubmitted), nor are requests inside a dialog. REGISTER is relayed
+/// untouched for the registrar behind us unless `[auth]
+/// authenticate_register = yes`: then stird authenticates it as the
+/// registrar's side would, with 401 and `WWW-Authenticate` /
+/// `Authorization` (RFC 3261 §22.2). Shared by every loop: its tables lock.
 public final class DigestProcessor: RequestProcessor {
     public let name = "stir-auth"
     let peers: PeerTable
@@ -82,11 +85,13 @@ public final class DigestProcessor: RequestProcessor {
 
     public func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision {
         let method = context.method
-        guard method != "REGISTER" else { return .proceed }
+        let register = method == "REGISTER"
+        if register && !config.authenticateRegister { return .proceed }
         let peer = peers.peer(for: context.source.host)
         guard peer.authenticate.contains(.digest) else { return .proceed }
+        let fields = register ? Fields.registrar : Fields.proxy
         if method == "ACK" || method == "CANCEL" || request.toTag != nil {
-            removeOurCredentials(request)
+            removeOurCredentials(request, fields: fields)
             return .proceed
         }
         let log = CallLog(logger: context.logger, callID: context.callID)
@@ -98,19 +103,20 @@ public final class DigestProcessor: RequestProcessor {
             return .respond(SIPStatus(403).detailed("too many failed authentications"), headers: [])
         }
         let algorithms = peer.digestAlgorithms ?? config.algorithms
-        let outcome = check(request, method: method, source: source, now: current, algorithms: algorithms)
+        let outcome = check(request, method: method, source: source, now: current, algorithms: algorithms, fields: fields)
         count(outcome.result)
         switch outcome {
         case .authenticated(let account):
             context.notes.account = account
-            removeOurCredentials(request)
+            removeOurCredentials(request, fields: fields)
             log.info("stir-auth: authenticated", metadata: ["account": "\(account)", "peer": "\(peer.name)"])
             return .proceed
         case .challenge(let result, let stale, let user):
             if result != .challenged {
                 log.info("stir-auth: challenged again", metadata: ["result": "\(result.rawValue)", "user": "\(user ?? "-")"])
             }
-            return .respond(SIPStatus(407), headers: challenge(source: source, now: current, stale: stale, algorithms: algorithms))
+            return .respond(fields.status, headers: challenge(source: source, now: current, stale: stale, algorithms: algorithms,
+                                                              fields: fields))
         case .refuse(let status, let why):
             log.info("stir-auth: refused", metadata: ["result": "\(why)"])
             return .respond(status, headers: [])
@@ -120,7 +126,8 @@ public final class DigestProcessor: RequestProcessor {
                            metadata: ["source": "\(source)", "lockout-s": "\(config.lockoutSeconds)"])
             }
             log.info("stir-auth: authentication failed", metadata: ["user": "\(user ?? "-")", "reason": "\(why)"])
-            return .respond(SIPStatus(407), headers: challenge(source: source, now: current, stale: false, algorithms: algorithms))
+            return .respond(fields.status, headers: challenge(source: source, now: current, stale: false, algorithms: algorithms,
+                                                              fields: fields))
         }
     }
 
@@ -144,16 +151,17 @@ public final class DigestProcessor: RequestProcessor {
         }
     }
 
-    func check(_ request: SIPMessage, method: String, source: String, now: Int64, algorithms: [DigestAlgorithm]) -> Verdict {
+    func check(_ request: SIPMessage, method: String, source: String, now: Int64, algorithms: [DigestAlgorithm],
+               fields: Fields = .proxy) -> Verdict {
         var ours: DigestCredentials?
-        for value in request.headers(named: "Proxy-Authorization") where DigestCredentials.isDigest(value) {
+        for value in request.headers(named: fields.credentials) where DigestCredentials.isDigest(value) {
             switch DigestCredentials.parse(value) {
             case .success(let c):
                 if c["realm"] == config.realm && ours == nil { ours = c }
             case .failure(.tooLong):
-                return .refuse(SIPStatus(400).detailed("Proxy-Authorization too long"), "too long")
+                return .refuse(SIPStatus(400).detailed("\(fields.credentials) too long"), "too long")
             case .failure(let e):
-                return .refuse(SIPStatus(400).detailed("malformed Proxy-Authorization"), "\(e)")
+                return .refuse(SIPStatus(400).detailed("malformed \(fields.credentials)"), "\(e)")
             }
         }
         guard let c = ours else { return .challenge(.challenged, stale: false, user: nil) }
@@ -202,27 +210,39 @@ public final class DigestProcessor: RequestProcessor {
 
     /// One `Proxy-Authenticate` per algorithm offered to the peer, most
     /// preferred first (RFC 8760 §2.4), sharing one nonce.
-    func challenge(source: String, now: Int64, stale: Bool, algorithms: [DigestAlgorithm]) -> [(name: String, value: String)] {
+    func challenge(source: String, now: Int64, stale: Bool, algorithms: [DigestAlgorithm],
+                   fields: Fields = .proxy) -> [(name: String, value: String)] {
         let nonce = nonces.make(now: now, source: source)
         return algorithms.map { algorithm in
-            (name: "Proxy-Authenticate",
+            (name: fields.challenge,
              value: "Digest realm=\"\(config.realm)\", nonce=\"\(nonce)\", algorithm=\(algorithm.rawValue), qop=\"auth\""
                 + (stale ? ", stale=true" : ""))
         }
     }
 
-    /// Removes the Proxy-Authorization fields for our realm and keeps the
-    /// others, in order, for the proxies after us (RFC 3261 §22.3).
-    func removeOurCredentials(_ request: SIPMessage) {
-        let all = request.headers(named: "Proxy-Authorization")
+    /// Removes the credentials fields for our realm and keeps the others,
+    /// in order, for the proxies (or registrar) after us (RFC 3261 §22.3).
+    func removeOurCredentials(_ request: SIPMessage, fields: Fields = .proxy) {
+        let all = request.headers(named: fields.credentials)
         guard !all.isEmpty else { return }
         let kept = all.filter { value in
             guard DigestCredentials.isDigest(value), case .success(let c) = DigestCredentials.parse(value) else { return true }
             return c["realm"] != config.realm
         }
         guard kept.count != all.count else { return }
-        request.removeHeaders(named: "Proxy-Authorization")
-        for value in kept { request.addHeader(name: "Proxy-Authorization", value: value) }
+        request.removeHeaders(named: fields.credentials)
+        for value in kept { request.addHeader(name: fields.credentials, value: value) }
+    }
+
+    /// The header fields and status of a proxy challenge (RFC 3261 §22.3)
+    /// and of a registrar's (§22.2, for REGISTER).
+    struct Fields {
+        let status: SIPStatus
+        let challenge: String
+        let credentials: String
+
+        static let proxy = Fields(status: SIPStatus(407), challenge: "Proxy-Authenticate", credentials: "Proxy-Authorization")
+        static let registrar = Fields(status: SIPStatus(401), challenge: "WWW-Authenticate", credentials: "Authorization")
     }
 
     private func count(_ outcome: Outcome) {

@@ -16,6 +16,7 @@ extension StirConfiguration {
         }
         a.nonceLifetimeSeconds = Int64(try r.int("nonce_lifetime_s", default: Int(a.nonceLifetimeSeconds), range: 10...86_400))
         a.allowMD5 = try r.bool("allow_md5", default: a.allowMD5)
+        a.authenticateRegister = try r.bool("authenticate_register", default: a.authenticateRegister)
         if let hex = try r.optionalString("nonce_secret"), !hex.isEmpty {
             guard let bytes = Self.hexBytes(hex), bytes.count >= 16 else {
                 throw r.error("nonce_secret", "must be at least 32 hex digits (16 random bytes, e.g. openssl rand -hex 32)")
