@@ -77,7 +77,7 @@ import Testing
         #expect(configError(Self.text(auth: "realm = r\nnonce_secret = abcd"))?
             .hasPrefix("t.ini:3: nonce_secret: must be at least 32 hex digits") == true)
         #expect(configError(Self.text(auth: "realm = r\nnonce_lifetime_s = 5"))?.hasPrefix("t.ini:3: nonce_lifetime_s: must be in 10...86400") == true)
-        #expect(configError(Self.text(peer: "authenticate = basic"))?.hasPrefix("t.ini:10: authenticate: must be digest, got 'basic'") == true)
+        #expect(configError(Self.text(peer: "authenticate = basic"))?.hasPrefix("t.ini:10: authenticate: must be digest and/or bearer, got 'basic'") == true)
         #expect(configError(Self.text(auth: "realm = r\nallow_md5 = yes", peer: "authenticate = digest\ndigest_algorithms = md5, SHA-256"))
             == nil)
         #expect(try parseConfig(Self.text(auth: "realm = r\nallow_md5 = yes", peer: "authenticate = digest\ndigest_algorithms = md5, SHA-256"))

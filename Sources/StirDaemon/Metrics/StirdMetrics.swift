@@ -96,7 +96,7 @@ public final class StirdMetrics {
     }
 
     /// Counts one authentication outcome (`stird_auth_results_total{result=…}`);
-    /// `result` is one of a fixed set (`DigestProcessor.Outcome`), never an
+    /// `result` is one of a fixed set (`AuthenticationProcessor.Outcome`), never an
     /// account or user name.
     public func authResult(_ result: String) {
         counter(result, in: \.authResults, name: Self.authResultsName, label: "result").increment()

@@ -2,7 +2,7 @@ import SIPProxy
 import SIPCore
 
 /// The originator of a request from a peer that authenticates its callers
-/// (`authenticate = digest`): the account `DigestProcessor` established for
+/// (`authenticate = digest`): the account `AuthenticationProcessor` established for
 /// it (`TransactionNotes.account`), with that account's TNs; attestation is
 /// then A only for the account's own numbers (ATIS-1000074 §5.2.3). A
 /// request from such a peer without an authenticated account has no

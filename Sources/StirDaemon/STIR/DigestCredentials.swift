@@ -1,6 +1,6 @@
 /// The parameters of a `Proxy-Authorization: Digest …` value (RFC 3261
 /// §25.1 `credentials`, RFC 7616 §3.4): names lower-cased, quoted values
-/// unquoted. Only the grammar is checked here; `DigestProcessor` checks
+/// unquoted. Only the grammar is checked here; `AuthenticationProcessor` checks
 /// the meaning.
 public struct DigestCredentials: Equatable, Sendable {
     public var parameters: [String: String]

@@ -14,6 +14,8 @@ public enum FailureAction: String, Equatable, Sendable, CaseIterable {
 public enum AuthScheme: String, Equatable, Sendable, CaseIterable {
     /// SIP Digest with a proxy challenge (RFC 3261 §22.3, RFC 8760).
     case digest
+    /// OAuth 2.0 Bearer tokens (RFC 8898), checked against `[bearer]`.
+    case bearer
 }
 
 /// One `[peer "name"]`: who sends us traffic, how far we trust what it

@@ -57,11 +57,51 @@ extension StirConfiguration {
         a.tns = try tnSet(&r, "tns")
         a.bearerSubject = try r.optionalString("bearer_subject").flatMap { $0.isEmpty ? nil : $0 }
         try r.finish()
-        if !auth.algorithms.contains(where: { a.ha1[$0] != nil }) {
+        if a.bearerSubject == nil && !auth.algorithms.contains(where: { a.ha1[$0] != nil }) {
             throw r.error("ha1_sha512_256", "missing: the account needs ha1_sha512_256 or ha1_sha256"
-                + (auth.allowMD5 ? " or ha1_md5" : " (ha1_md5 is used only with [auth] allow_md5 = yes)"))
+                + (auth.allowMD5 ? " or ha1_md5" : " (ha1_md5 is used only with [auth] allow_md5 = yes)")
+                + ", or a bearer_subject")
         }
         return a
+    }
+
+    static func readBearer(_ r: inout INISectionReader) throws -> BearerConfiguration {
+        var b = BearerConfiguration()
+        b.jwksFile = try r.optionalString("jwks_file").flatMap { $0.isEmpty ? nil : $0 }
+        if let path = b.jwksFile {
+            do { _ = try JWKSet.load(path: path) } catch { throw r.error("jwks_file", "\(error)") }
+        }
+        b.issuer = try r.string("issuer", default: b.issuer)
+        b.audience = try r.string("audience", default: b.audience)
+        b.authzServer = try r.string("authz_server", default: b.authzServer)
+        if b.authzServer.contains("\"") || b.authzServer.contains("\\") {
+            throw r.error("authz_server", "must not contain quotes or backslashes")
+        }
+        b.leewaySeconds = Int64(try r.int("leeway_s", default: Int(b.leewaySeconds), range: 0...600))
+        try r.finish()
+        return b
+    }
+
+    /// A peer accepts Bearer tokens: `[bearer]` must say whose, for whom,
+    /// with which keys, and accounts must be reachable by subject.
+    func checkBearer(_ doc: INIDocument) throws {
+        let section = doc.section(named: "bearer")
+        let line = section?.line ?? doc.sections(named: "peer").first?.line ?? 0
+        for (key, value) in [("jwks_file", bearer.jwksFile ?? ""), ("issuer", bearer.issuer), ("audience", bearer.audience),
+                             ("authz_server", bearer.authzServer)] where value.isEmpty {
+            throw INIError(file: doc.file, line: section?.entry(key)?.line ?? line, key: key,
+                           message: "missing: a peer accepts Bearer tokens (authenticate = bearer)")
+        }
+        var seen: [String: String] = [:]
+        for (i, a) in auth.accounts.enumerated() {
+            guard let sub = a.bearerSubject else { continue }
+            if let other = seen[sub] {
+                let s = doc.sections(named: "account")[i]
+                throw INIError(file: doc.file, line: s.entry("bearer_subject")?.line ?? s.line, key: "bearer_subject",
+                               message: "'\(sub)' is already the subject of account \(other)")
+            }
+            seen[sub] = a.name
+        }
     }
 
     static func hexBytes(_ text: String) -> [UInt8]? {

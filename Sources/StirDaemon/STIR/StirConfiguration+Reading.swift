@@ -4,7 +4,7 @@ import STIRCore
 /// INI → `StirConfiguration`; every key is documented in etc/stird.ini.
 extension StirConfiguration {
     /// Section names this reader owns.
-    public static let sectionNames: Set<String> = ["stir", "sign", "verify", "peer", "credential", "auth", "account"]
+    public static let sectionNames: Set<String> = ["stir", "sign", "verify", "peer", "credential", "auth", "account", "bearer"]
 
     /// Reads `[stir]`, `[sign]`, `[verify]`, `[auth]`, `[peer "…"]`,
     /// `[credential "…"]` and `[account "…"]`.
@@ -12,7 +12,7 @@ extension StirConfiguration {
     public init(document doc: INIDocument) throws {
         self.init()
         // The parser already rejects a repeated section header.
-        for name in ["stir", "sign", "verify", "auth"] {
+        for name in ["stir", "sign", "verify", "auth", "bearer"] {
             let all = doc.sections(named: name)
             if let labeled = all.first(where: { $0.label != nil }) {
                 throw INIError(file: doc.file, line: labeled.line, message: "section [\(name)] takes no label")
@@ -29,6 +29,8 @@ extension StirConfiguration {
         verify = try Self.readVerify(&v)
         var a = reader("auth")
         auth = try Self.readAuth(&a)
+        var b = reader("bearer")
+        bearer = try Self.readBearer(&b)
         for kind in ["peer", "account", "credential"] {
             for section in doc.sections(named: kind) {
                 guard let label = section.label, !label.isEmpty else {
@@ -48,6 +50,9 @@ extension StirConfiguration {
         if let index = peers.firstIndex(where: { !$0.authenticate.isEmpty }) {
             let section = doc.sections(named: "peer")[index]
             let line = section.entry("authenticate")?.line ?? section.line
+            if peers[index...].contains(where: { $0.authenticate.contains(.bearer) }) {
+                try checkBearer(doc)
+            }
             if auth.realm.isEmpty {
                 throw INIError(file: doc.file, line: line, key: "authenticate", message: "a peer authenticates but [auth] has no realm")
             }
@@ -135,7 +140,7 @@ extension StirConfiguration {
         p.gateway = try r.bool("gateway", default: p.gateway)
         p.authenticate = Set(try r.list("authenticate", default: []).map { item in
             guard let scheme = AuthScheme(rawValue: item.lowercased()) else {
-                throw r.error("authenticate", "must be digest, got '\(item)'")
+                throw r.error("authenticate", "must be digest and/or bearer, got '\(item)'")
             }
             return scheme
         })

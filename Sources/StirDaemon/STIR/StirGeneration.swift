@@ -12,7 +12,7 @@ public final class StirGeneration {
     public let config: StirConfiguration
     public let scrub: ScrubProcessor?
     /// Digest authentication of originators (nil when no peer authenticates).
-    public let auth: DigestProcessor?
+    public let auth: AuthenticationProcessor?
     public let verify: VerificationProcessor?
     public let sign: SigningProcessor?
     /// The verification side's certificate cache, kept across reloads while
@@ -22,7 +22,7 @@ public final class StirGeneration {
     /// plus the trust files' contents; nil without verification.
     let cacheIdentity: CacheIdentity?
 
-    init(number: Int, config: StirConfiguration, scrub: ScrubProcessor?, auth: DigestProcessor? = nil, verify: VerificationProcessor?, sign: SigningProcessor?,
+    init(number: Int, config: StirConfiguration, scrub: ScrubProcessor?, auth: AuthenticationProcessor? = nil, verify: VerificationProcessor?, sign: SigningProcessor?,
          certificateSource: CertificateSource?, cacheIdentity: CacheIdentity?) {
         self.number = number
         self.config = config

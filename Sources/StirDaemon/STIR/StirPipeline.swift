@@ -39,8 +39,15 @@ public enum StirPipeline {
         let scrub = ScrubProcessor(peers: peers, scrubber: HeaderScrubber(attestationHeader: config.verify.attestationHeader))
         // Before verification and signing: a request that fails to
         // authenticate is answered here and never signed.
-        let auth = config.peers.contains(where: { $0.authenticate.contains(.digest) })
-            ? DigestProcessor(peers: peers, config: config.auth, previous: previous?.auth) : nil
+        var bearer: BearerValidator?
+        if config.peers.contains(where: { $0.authenticate.contains(.bearer) }), let path = config.bearer.jwksFile {
+            // Read when the INI was checked; this catches a file changed since.
+            do { bearer = BearerValidator(keys: try JWKSet.load(path: path), config: config.bearer) } catch {
+                throw SetupError(description: "[bearer] jwks_file (\(path)): \(error)")
+            }
+        }
+        let auth = config.peers.contains(where: { !$0.authenticate.isEmpty })
+            ? AuthenticationProcessor(peers: peers, config: config.auth, bearer: bearer, previous: previous?.auth) : nil
         var verify: VerificationProcessor?
         var source: CertificateSource?
         var identity: StirGeneration.CacheIdentity?

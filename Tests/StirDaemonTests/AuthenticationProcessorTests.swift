@@ -19,7 +19,7 @@ final class TestClock: Sendable {
 /// RFC 7616 response vectors, nonces, nonce-counts, lock-out, and the
 /// processor end to end in a proxy core with the signing processor after
 /// it.
-@Suite struct DigestProcessorTests {
+@Suite struct AuthenticationProcessorTests {
     static let realm = "example.net"
     static let password = "correct horse"
     static let start: Int64 = 1_790_000_000
@@ -129,10 +129,10 @@ final class TestClock: Sendable {
     // MARK: The processor in a proxy core
 
     final class Setup {
-        let clock = TestClock(DigestProcessorTests.start)
+        let clock = TestClock(AuthenticationProcessorTests.start)
         let keys: KeyFiles
         let harness: StirHarness
-        let auth: DigestProcessor
+        let auth: AuthenticationProcessor
         static let pbx = "192.0.2.1"
 
         init(authText: String = "realm = example.net", notOwned: String = "B", extraPeers: String = "") throws {
@@ -165,7 +165,7 @@ final class TestClock: Sendable {
                 """)
             let clock = self.clock
             let peers = PeerTable(config.peers)
-            auth = DigestProcessor(peers: peers, config: config.auth, now: { clock.now })
+            auth = AuthenticationProcessor(peers: peers, config: config.auth, now: { clock.now })
             var c = CredentialConfiguration(name: "main")
             c.privateKeyFile = keys.keyPath
             c.x5u = "https://cr.example.net/main.pem"
@@ -188,9 +188,9 @@ final class TestClock: Sendable {
         }
 
         /// The Digest answer to `challenge` (a Proxy-Authenticate value).
-        static func credentials(to challenge: String, user: String = "alice", password: String = DigestProcessorTests.password,
+        static func credentials(to challenge: String, user: String = "alice", password: String = AuthenticationProcessorTests.password,
                                 algorithm: DigestAlgorithm = .sha256, nc: String = "00000001", method: String = "INVITE",
-                                uri: String = "sip:+12155559999@127.0.0.1", realm: String = DigestProcessorTests.realm) -> String {
+                                uri: String = "sip:+12155559999@127.0.0.1", realm: String = AuthenticationProcessorTests.realm) -> String {
             let nonce = parameter("nonce", in: challenge) ?? ""
             let cnonce = "0a4f113b"
             let ha1 = algorithm.ha1(username: user, realm: realm, password: password)
@@ -206,7 +206,7 @@ final class TestClock: Sendable {
         }
 
         /// Challenge, then answer it with SHA-256 (or as `answer` says).
-        func challengeAndAnswer(from: String = "+12155551010", password: String = DigestProcessorTests.password,
+        func challengeAndAnswer(from: String = "+12155551010", password: String = AuthenticationProcessorTests.password,
                                 extra: [String] = []) -> SIPMessage? {
             guard let challenge = send(from: from)?.headers(named: "Proxy-Authenticate").first(where: { $0.contains("SHA-256") }) else {
                 return nil

@@ -3,12 +3,13 @@ import Foundation
 import SIPCore
 import SIPProxy
 
-/// SIP Digest authentication as a proxy (RFC 3261 §22.3, RFC 7616,
-/// RFC 8760) for peers with `authenticate = digest`. An out-of-dialog
-/// request without valid credentials for our realm is answered 407 with one
-/// `Proxy-Authenticate` per algorithm, most preferred first (RFC 8760
-/// §2.4); a valid one proceeds with its account noted in
-/// `TransactionNotes.account` (the signing processor decides attestation
+/// Authentication of originators as a proxy, for peers with `authenticate`:
+/// SIP Digest (RFC 3261 §22.3, RFC 7616, RFC 8760) and Bearer tokens
+/// (RFC 8898). An out-of-dialog request without valid credentials for our
+/// realm is answered 407 with one `Proxy-Authenticate` per Digest
+/// algorithm, most preferred first (RFC 8760 §2.4), and a Bearer challenge
+/// when the peer takes tokens; a valid one proceeds with its account noted
+/// in `TransactionNotes.account` (the signing processor decides attestation
 /// from it) and our credentials removed, so they do not travel on.
 ///
 /// ACK and CANCEL are never challenged (RFC 3261 §22.1: they cannot be
@@ -17,7 +18,7 @@ import SIPProxy
 /// authenticate_register = yes`: then stird authenticates it as the
 /// registrar's side would, with 401 and `WWW-Authenticate` /
 /// `Authorization` (RFC 3261 §22.2). Shared by every loop: its tables lock.
-public final class DigestProcessor: RequestProcessor {
+public final class AuthenticationProcessor: RequestProcessor {
     public let name = "stir-auth"
     let peers: PeerTable
     let config: AuthConfiguration
@@ -25,6 +26,10 @@ public final class DigestProcessor: RequestProcessor {
     let nonces: DigestNonces
     let counts: NonceCountTable
     let failures: AuthFailureTracker
+    /// Bearer tokens (RFC 8898), when a peer accepts them.
+    let bearer: BearerValidator?
+    /// `bearer_subject` → account.
+    let subjects: [String: AccountConfiguration]
     let now: @Sendable () -> Int64
 
     /// The outcome of one request, the `result` label of
@@ -48,19 +53,28 @@ public final class DigestProcessor: RequestProcessor {
         case malformed
         /// The source is locked out after too many failures: 403.
         case locked
+        /// A Bearer token that is invalid, expired, for another audience,
+        /// or whose subject is no account (RFC 6750 `invalid_token`).
+        case invalidToken = "invalid_token"
     }
 
     /// `previous` is the processor of the generation being replaced
     /// (SIGHUP): its generated nonce secret, nonce-counts and lock-outs are
     /// kept while the settings they depend on are unchanged, so a reload
     /// neither invalidates nonces nor releases a locked-out source.
-    public init(peers: PeerTable, config: AuthConfiguration, previous: DigestProcessor? = nil,
+    public init(peers: PeerTable, config: AuthConfiguration, bearer: BearerValidator? = nil, previous: AuthenticationProcessor? = nil,
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
         self.peers = peers
         self.config = config
+        self.bearer = bearer
         var table: [String: AccountConfiguration] = [:]
-        for a in config.accounts { table[a.name] = a }
+        var bySubject: [String: AccountConfiguration] = [:]
+        for a in config.accounts {
+            table[a.name] = a
+            if let sub = a.bearerSubject { bySubject[sub] = a }
+        }
         accounts = table
+        subjects = bySubject
         let old = previous?.config
         if let previous, config.nonceSecret == old?.nonceSecret, config.nonceLifetimeSeconds == old?.nonceLifetimeSeconds {
             nonces = previous.nonces
@@ -88,10 +102,12 @@ public final class DigestProcessor: RequestProcessor {
         let register = method == "REGISTER"
         if register && !config.authenticateRegister { return .proceed }
         let peer = peers.peer(for: context.source.host)
-        guard peer.authenticate.contains(.digest) else { return .proceed }
+        guard !peer.authenticate.isEmpty else { return .proceed }
         let fields = register ? Fields.registrar : Fields.proxy
+        let offer = Offer(digest: peer.authenticate.contains(.digest) ? peer.digestAlgorithms ?? config.algorithms : [],
+                          bearer: peer.authenticate.contains(.bearer) && bearer != nil)
         if method == "ACK" || method == "CANCEL" || request.toTag != nil {
-            removeOurCredentials(request, fields: fields)
+            removeOurCredentials(request, fields: fields, bearer: offer.bearer)
             return .proceed
         }
         let log = CallLog(logger: context.logger, callID: context.callID)
@@ -102,33 +118,75 @@ public final class DigestProcessor: RequestProcessor {
             log.debug("stir-auth: source locked out, refusing", metadata: ["source": "\(source)"])
             return .respond(SIPStatus(403).detailed("too many failed authentications"), headers: [])
         }
-        let algorithms = peer.digestAlgorithms ?? config.algorithms
-        let outcome = check(request, method: method, source: source, now: current, algorithms: algorithms, fields: fields)
-        count(outcome.result)
-        switch outcome {
+        let outcome = offer.bearer ? checkBearer(request, now: current, fields: fields) : nil
+        let verdict = outcome ?? (offer.digest.isEmpty ? .challenge(.challenged, stale: false, user: nil)
+            : check(request, method: method, source: source, now: current, algorithms: offer.digest, fields: fields))
+        count(verdict.result)
+        func challenges(stale: Bool, tokenError: Bool = false) -> [(name: String, value: String)] {
+            challenge(source: source, now: current, stale: stale, algorithms: offer.digest, fields: fields)
+                + (offer.bearer ? [bearerChallenge(fields: fields, invalidToken: tokenError)] : [])
+        }
+        switch verdict {
         case .authenticated(let account):
             context.notes.account = account
-            removeOurCredentials(request, fields: fields)
+            removeOurCredentials(request, fields: fields, bearer: offer.bearer)
             log.info("stir-auth: authenticated", metadata: ["account": "\(account)", "peer": "\(peer.name)"])
             return .proceed
         case .challenge(let result, let stale, let user):
             if result != .challenged {
                 log.info("stir-auth: challenged again", metadata: ["result": "\(result.rawValue)", "user": "\(user ?? "-")"])
             }
-            return .respond(fields.status, headers: challenge(source: source, now: current, stale: stale, algorithms: algorithms,
-                                                              fields: fields))
+            return .respond(fields.status, headers: challenges(stale: stale))
         case .refuse(let status, let why):
             log.info("stir-auth: refused", metadata: ["result": "\(why)"])
             return .respond(status, headers: [])
-        case .failure(let user, let why):
+        case .failure(let user, let why, _):
             if failures.recordFailure(source, now: current) {
                 log.notice("stir-auth: too many failed authentications, locking the source out",
                            metadata: ["source": "\(source)", "lockout-s": "\(config.lockoutSeconds)"])
             }
             log.info("stir-auth: authentication failed", metadata: ["user": "\(user ?? "-")", "reason": "\(why)"])
-            return .respond(fields.status, headers: challenge(source: source, now: current, stale: false, algorithms: algorithms,
-                                                              fields: fields))
+            return .respond(fields.status, headers: challenges(stale: false, tokenError: verdict.result == .invalidToken))
         }
+    }
+
+    /// What a peer is offered: Digest algorithms (empty: none) and Bearer.
+    struct Offer {
+        let digest: [DigestAlgorithm]
+        let bearer: Bool
+    }
+
+    /// The verdict on a Bearer token in the request, nil when it carries none.
+    func checkBearer(_ request: SIPMessage, now: Int64, fields: Fields) -> Verdict? {
+        guard let bearer, let token = request.headers(named: fields.credentials).lazy.compactMap(Self.bearerToken).first else {
+            return nil
+        }
+        switch bearer.validate(token, now: now) {
+        case .failure(let why):
+            return .failure(user: nil, why: "bearer token: \(why)", outcome: .invalidToken)
+        case .success(let subject):
+            guard let account = subjects[subject] else {
+                return .failure(user: subject, why: "bearer token subject is no account", outcome: .invalidToken)
+            }
+            return .authenticated(account.name)
+        }
+    }
+
+    /// The token of a `Bearer` credentials value (RFC 6750 §2.1), or nil.
+    static func bearerToken(_ value: String) -> String? {
+        let bytes = value.utf8
+        guard bytes.count > 7, String(decoding: bytes.prefix(6), as: UTF8.self).lowercased() == "bearer",
+              bytes.dropFirst(6).first == UInt8(ascii: " ") else { return nil }
+        let token = String(decoding: bytes.dropFirst(7), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    /// The Bearer challenge (RFC 8898 §3.2; RFC 6750 §3 `error` when a
+    /// token was refused).
+    func bearerChallenge(fields: Fields, invalidToken: Bool) -> (name: String, value: String) {
+        guard let bearer else { return (fields.challenge, "") }
+        return (fields.challenge, "Bearer realm=\"\(config.realm)\", authz_server=\"\(bearer.config.authzServer)\""
+            + (invalidToken ? ", error=\"invalid_token\"" : ""))
     }
 
     /// What the credentials of a request amount to.
@@ -138,15 +196,16 @@ public final class DigestProcessor: RequestProcessor {
         case challenge(Outcome, stale: Bool, user: String?)
         /// Answer `status` at once (malformed credentials), a failure.
         case refuse(SIPStatus, String)
-        /// Wrong user or response: 407 and one failure for the source.
-        case failure(user: String?, why: String)
+        /// Wrong user or response, or a refused token: 407 and one
+        /// failure for the source.
+        case failure(user: String?, why: String, outcome: Outcome = .failed)
 
         var result: Outcome {
             switch self {
             case .authenticated: return .success
             case .challenge(let o, _, _): return o
             case .refuse: return .malformed
-            case .failure: return .failed
+            case .failure(_, _, let o): return o
             }
         }
     }
@@ -222,10 +281,11 @@ public final class DigestProcessor: RequestProcessor {
 
     /// Removes the credentials fields for our realm and keeps the others,
     /// in order, for the proxies (or registrar) after us (RFC 3261 §22.3).
-    func removeOurCredentials(_ request: SIPMessage, fields: Fields = .proxy) {
+    func removeOurCredentials(_ request: SIPMessage, fields: Fields = .proxy, bearer: Bool = false) {
         let all = request.headers(named: fields.credentials)
         guard !all.isEmpty else { return }
         let kept = all.filter { value in
+            if bearer && Self.bearerToken(value) != nil { return false }
             guard DigestCredentials.isDigest(value), case .success(let c) = DigestCredentials.parse(value) else { return true }
             return c["realm"] != config.realm
         }
