@@ -4,7 +4,8 @@
 # the first challenge, so its peer is offered MD5 alone) and a Python
 # hashlib client from 127.0.0.3 (SHA-256, SHA-512-256) -> authenticating,
 # signing stird (127.0.0.2) -> callee (127.0.0.1). Challenge then success signed with A;
-# TN not owned by the account -> B; wrong password -> 407 again; replayed
+# TN not owned by the account -> B; wrong password -> 407 again; an
+# expired nonce -> stale=true, then success; replayed
 # nonce-count refused; unknown algorithm, malformed and 64 KB credentials;
 # our credentials not forwarded, others kept; lock-out after repeated
 # failures (403) and release.
@@ -24,6 +25,7 @@ check "stirctl passwd prints three ha1 lines, no password" \
 [auth]
 realm = stird.test
 allow_md5 = yes
+nonce_lifetime_s = 10
 max_failures = 3
 failure_window_s = 60
 lockout_s = 2
@@ -116,6 +118,11 @@ r=$(dcall --from 12155551010 --password "$PASSWORD" --replay)
 check "replay: first use forwarded ($(line "$r" 2))" test "$(code "$r" 2)" = 486
 check "replay: the same nonce and nc again get 407 ($(line "$r" 3))" test "$(code "$r" 3)" = 407
 
+# 5b. An answer after the nonce expired: 407 stale=true, then the new nonce works.
+r=$(dcall --from 12155551010 --password "$PASSWORD" --stale-wait 11)
+check "answer after nonce_lifetime_s: 407 with stale=true ($(line "$r" 2))" grep -q '^407 .* stale=true$' <<< "$(line "$r" 2)"
+check "  ... the fresh nonce is accepted ($(line "$r" 3))" test "$(code "$r" 3)" = 486
+
 # 6. Credentials stird cannot use: an algorithm it does not offer gets a new
 # challenge; malformed and 64 KB Proxy-Authorization fields get 400.
 sha1='Proxy-Authorization: Digest username="alice", realm="stird.test", nonce="n", uri="sip:x", response="00", algorithm=SHA-1, qop=auth, nc=00000001, cnonce="c"'
@@ -144,7 +151,7 @@ check "released after lockout_s: forwarded ($(line "$r" 2))" test "$(code "$r" 2
 
 results=$(curl -s "http://127.0.0.2:$((STIRD_PORT + 5))/metrics" | grep '^stird_auth_results_total')
 missing=""
-for r in success challenged failed locked replayed bad_algorithm malformed; do grep -q "result=\"$r\"" <<< "$results" || missing="$missing $r"; done
+for r in success challenged failed locked replayed stale bad_algorithm malformed; do grep -q "result=\"$r\"" <<< "$results" || missing="$missing $r"; done
 check "stird_auth_results_total counts each outcome seen (missing:${missing:- none})" test -z "$missing"
 check "stird still running" kill -0 "$STIRD_PID"
 finish

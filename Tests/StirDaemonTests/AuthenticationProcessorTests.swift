@@ -396,3 +396,44 @@ final class TestClock: Sendable {
         #expect(r.method == "INVITE" && !r.identityHeaders.isEmpty)
     }
 }
+
+/// SIGHUP: the authentication state survives a reload that does not change
+/// what it depends on, so clients mid-challenge and locked-out sources are
+/// not reset by an unrelated edit.
+@Suite struct AuthenticationReloadTests {
+    static func config(_ auth: String, tns: String) throws -> StirConfiguration {
+        try parseConfig("""
+            [auth]
+            \(auth)
+            [account "alice"]
+            ha1_sha256 = \(AuthConfigurationTests.ha1SHA256)
+            tns = \(tns)
+            [peer "pbx"]
+            addresses = 192.0.2.1
+            authenticate = digest
+            """)
+    }
+
+    @Test func reloadKeepsGeneratedSecretNonceCountsAndLockouts() throws {
+        let logger = Logger(label: "t")
+        let first = try StirPipeline.generation(for: try Self.config("realm = r", tns: "1215555*"), logger: logger).generation
+        let a = try #require(first.auth)
+        let nonce = a.nonces.make(now: 100, source: "192.0.2.1")
+        _ = a.counts.accept(nonce: nonce, issued: 100, nc: 1, now: 100)
+        _ = a.failures.recordFailure("192.0.2.7", now: 100)
+        // Accounts changed: state kept.
+        let second = try StirPipeline.generation(for: try Self.config("realm = r", tns: "1215556*"), previous: first,
+                                                 logger: logger).generation
+        let b = try #require(second.auth)
+        #expect(b !== a)
+        #expect(b.nonces.check(nonce, source: "192.0.2.1", now: 101) == .fresh(issued: 100))
+        #expect(b.counts.accept(nonce: nonce, issued: 100, nc: 1, now: 101) == .replayed)
+        #expect(b.failures.count == 1)
+        // Lifetime and limits changed: a new secret, new tables.
+        let third = try StirPipeline.generation(for: try Self.config("realm = r\nnonce_lifetime_s = 60\nmax_failures = 5", tns: "1215556*"),
+                                                previous: second, logger: logger).generation
+        let c = try #require(third.auth)
+        #expect(c.nonces.check(nonce, source: "192.0.2.1", now: 101) == .unknown)
+        #expect(c.failures.count == 0)
+    }
+}

@@ -9,9 +9,11 @@ Proxy-Authorization. Prints one line per INVITE answered:
 
 usage: digest_call.py --bind ADDR --port PORT [--host H] --from TN --to TN
          --user U --password P [--algorithm SHA-256] [--header 'Name: value']...
-         [--replay] [--wait S]
+         [--replay] [--stale-wait S] [--wait S]
 --replay sends the credentialed INVITE a second time as a new transaction
 with the same nonce and nc (a replay), and prints its outcome too.
+--stale-wait waits S seconds before answering; when the answer gets a 407
+with stale=true (printed with ` stale=true`), the new nonce is answered once.
 """
 import argparse, hashlib, random, re, socket, time
 
@@ -26,6 +28,7 @@ p.add_argument("--password", required=True)
 p.add_argument("--algorithm", default="SHA-256")
 p.add_argument("--header", action="append", default=[])
 p.add_argument("--replay", action="store_true")
+p.add_argument("--stale-wait", type=float, default=0)
 p.add_argument("--wait", type=float, default=6)
 a = p.parse_args()
 
@@ -90,17 +93,33 @@ head = transact(invite(1, a.header), 1)
 challenges = [h.split(":", 1)[1].strip() for h in (head or []) if h.lower().startswith("proxy-authenticate:")]
 first_alg = re.search(r"algorithm=([A-Za-z0-9-]+)", challenges[0]).group(1) if challenges else "-"
 report(head, " challenges=%d first=%s" % (len(challenges), first_alg))
-chosen = next((c for c in challenges if re.search(r"algorithm=%s(,|$)" % re.escape(a.algorithm), c)), None)
+def pick(head):
+    challenges = [h.split(":", 1)[1].strip() for h in (head or []) if h.lower().startswith("proxy-authenticate:")]
+    return next((c for c in challenges if re.search(r"algorithm=%s(,|$)" % re.escape(a.algorithm), c)), None)
+
+
+def answer(challenge):
+    param = lambda name: re.search(r'%s="([^"]*)"' % name, challenge).group(1)
+    realm, nonce = param("realm"), param("nonce")
+    H = lambda text: hashlib.new(HASHES[a.algorithm], text.encode()).hexdigest()
+    cnonce, nc, uri = "%016x" % random.getrandbits(64), "00000001", ruri
+    ha1 = H("%s:%s:%s" % (a.user, realm, a.password))
+    response = H("%s:%s:%s:%s:auth:%s" % (ha1, nonce, nc, cnonce, H("INVITE:" + uri)))
+    return ('Proxy-Authorization: Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", '
+            'algorithm=%s, cnonce="%s", qop=auth, nc=%s' % (a.user, realm, nonce, uri, response, a.algorithm, cnonce, nc))
+
+
+chosen = pick(head)
 if head is None or not head[0].startswith("SIP/2.0 407") or chosen is None:
     raise SystemExit(0)
-param = lambda name: re.search(r'%s="([^"]*)"' % name, chosen).group(1)
-realm, nonce = param("realm"), param("nonce")
-H = lambda text: hashlib.new(HASHES[a.algorithm], text.encode()).hexdigest()
-cnonce, nc, uri = "%016x" % random.getrandbits(64), "00000001", ruri
-ha1 = H("%s:%s:%s" % (a.user, realm, a.password))
-response = H("%s:%s:%s:%s:auth:%s" % (ha1, nonce, nc, cnonce, H("INVITE:" + uri)))
-credentials = ('Proxy-Authorization: Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s", '
-               'algorithm=%s, cnonce="%s", qop=auth, nc=%s' % (a.user, realm, nonce, uri, response, a.algorithm, cnonce, nc))
-report(transact(invite(2, [credentials] + a.header), 2))
+time.sleep(a.stale_wait)
+credentials = answer(chosen)
+head = transact(invite(2, [credentials] + a.header), 2)
+again = pick(head) if head and head[0].startswith("SIP/2.0 407") else None
+if a.stale_wait and again and again.endswith("stale=true"):
+    report(head, " stale=true")
+    credentials = answer(again)
+    head = transact(invite(3, [credentials] + a.header), 3)
+report(head)
 if a.replay:
-    report(transact(invite(3, [credentials] + a.header), 3))
+    report(transact(invite(4, [credentials] + a.header), 4))
