@@ -42,37 +42,3 @@ public struct AuthConfiguration: Equatable, Sendable {
         allowMD5 ? [.sha512_256, .sha256, .md5] : [.sha512_256, .sha256]
     }
 }
-
-/// `[account "name"]`: one originator that authenticates with Digest.
-public struct AccountConfiguration: Equatable, Sendable {
-    /// The section label; also the Digest `username` (RFC 7616 §3.4).
-    public var name: String
-    /// H(username:realm:password) per algorithm, lower-case hex.
-    public var ha1: [DigestAlgorithm: String] = [:]
-    /// TNs the account owns: attestation A for calls from them
-    /// (ATIS-1000074 §5.2.3).
-    public var tns = TNSet()
-    /// The `sub` of a Bearer token that stands for this account (RFC 8898 §3).
-    public var bearerSubject: String?
-
-    public init(name: String) { self.name = name }
-}
-
-/// `[bearer]`: Bearer tokens (RFC 8898) for peers with `authenticate =
-/// bearer`, signed by an authorization server whose keys are in a JWKS
-/// file (RFC 7517).
-public struct BearerConfiguration: Equatable, Sendable {
-    /// The JSON Web Key Set (ES256 and RS256 keys); required once a peer
-    /// accepts Bearer tokens. Re-read on SIGHUP.
-    public var jwksFile: String?
-    /// The `iss` every token must carry.
-    public var issuer = ""
-    /// The `aud` every token must carry (or list).
-    public var audience = ""
-    /// Where clients get tokens: the challenge's `authz_server` (RFC 8898 §3).
-    public var authzServer = ""
-    /// Clock difference tolerated on `exp` and `nbf`.
-    public var leewaySeconds: Int64 = 30
-
-    public init() {}
-}

@@ -1,6 +1,7 @@
 import INIConfig
 
-/// INI → `AuthConfiguration`: `[auth]` and `[account "name"]`.
+/// INI → `AuthConfiguration` and `BearerConfiguration`: `[auth]`,
+/// `[account "name"]` and `[bearer]`.
 extension StirConfiguration {
     /// Keys that would hold a reusable secret. An account stores H(A1)
     /// only (RFC 7616 §3.4.2, §5.2: the server need not know the
