@@ -149,7 +149,8 @@ sleep 2.2
 r=$(dcall --bind 127.0.0.7 --from 12155551010 --password "$PASSWORD")
 check "released after lockout_s: forwarded ($(line "$r" 2))" test "$(code "$r" 2)" = 486
 
-results=$(curl -s "http://127.0.0.2:$((STIRD_PORT + 5))/metrics" | grep '^stird_auth_results_total')
+results=$(python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=3).read().decode())' \
+    "http://127.0.0.2:$((STIRD_PORT + 5))/metrics" | grep '^stird_auth_results_total')
 missing=""
 for r in success challenged failed locked replayed stale bad_algorithm malformed; do grep -q "result=\"$r\"" <<< "$results" || missing="$missing $r"; done
 check "stird_auth_results_total counts each outcome seen (missing:${missing:- none})" test -z "$missing"

@@ -88,7 +88,8 @@ done
 check "the four refused tokens were logged with their reason" \
     test "$(grep -c 'reason=bearer token' "$WORK/signer.log")" -eq 4
 check "only the two valid calls reached the callee" test "$(grep -c '"method": "INVITE"' "$CALLEE_LOG")" -eq 2
-results=$(curl -s "http://127.0.0.2:$((STIRD_PORT + 5))/metrics" | grep '^stird_auth_results_total')
+results=$(python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=3).read().decode())' \
+    "http://127.0.0.2:$((STIRD_PORT + 5))/metrics" | grep '^stird_auth_results_total')
 check "stird_auth_results_total counts invalid_token and success" \
     test -n "$(grep 'result="invalid_token"' <<< "$results")" -a -n "$(grep 'result="success"' <<< "$results")"
 check "stird still running" kill -0 "$STIRD_PID"
