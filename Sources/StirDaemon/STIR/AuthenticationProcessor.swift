@@ -194,7 +194,8 @@ public final class AuthenticationProcessor: RequestProcessor {
         case authenticated(String)
         /// Answer 407 (with `stale=true` when `stale`), not a failure.
         case challenge(Outcome, stale: Bool, user: String?)
-        /// Answer `status` at once (malformed credentials), a failure.
+        /// Answer `status` at once (malformed credentials); not counted
+        /// against the source, since no password was tried.
         case refuse(SIPStatus, String)
         /// Wrong user or response, or a refused token: 407 and one
         /// failure for the source.
@@ -271,6 +272,7 @@ public final class AuthenticationProcessor: RequestProcessor {
     /// preferred first (RFC 8760 §2.4), sharing one nonce.
     func challenge(source: String, now: Int64, stale: Bool, algorithms: [DigestAlgorithm],
                    fields: Fields = .proxy) -> [(name: String, value: String)] {
+        guard !algorithms.isEmpty else { return [] }
         let nonce = nonces.make(now: now, source: source)
         return algorithms.map { algorithm in
             (name: fields.challenge,
