@@ -7,9 +7,9 @@ import Foundation
 struct StirCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stirctl",
-        abstract: "Sign, verify and inspect STIR/SHAKEN Identity headers and certificates.",
+        abstract: "Sign, verify and inspect STIR/SHAKEN Identity headers and certificates; hash account passwords.",
         subcommands: [SignCommand.self, VerifyCommand.self, DecodeCommand.self, KeygenCommand.self,
-                      CheckCertCommand.self, CacheCommand.self, BenchCommand.self])
+                      CheckCertCommand.self, CacheCommand.self, BenchCommand.self, PasswdCommand.self])
 }
 
 do {

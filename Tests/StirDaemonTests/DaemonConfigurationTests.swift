@@ -32,6 +32,8 @@ import Testing
             next_hop = 127.0.0.1:5080
             [peer "p"]
             addresses = 192.0.2.1
+            [account "a"]
+            ha1_sha256 = 0000000000000000000000000000000000000000000000000000000000000000
             [credential "c"]
             private_key = /nonexistent/key.pem
             x5u = https://cr.example.net/c.pem

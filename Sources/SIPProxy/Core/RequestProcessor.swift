@@ -35,6 +35,10 @@ public final class TransactionNotes {
     /// lets a call continue reports why in a Reason header (RFC 8224 §6.2.2,
     /// RFC 9410).
     public var upstreamResponseHeaders: [(name: String, value: String)] = []
+    /// The account an authenticating processor established for this
+    /// request (RFC 3261 §22.3 proxy authentication), for the processors
+    /// after it; nil when none did.
+    public var account: String?
 
     public init() {}
 

@@ -25,6 +25,8 @@ public final class StirdMetrics {
     public static let verificationName = "stird_verification_total"
     /// Counter of signed calls, label `attest`.
     public static let signedName = "stird_signed_total"
+    /// Counter of Digest authentication outcomes, label `result`.
+    public static let authResultsName = "stird_auth_results_total"
     /// Histogram of signing time in seconds.
     public static let signLatencyName = "stird_sign_duration_seconds"
     /// Histogram of verification time in seconds.
@@ -49,6 +51,7 @@ public final class StirdMetrics {
     private let lock = NSLock()
     private var outcomes: [String: Metrics.Counter] = [:]
     private var attestations: [String: Metrics.Counter] = [:]
+    private var authResults: [String: Metrics.Counter] = [:]
     private var snapshots: [() -> [MetricSample]] = []
     private let signTimer: Metrics.Timer
     private let verifyTimer: Metrics.Timer
@@ -90,6 +93,13 @@ public final class StirdMetrics {
     /// `stird_signed_total{attest=…}`.
     public func signed(attestation: String) {
         counter(attestation, in: \.attestations, name: Self.signedName, label: "attest").increment()
+    }
+
+    /// Counts one authentication outcome (`stird_auth_results_total{result=…}`);
+    /// `result` is one of a fixed set (`AuthenticationProcessor.Outcome`), never an
+    /// account or user name.
+    public func authResult(_ result: String) {
+        counter(result, in: \.authResults, name: Self.authResultsName, label: "result").increment()
     }
 
     /// Records how long building and signing one PASSporT took

@@ -10,6 +10,14 @@ public enum FailureAction: String, Equatable, Sendable, CaseIterable {
     case continueWithReason = "continue_with_reason"
 }
 
+/// How a peer's requests must authenticate (`authenticate = digest`).
+public enum AuthScheme: String, Equatable, Sendable, CaseIterable {
+    /// SIP Digest with a proxy challenge (RFC 3261 §22.3, RFC 8760).
+    case digest
+    /// OAuth 2.0 Bearer tokens (RFC 8898), checked against `[bearer]`.
+    case bearer
+}
+
 /// One `[peer "name"]`: who sends us traffic, how far we trust what it
 /// asserts, and which STIR role applies to requests from it.
 public struct PeerConfiguration: Equatable, Sendable {
@@ -33,6 +41,15 @@ public struct PeerConfiguration: Equatable, Sendable {
     public var tns = TNSet()
     /// A gateway trunk: the TNs it presents are not vouched for, attest C.
     public var gateway = false
+    /// Out-of-dialog requests from this peer must carry credentials of an
+    /// `[account]` (RFC 3261 §22.3); the account, not the peer, is then the
+    /// originator attestation is decided for. Empty: the peer itself is.
+    public var authenticate: Set<AuthScheme> = []
+    /// The Digest algorithms offered to this peer, in this order; nil:
+    /// `[auth]`'s (SHA-512-256, SHA-256, then MD5 if allowed). Some clients
+    /// read only the first challenge (RFC 2617-era ones), so a peer of such
+    /// devices may need MD5 first or alone.
+    public var digestAlgorithms: [DigestAlgorithm]?
 
     public init(name: String) { self.name = name }
 }

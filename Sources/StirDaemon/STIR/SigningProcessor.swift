@@ -69,7 +69,8 @@ public final class SigningProcessor: RequestProcessor {
         switch policy.decide(originator: originator, orig: orig, dest: dest) {
         case .success(let a): attest = a
         case .failure(let why):
-            log.info("stir-sign: not signing", metadata: ["reason": "\(why.skip.rawValue)", "orig": "\(orig)"])
+            log.info("stir-sign: not signing", metadata: ["reason": "\(why.skip.rawValue)", "orig": "\(orig)",
+                                                         "originator": "\(originator.name)"])
             return .proceed
         }
         guard let credential = credentials.first(where: { $0.covers(orig) }) else {
@@ -99,7 +100,7 @@ public final class SigningProcessor: RequestProcessor {
             StirdMetrics.shared.signLatency(ContinuousClock.now - started)
             request.addHeader(name: "Identity", value: value)
             StirdMetrics.shared.signed(attestation: attest.rawValue)
-            log.info("stir-sign: signed", metadata: ["attest": "\(attest.rawValue)", "orig": "\(orig)",
+            log.info("stir-sign: signed", metadata: ["attest": "\(attest.rawValue)", "orig": "\(orig)", "originator": "\(originator.name)",
                                                      "credential": "\(credential.name)", "kept-identity": "\(existing.count)"])
         } catch {
             log.error("stir-sign: signing failed, forwarding unsigned: \(error)")

@@ -4,14 +4,15 @@ import STIRCore
 /// INI → `StirConfiguration`; every key is documented in etc/stird.ini.
 extension StirConfiguration {
     /// Section names this reader owns.
-    public static let sectionNames: Set<String> = ["stir", "sign", "verify", "peer", "credential"]
+    public static let sectionNames: Set<String> = ["stir", "sign", "verify", "peer", "credential", "auth", "account", "bearer"]
 
-    /// Reads `[stir]`, `[sign]`, `[verify]`, `[peer "…"]` and `[credential "…"]`.
+    /// Reads `[stir]`, `[sign]`, `[verify]`, `[auth]`, `[peer "…"]`,
+    /// `[credential "…"]` and `[account "…"]`.
     /// Errors read `file:line: key: why`.
     public init(document doc: INIDocument) throws {
         self.init()
         // The parser already rejects a repeated section header.
-        for name in ["stir", "sign", "verify"] {
+        for name in ["stir", "sign", "verify", "auth", "bearer"] {
             let all = doc.sections(named: name)
             if let labeled = all.first(where: { $0.label != nil }) {
                 throw INIError(file: doc.file, line: labeled.line, message: "section [\(name)] takes no label")
@@ -26,19 +27,44 @@ extension StirConfiguration {
         sign = try Self.readSign(&s)
         var v = reader("verify")
         verify = try Self.readVerify(&v)
-        for kind in ["peer", "credential"] {
+        var a = reader("auth")
+        auth = try Self.readAuth(&a)
+        var b = reader("bearer")
+        bearer = try Self.readBearer(&b)
+        for kind in ["peer", "account", "credential"] {
             for section in doc.sections(named: kind) {
                 guard let label = section.label, !label.isEmpty else {
                     throw INIError(file: doc.file, line: section.line, message: "\(kind) section needs a name: [\(kind) \"name\"]")
                 }
                 var r = INISectionReader(section, file: doc.file)
-                if kind == "peer" { peers.append(try Self.readPeer(&r, name: label)) } else {
-                    credentials.append(try Self.readCredential(&r, name: label))
+                switch kind {
+                case "peer": peers.append(try Self.readPeer(&r, name: label))
+                case "credential": credentials.append(try Self.readCredential(&r, name: label))
+                default: auth.accounts.append(try Self.readAccount(&r, name: label, auth: auth))
                 }
             }
         }
         if peers.contains(where: \.sign), credentials.isEmpty, let p = doc.sections(named: "peer").first {
             throw INIError(file: doc.file, line: p.line, message: "a peer signs (sign = yes) but no [credential \"name\"] is configured")
+        }
+        if let index = peers.firstIndex(where: { !$0.authenticate.isEmpty }) {
+            let section = doc.sections(named: "peer")[index]
+            let line = section.entry("authenticate")?.line ?? section.line
+            if peers[index...].contains(where: { $0.authenticate.contains(.bearer) }) {
+                try checkBearer(doc)
+            }
+            if auth.realm.isEmpty {
+                throw INIError(file: doc.file, line: line, key: "authenticate", message: "a peer authenticates but [auth] has no realm")
+            }
+            for (i, p) in peers.enumerated() where p.digestAlgorithms?.contains(.md5) == true && !auth.allowMD5 {
+                let s = doc.sections(named: "peer")[i]
+                throw INIError(file: doc.file, line: s.entry("digest_algorithms")?.line ?? s.line, key: "digest_algorithms",
+                               message: "MD5 is offered only with [auth] allow_md5 = yes (RFC 8760 §2.4)")
+            }
+            if auth.accounts.isEmpty {
+                throw INIError(file: doc.file, line: line, key: "authenticate",
+                               message: "a peer authenticates but no [account \"name\"] is configured")
+            }
         }
         if let index = peers.firstIndex(where: \.verify), verify.certificates.trustAnchorsFile == nil, verify.certificates.trustAnchorsDirectory == nil {
             let section = doc.sections(named: "peer")[index]
@@ -112,6 +138,28 @@ extension StirConfiguration {
         p.stripIdentity = try r.bool("strip_identity", default: p.stripIdentity)
         p.tns = try tnSet(&r, "tns")
         p.gateway = try r.bool("gateway", default: p.gateway)
+        p.authenticate = Set(try r.list("authenticate", default: []).map { item in
+            guard let scheme = AuthScheme(rawValue: item.lowercased()) else {
+                throw r.error("authenticate", "must be digest and/or bearer, got '\(item)'")
+            }
+            return scheme
+        })
+        if r.contains("digest_algorithms") {
+            var seen: [DigestAlgorithm] = []
+            for item in try r.list("digest_algorithms", default: []) {
+                guard let a = DigestAlgorithm(token: item) else {
+                    throw r.error("digest_algorithms", "'\(item)' is not one of SHA-512-256, SHA-256, MD5")
+                }
+                if !seen.contains(a) { seen.append(a) }
+            }
+            guard !seen.isEmpty else { throw r.error("digest_algorithms", "must name at least one algorithm") }
+            guard p.authenticate.contains(.digest) else {
+                throw r.error("digest_algorithms", "only used with authenticate = digest")
+            }
+            p.digestAlgorithms = seen
+        } else {
+            _ = try r.optionalString("digest_algorithms")
+        }
         if p.sign && !p.trusted {
             throw r.error("sign", "only a trusted peer can be signed for (set trusted = yes): RFC 8224 §6.1 step 2")
         }

@@ -6,6 +6,10 @@ public struct StirConfiguration: Equatable, Sendable {
     public var credentials: [CredentialConfiguration] = []
     public var sign = SignConfiguration()
     public var verify = VerifyConfiguration()
+    /// `[auth]` and `[account "name"]`: originators that authenticate.
+    public var auth = AuthConfiguration()
+    /// `[bearer]`: Bearer tokens for peers with `authenticate = bearer`.
+    public var bearer = BearerConfiguration()
     /// Identity extraction shared by signing and verification (RFC 8224 §8).
     public var originatingSource: OriginatingIdentitySource = .pAssertedIdentityThenFrom
     public var destinationSource: DestinationIdentitySource = .to

@@ -1,8 +1,8 @@
 import Foundation
 import SIPProxy
 
-/// One complete STIR setup built from one configuration: the scrub, verify
-/// and sign processors (nil when not configured) and the certificate source
+/// One complete STIR setup built from one configuration: the scrub, auth,
+/// verify and sign processors (nil when not configured) and the certificate source
 /// they share. A generation is built and validated in full before any loop
 /// sees it (SIGHUP: all or nothing), then handed to every loop's `StirLoop`.
 /// It is immutable; its processors are thread-safe, so loops share it.
@@ -11,6 +11,8 @@ public final class StirGeneration {
     public let number: Int
     public let config: StirConfiguration
     public let scrub: ScrubProcessor?
+    /// Digest authentication of originators (nil when no peer authenticates).
+    public let auth: AuthenticationProcessor?
     public let verify: VerificationProcessor?
     public let sign: SigningProcessor?
     /// The verification side's certificate cache, kept across reloads while
@@ -20,19 +22,20 @@ public final class StirGeneration {
     /// plus the trust files' contents; nil without verification.
     let cacheIdentity: CacheIdentity?
 
-    init(number: Int, config: StirConfiguration, scrub: ScrubProcessor?, verify: VerificationProcessor?, sign: SigningProcessor?,
+    init(number: Int, config: StirConfiguration, scrub: ScrubProcessor?, auth: AuthenticationProcessor? = nil, verify: VerificationProcessor?, sign: SigningProcessor?,
          certificateSource: CertificateSource?, cacheIdentity: CacheIdentity?) {
         self.number = number
         self.config = config
         self.scrub = scrub
+        self.auth = auth
         self.verify = verify
         self.sign = sign
         self.certificateSource = certificateSource
         self.cacheIdentity = cacheIdentity
     }
 
-    /// The processors in chain order (scrub, verify, sign), without the absent ones.
-    public var processors: [RequestProcessor] { [scrub as RequestProcessor?, verify, sign].compactMap { $0 } }
+    /// The processors in chain order (scrub, auth, verify, sign), without the absent ones.
+    public var processors: [RequestProcessor] { [scrub as RequestProcessor?, auth, verify, sign].compactMap { $0 } }
 
     /// The settings a certificate cache depends on, and a digest of the trust
     /// anchor and HTTPS CA files, so a reload that replaces a roots file in

@@ -3,7 +3,7 @@ import SIPCore
 import SIPProxy
 
 /// The STIR generation one proxy loop runs, replaceable at run time without
-/// a lock: the core holds three `StirStage`s for the life of the process
+/// a lock: the core holds four `StirStage`s for the life of the process
 /// (its processor array is fixed), and each stage forwards to the matching
 /// processor of this loop's current generation. `install` runs on the
 /// loop's queue (SIGHUP), like every `process` call, so a request that runs
@@ -25,7 +25,7 @@ public final class StirLoop {
 
     public init(_ generation: StirGeneration) { current = generation }
 
-    /// The three stages to hand to the core, in chain order.
+    /// The four stages to hand to the core, in chain order.
     public func stages() -> [RequestProcessor] { StirStage.Kind.allCases.map { StirStage($0, loop: self) } }
 
     /// Makes `generation` the one new requests use (on the loop's queue).
@@ -56,11 +56,11 @@ public final class StirLoop {
     }
 }
 
-/// One fixed slot of the STIR chain (scrub, verify or sign) that forwards to
+/// One fixed slot of the STIR chain (scrub, auth, verify or sign) that forwards to
 /// its loop's current (or pinned) generation; an absent processor proceeds.
 final class StirStage: RequestProcessor {
     enum Kind: Int, CaseIterable {
-        case scrub, verify, sign
+        case scrub, auth, verify, sign
     }
 
     let kind: Kind
@@ -70,7 +70,7 @@ final class StirStage: RequestProcessor {
     init(_ kind: Kind, loop: StirLoop) {
         self.kind = kind
         self.loop = loop
-        name = ["stir-scrub", "stir-verify", "stir-sign"][kind.rawValue]
+        name = ["stir-scrub", "stir-auth", "stir-verify", "stir-sign"][kind.rawValue]
     }
 
     func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision {
@@ -78,6 +78,7 @@ final class StirStage: RequestProcessor {
         let inner: RequestProcessor?
         switch kind {
         case .scrub: inner = generation.scrub
+        case .auth: inner = generation.auth
         case .verify: inner = generation.verify
         case .sign: inner = generation.sign
         }

@@ -37,6 +37,17 @@ public enum StirPipeline {
         }
         let peers = PeerTable(config.peers)
         let scrub = ScrubProcessor(peers: peers, scrubber: HeaderScrubber(attestationHeader: config.verify.attestationHeader))
+        // Before verification and signing: a request that fails to
+        // authenticate is answered here and never signed.
+        var bearer: BearerValidator?
+        if config.peers.contains(where: { $0.authenticate.contains(.bearer) }), let path = config.bearer.jwksFile {
+            // Read when the INI was checked; this catches a file changed since.
+            do { bearer = BearerValidator(keys: try JWKSet.load(path: path), config: config.bearer) } catch {
+                throw SetupError(description: "[bearer] jwks_file (\(path)): \(error)")
+            }
+        }
+        let auth = config.peers.contains(where: { !$0.authenticate.isEmpty })
+            ? AuthenticationProcessor(peers: peers, config: config.auth, bearer: bearer, previous: previous?.auth) : nil
         var verify: VerificationProcessor?
         var source: CertificateSource?
         var identity: StirGeneration.CacheIdentity?
@@ -63,9 +74,10 @@ public enum StirPipeline {
             let credentials = try config.credentials.map { c -> SigningCredential in
                 do { return try SigningCredential(c) } catch let e as SigningCredential.LoadError { throw SetupError(description: e.description) }
             }
-            sign = SigningProcessor(peers: peers, credentials: credentials, config: config.sign, extraction: config.extractionPolicy)
+            sign = SigningProcessor(peers: peers, credentials: credentials, config: config.sign, extraction: config.extractionPolicy,
+                                    authenticator: AccountOriginatorAuthenticator(accounts: config.auth.accounts))
         }
-        return (StirGeneration(number: number, config: config, scrub: scrub, verify: verify, sign: sign, certificateSource: source,
+        return (StirGeneration(number: number, config: config, scrub: scrub, auth: auth, verify: verify, sign: sign, certificateSource: source,
                                cacheIdentity: identity), fate)
     }
 

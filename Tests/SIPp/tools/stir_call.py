@@ -5,6 +5,7 @@ final response as `STATUS REASON call-id=ID` (or `timeout call-id=ID`).
 usage: stir_call.py --bind ADDR --port STIRD_PORT [--host 127.0.0.1]
          --from URI --to URI [--pai URI] [--date TEXT | --date-offset S | --no-date]
          [--identity VALUE]... [--header 'Name: value']... [--wait S]
+         [--print-header NAME]   (appends `NAME=value` per field of the final response)
 Non-2xx finals are ACKed on the same branch (RFC 3261 §17.1.1.3).
 """
 import argparse, email.utils, random, socket, time
@@ -22,6 +23,7 @@ p.add_argument("--no-date", action="store_true")
 p.add_argument("--identity", action="append", default=[])
 p.add_argument("--header", action="append", default=[])
 p.add_argument("--wait", type=float, default=8)
+p.add_argument("--print-header", action="append", default=[])
 a = p.parse_args()
 
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -76,7 +78,9 @@ while time.time() < end:
     if code < 300:
         ack[1] = "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%x;rport" % (a.bind, lport, random.getrandbits(48))
     s.sendto("\r\n".join(ack).encode(), dest)
-    print("%d %s call-id=%s" % (code, status[2] if len(status) > 2 else "", call_id))
+    shown = "".join(" %s=%s" % (n, h.split(":", 1)[1].strip()) for n in a.print_header for h in head[1:]
+                    if h.split(":", 1)[0].strip().lower() == n.lower())
+    print("%d %s call-id=%s%s" % (code, status[2] if len(status) > 2 else "", call_id, shown))
     break
 else:
     print("timeout call-id=%s" % call_id)

@@ -1,0 +1,15 @@
+/// `[account "name"]`: one originator that authenticates, with Digest or a
+/// Bearer token.
+public struct AccountConfiguration: Equatable, Sendable {
+    /// The section label; also the Digest `username` (RFC 7616 §3.4).
+    public var name: String
+    /// H(username:realm:password) per algorithm, lower-case hex.
+    public var ha1: [DigestAlgorithm: String] = [:]
+    /// TNs the account owns: attestation A for calls from them
+    /// (ATIS-1000074 §5.2.3).
+    public var tns = TNSet()
+    /// The `sub` of a Bearer token that stands for this account (RFC 8898 §3).
+    public var bearerSubject: String?
+
+    public init(name: String) { self.name = name }
+}
