@@ -20,6 +20,12 @@ public enum JSONValue: Equatable, Sendable {
         return nil
     }
 
+    /// The integer, if this is an integer.
+    public var integerValue: Int64? {
+        if case .integer(let i) = self { return i }
+        return nil
+    }
+
     /// The members, if this is an object.
     public var objectValue: [String: JSONValue]? {
         if case .object(let o) = self { return o }
