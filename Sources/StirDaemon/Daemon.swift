@@ -146,9 +146,13 @@ public final class Daemon {
             return
         }
         plan.apply(to: stirLoops, cores: shards.shards)
+        if let tls = plan.tls { transport.installTLS(tls) }
         setGeneration(plan.generation)
         config.proxy.routes = plan.file.proxy.routes
         config.stir = plan.file.stir
+        var tlsSettings = plan.file.transport.tlsSettings
+        tlsSettings.handshakeTimeout = config.transport.tlsSettings.handshakeTimeout  // restart-only
+        config.transport.tlsSettings = tlsSettings
         logger.notice("routes reloaded and STIR rebuilt: \(plan.summary)", metadata: ["active-transactions": "\(shards.activeTransactionCount)"])
         if !plan.restartOnly.isEmpty {
             logger.warning("reload: changes to \(plan.restartOnly.joined(separator: ", ")) take effect on restart")

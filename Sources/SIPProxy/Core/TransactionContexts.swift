@@ -111,6 +111,8 @@ final class ClientContext {
     var ackBytes: [UInt8]?
     let destination: SocketAddress
     let transport: TransportProtocol
+    /// The name a new TLS connection to `destination` must authenticate.
+    var serverName: String?
     /// The server transaction this one forwards for. A strong reference
     /// (a weak one gives both contexts a side table and slower reference
     /// counting on every call): the cycle with `ServerContext.client` is
