@@ -55,7 +55,7 @@ public final class TLSContext: @unchecked Sendable {
             // several certificates picks the right one.
             if let names = SSL_load_client_CA_file(settings.caFile) { SSL_CTX_set_client_CA_list(ctx, names) }
         } else if settings.verifyClient != .no {
-            throw TLSContextError(key: "ca_file", reason: "verify_client = \(settings.verifyClient.rawValue) needs ca_file")
+            throw TLSContextError(key: "verify_client", reason: "\(settings.verifyClient.rawValue) needs ca_file (the CAs clients' certificates come from)")
         }
         // Session resumption with client certificates needs an id context.
         let sid: [UInt8] = Array("stird".utf8)
