@@ -154,4 +154,88 @@ for reason in not_tls timeout name_mismatch; do
     check "log: TLS handshake refused: $reason" grep -q "TLS handshake refused: $reason from" "$WORK/stird.log"
 done
 check "stird alive" stird_alive
+
+# 7. Mutual TLS: a second stird requires client certificates and signs for
+# the peer its certificate names (tls_identities), whatever the address:
+# 127.0.0.1 belongs to no peer, so only the certificate can make the call
+# signed with attestation A. Its own certificate is a copy, replaced and
+# re-read on SIGHUP.
+MTLS_PORT=26680; MTLS_TLS_PORT=26681
+cp "$PKI/sip-server.pem" "$WORK/cur.pem"; cp "$PKI/sip-server.key" "$WORK/cur.key"
+cat > "$WORK/mtls.ini" <<EOF
+[general]
+log_level = info
+[listen]
+udp = 127.0.0.1:$MTLS_PORT
+tcp = 127.0.0.1:$MTLS_PORT
+tls = 127.0.0.1:$MTLS_TLS_PORT
+[metrics]
+listen = 127.0.0.1:$((MTLS_PORT + 5))
+[tls]
+certificate = $WORK/cur.pem
+private_key = $WORK/cur.key
+ca_file = $PKI/sip-ca.pem
+verify_client = yes
+[peer "carrier"]
+tls_identities = sip:carrier.test
+trusted = yes
+sign = yes
+tns = 12155551212
+[credential "main"]
+private_key = $PKI/leaf-spc.key
+certificate = $PKI/leaf-spc.pem
+x5u = https://127.0.0.1:9/leaf-spc-chain.pem
+[route "callee"]
+next_hop = 127.0.0.1:$UAS_PORT
+transport = tls
+tls_server_name = localhost
+EOF
+"$STIRD_BIN" --config "$WORK/mtls.ini" > "$WORK/mtls.out" 2> "$WORK/mtls.log" &
+MTLS_PID=$!
+PIDS+=("$MTLS_PID")
+for _ in $(seq 1 100); do ss -ltn | grep -q "127.0.0.1:$MTLS_TLS_PORT " && break; sleep 0.05; done
+mtls_uac() {
+    local name=$1; shift
+    timeout 30 python3 "$TOOLS/tls_peer.py" uac 127.0.0.1:$MTLS_TLS_PORT "sip:+12025550100@127.0.0.1:$MTLS_TLS_PORT" \
+        --ca "$PKI/sip-ca.pem" --server-name localhost "$@" > "$WORK/$name.out" 2>&1
+}
+mtls_uac mtls-nocert
+check "mutual TLS: a client without a certificate gets no call through" test $? -ne 0
+check "log: refused, no_client_certificate" grep -q "TLS handshake refused: no_client_certificate from" "$WORK/mtls.log"
+timeout 10 openssl s_client -connect 127.0.0.1:$MTLS_TLS_PORT -CAfile "$PKI/sip-ca.pem" -cert "$PKI/sip-other.pem" \
+    -key "$PKI/sip-other.key" < /dev/null > "$WORK/mtls-otherca.out" 2>&1
+sleep 0.3
+check "log: a client certificate from another CA is refused, unknown_ca" \
+    grep -q "TLS handshake refused: unknown_ca from" "$WORK/mtls.log"
+mtls_uac mtls-expired --cert "$PKI/sip-client-expired.pem" --key "$PKI/sip-client-expired.key"
+check "mutual TLS: an expired client certificate gets no call through" test $? -ne 0
+check "log: refused, expired" grep -q "TLS handshake refused: expired from" "$WORK/mtls.log"
+before=$(requests "$WORK/uas-$UAS_PORT.log" INVITE)
+mtls_uac mtls-good --cert "$PKI/sip-client.pem" --key "$PKI/sip-client.key"
+check "mutual TLS: the right certificate gets its call through" test $? -eq 0
+check "the callee got that INVITE" test "$(requests "$WORK/uas-$UAS_PORT.log" INVITE)" -eq $((before + 1))
+attest=$(python3 - "$WORK/uas-$UAS_PORT.log" <<'PY'
+import base64, json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if '"method": "INVITE"' in l]
+ids = [h.split(":", 1)[1].strip() for h in rows[-1]["headers"] if h.lower().startswith("identity:")]
+if ids:
+    payload = ids[0].split(";")[0].split(".")[1]
+    print(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["attest"])
+PY
+)
+check "the call from the certificate's peer is signed with attestation A (got: ${attest:-none})" test "$attest" = A
+
+# SIGHUP re-reads the certificate: the next connection sees the new one.
+server_sans() {
+    timeout 10 openssl s_client -connect 127.0.0.1:$MTLS_TLS_PORT -CAfile "$PKI/sip-ca.pem" -cert "$PKI/sip-client.pem" \
+        -key "$PKI/sip-client.key" < /dev/null 2> /dev/null | openssl x509 -noout -ext subjectAltName 2> /dev/null | tail -1
+}
+sans=$(server_sans)
+check "before SIGHUP: stird presents sip-server (got: $sans)" grep -q "DNS:localhost" <<< "$sans"
+cp "$PKI/sip-urionly.pem" "$WORK/cur.pem"; cp "$PKI/sip-urionly.key" "$WORK/cur.key"
+kill -HUP "$MTLS_PID"
+for _ in $(seq 1 50); do grep -q "routes reloaded" "$WORK/mtls.log" && break; sleep 0.1; done
+sans=$(server_sans)
+check "after SIGHUP: new connections get the re-read certificate (got: $sans)" test "$sans" = "    URI:sip:localhost"
+check "mutual-TLS stird alive" kill -0 "$MTLS_PID"
 finish

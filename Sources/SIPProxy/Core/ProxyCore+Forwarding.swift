@@ -37,7 +37,8 @@ extension ProxyCore {
         // the first processor that suspends, so only that one can resume it.
         let context = RequestContext(source: ctx.upstream.address, local: ctx.upstream.local,
                                      transport: ctx.upstream.transport, callID: ctx.callID,
-                                     method: ctx.method, logger: logger, notes: ctx.notes)
+                                     method: ctx.method, logger: logger, notes: ctx.notes,
+                                     tlsPeerIdentities: ctx.upstream.tlsPeerIdentities)
         // The resumption holds the context only until the processor's work
         // ends; `resume` checks that the transaction is still live.
         let resumption = ProcessorResumption(queue: queue) { [weak self, ctx] current, work in

@@ -28,6 +28,8 @@ struct Upstream {
     var local: SocketAddress
     var transport: TransportProtocol
     var connectionID: UInt64?
+    /// The verified TLS client certificate's identities, for processors.
+    var tlsPeerIdentities: [String] = []
     /// Where responses go: the source when the Via asked for rport, else
     /// received/sent-by (RFC 3261 §18.2.2, RFC 3581 §4).
     var responseAddress: SocketAddress
