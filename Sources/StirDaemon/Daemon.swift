@@ -101,6 +101,15 @@ public final class Daemon {
             return StirdMetrics.samples(for: provider.counters)
         }
         metrics.register { StirdMetrics.samples(for: ES256KeyTables.shared.counts) }
+        // TLS counters live on the transport queue, which never waits for
+        // the metrics queue.
+        if !config.transport.tls.isEmpty || config.transport.tlsSettings.isConfigured {
+            metrics.register { [weak self] in
+                guard let self, let transport = self.transport else { return [] }
+                let (handshakes, open) = self.queue.sync { (transport.tlsHandshakes, transport.openTLSConnectionCount) }
+                return StirdMetrics.samples(forTLSHandshakes: handshakes, openConnections: open)
+            }
+        }
         let health = HealthCheck(loops: shards.shards.map(\.queue))
         self.health = health
         let server = MetricsServer(config: config.metrics, metrics: metrics, health: health)

@@ -155,6 +155,14 @@ for reason in not_tls timeout name_mismatch; do
 done
 check "stird alive" stird_alive
 
+# /metrics: handshakes by result, open TLS connections.
+hs() { metric "stird_tls_handshakes_total{result=\"$1\"}"; }
+check "metrics: one not_tls, one timeout, one name_mismatch refused (got $(hs not_tls), $(hs timeout), $(hs name_mismatch))" \
+    test "$(hs not_tls)" = 1 -a "$(hs timeout)" = 1 -a "$(hs name_mismatch)" = 1
+check "metrics: completed handshakes counted (got $(hs ok))" test "$(hs ok)" -ge 12
+check "metrics: open TLS connections as a gauge (got $(metric stird_tls_connections))" \
+    test "$(metric stird_tls_connections)" -ge 1
+
 # 7. Mutual TLS: a second stird requires client certificates and signs for
 # the peer its certificate names (tls_identities), whatever the address:
 # 127.0.0.1 belongs to no peer, so only the certificate can make the call
@@ -237,5 +245,8 @@ kill -HUP "$MTLS_PID"
 for _ in $(seq 1 50); do grep -q "routes reloaded" "$WORK/mtls.log" && break; sleep 0.1; done
 sans=$(server_sans)
 check "after SIGHUP: new connections get the re-read certificate (got: $sans)" test "$sans" = "    URI:sip:localhost"
+STIRD_PORT=$MTLS_PORT
+check "metrics: no_client_certificate, unknown_ca, expired counted once each" \
+    test "$(hs no_client_certificate)" = 1 -a "$(hs unknown_ca)" = 1 -a "$(hs expired)" = 1
 check "mutual-TLS stird alive" kill -0 "$MTLS_PID"
 finish
