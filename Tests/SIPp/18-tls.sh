@@ -16,6 +16,7 @@ bash "$ROOT/Scripts/make-test-pki" "$PKI" > /dev/null || { fail "test PKI"; fini
 STIRD_LOG_LEVEL=info write_config "$WORK/stird.ini" <<EOF
 [transport]
 max_message_size = 4096
+tcp_max_connections = 1100
 [transaction]
 t1_ms = 100
 [tls]
@@ -249,4 +250,39 @@ STIRD_PORT=$MTLS_PORT
 check "metrics: no_client_certificate, unknown_ca, expired counted once each" \
     test "$(hs no_client_certificate)" = 1 -a "$(hs unknown_ca)" = 1 -a "$(hs expired)" = 1
 check "mutual-TLS stird alive" kill -0 "$MTLS_PID"
+
+# 8. 1,000 idle TLS connections (20 source addresses, 50 each, under the
+# per-source limit): memory stays bounded, calls are still served; past
+# tcp_max_connections (1100) more are refused; when they go, the count
+# falls back.
+STIRD_PORT=26660
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$STIRD_PID/status"; }
+rss_before=$(rss_kb)
+idle() {
+    python3 "$TOOLS/tls_idle.py" $STIRD_TLS_PORT "$1" "$2" "$PKI/sip-ca.pem" 90 "$WORK/idle.stop" > "$WORK/$3.out" 2>&1 &
+    PIDS+=("$!")
+    eval "$3_PID=$!"
+    for _ in $(seq 1 600); do grep -q "^established" "$WORK/$3.out" && break; sleep 0.1; done
+}
+idle 1000 "$(seq -s, -f '127.0.0.%g' 2 21)" idle1
+check "1000 idle TLS connections established ($(cat "$WORK/idle1.out"))" grep -q "^established 1000 refused 0" "$WORK/idle1.out"
+open_now=$(metric stird_tls_connections)
+check "stird counts them open (stird_tls_connections $open_now)" test "$open_now" -ge 1000
+rss_after=$(rss_kb)
+growth=$(( (rss_after - rss_before) / 1024 ))
+echo "stird RSS ${rss_before} kB -> ${rss_after} kB with 1000 idle TLS connections (+${growth} MB)"
+check "memory bounded: +${growth} MB for 1000 idle TLS connections (at most 64)" test "$growth" -le 64
+uac during-idle "sip:+12025550100@127.0.0.1:$STIRD_TLS_PORT"
+check "a call is served while 1000 TLS connections idle" test $? -eq 0
+idle 200 "$(seq -s, -f '127.0.0.%g' 30 33)" idle2
+open_now=$(metric stird_tls_connections)
+check "the cap holds: $open_now open of tcp_max_connections 1100 ($(cat "$WORK/idle2.out"))" \
+    test "$open_now" -le 1100 -a "$(awk '{ print $4 }' "$WORK/idle2.out")" -ge 90
+check "log: the refusals at the cap" grep -q "TCP connections refused: [0-9]* at tcp_max_connections 1100" "$WORK/stird.log"
+touch "$WORK/idle.stop"
+wait "$idle1_PID" "$idle2_PID"
+for _ in $(seq 1 50); do [ "$(metric stird_tls_connections)" -le 5 ] && break; sleep 0.1; done
+check "the idle connections' slots are freed ($(metric stird_tls_connections) open)" test "$(metric stird_tls_connections)" -le 5
+uac after-idle "sip:+12025550100@127.0.0.1:$STIRD_TLS_PORT"
+check "a call is served afterwards" test $? -eq 0
 finish
