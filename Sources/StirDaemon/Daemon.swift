@@ -76,6 +76,7 @@ public final class Daemon {
             for (loop, core) in zip(loops, shards.shards) { loop.queue = core.queue }
             stirLoops = loops
             transport.onMessages = { [shards] batch in shards!.receive(batch) }
+            transport.onUndelivered = { [shards] bytes in shards!.undelivered(bytes) }
             try transport.start()
         }
         try startMetrics()

@@ -165,6 +165,27 @@ import Glibc
         #expect(Self.wait(2) { client.openConnections == 0 })
     }
 
+    /// RFC 3261 §18.4: what a failed connection never sent is reported,
+    /// one message at a time, so its transaction can answer 503 at once.
+    @Test func messagesOfAFailedConnectionAreReportedUndelivered() throws {
+        let server = try Layer(listen: true, certificate: "sip-wrongname")
+        let client = try Layer(listen: false, certificate: nil)
+        let undelivered = Inbox()
+        client.layer.onUndelivered = { bytes in
+            undelivered.add([ReceivedMessage(bytes: bytes, source: server.address, local: server.address, transport: .tls,
+                                             connectionID: nil)])
+        }
+        client.send(Self.request(callID: "u1@test"), to: server.address, serverName: "localhost")
+        client.send(Self.request(callID: "u2@test"), to: server.address, serverName: "localhost")
+        #expect(Self.wait(3) { undelivered.messages.count == 2 })
+        #expect(undelivered.messages.map(\.bytes) == [Self.request(callID: "u1@test"), Self.request(callID: "u2@test")])
+        // Nothing listens on a closed port: the connect fails.
+        let closed = SocketAddress(host: "127.0.0.1", port: LoopbackPort.free())!
+        client.layer.send(Self.request(callID: "u3@test"), to: closed, transport: .tls, connectionID: nil, serverName: nil)
+        #expect(Self.wait(3) { undelivered.messages.count == 3 })
+        #expect(server.received.messages.isEmpty)
+    }
+
     // MARK: mutual TLS
 
     /// `verify_client = yes`: no certificate, one from another CA, an

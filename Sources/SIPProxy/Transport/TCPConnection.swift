@@ -54,6 +54,10 @@ final class TCPConnection {
     /// Called once per TLS handshake: nil on success, else why it failed
     /// (the connection is then closed).
     var onHandshake: ((TCPConnection, TLSHandshakeFailure?) -> Void)?
+    /// Called once when a connection we opened closes before it carried
+    /// the messages queued on it (the connect or the TLS handshake failed,
+    /// or the next hop's name did not match): their bytes, as sent.
+    var onUndelivered: ((TCPConnection, [UInt8]) -> Void)?
     var transport: TransportProtocol { tls == nil ? .tcp : .tls }
     /// A framing error, with the offending message's header section when it
     /// was complete. The handler may `finish` the connection with a
@@ -207,6 +211,12 @@ final class TCPConnection {
         readSource?.cancel()
         readSource = nil
         writeSource = nil
+        if !inbound, let undelivered = onUndelivered {
+            // Over TLS, messages wait as plaintext until the handshake is
+            // done; over TCP, in `pending` until the connect completes.
+            let unsent = tls != nil ? plaintextPending : (connecting ? pending : [])
+            if !unsent.isEmpty { undelivered(self, unsent) }
+        }
         onClose(self, reason)
     }
 

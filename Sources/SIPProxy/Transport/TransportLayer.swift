@@ -65,6 +65,13 @@ public final class TransportLayer: MessageSender {
     private var localAddresses: [LocalKey: SocketAddress] = [:]
     private var udpByFamily: [SocketAddress.Family: UDPSocket] = [:]
     static let queueKey = DispatchSpecificKey<ObjectIdentifier>()
+    /// Messages handed to `send` for a stream transport that never left:
+    /// no connection could be opened, or the one opened for them failed
+    /// (connect, TLS handshake, the next hop's name) before carrying them.
+    /// RFC 3261 §18.4: the transport reports the error to its user, here
+    /// the transaction that sent the message (§16.9: as if a 503 came
+    /// back). Called on `queue`, one message at a time; set before `start()`.
+    public var onUndelivered: (([UInt8]) -> Void)?
     /// Receives every message; set before `start()`. Called with what one
     /// socket wake-up produced (one or more messages): on `queue` for TCP,
     /// on a UDP socket's reader thread for UDP. Must be thread-safe.
@@ -231,6 +238,7 @@ public final class TransportLayer: MessageSender {
             c.send(bytes)
         } else {
             logger.warning("\(transport.rawValue) connect failed", metadata: ["to": "\(target)"])
+            onUndelivered?(bytes)
         }
     }
 
@@ -305,6 +313,7 @@ public final class TransportLayer: MessageSender {
     private func register(_ c: TCPConnection) {
         c.onFramingError = { [weak self] conn, error, header in self?.framingFailed(conn, error, header) }
         c.onHandshake = { [weak self] conn, failure in self?.handshakeEnded(conn, failure) }
+        if !c.inbound { c.onUndelivered = { [weak self] _, bytes in self?.undelivered(bytes) } }
         connections[c.id] = c
         connectionByRemote[RemoteKey(transport: c.transport, address: c.remote)] = c.id
         logger.debug("\(c.transport.rawValue) connection open", metadata: ["conn": "\(c.id)", "remote": "\(c.remote)"])
@@ -328,6 +337,14 @@ public final class TransportLayer: MessageSender {
         guard let suppressed = handshakeReport.admit(now: now) else { return }
         let note = suppressed > 0 ? " (\(suppressed) more refused since the last line were not logged)" : ""
         logger.warning("TLS handshake refused: \(failure.reason.rawValue) from \(remote): \(failure.detail)\(note)")
+    }
+
+    /// Splits what a failed connection never sent into its messages.
+    private func undelivered(_ bytes: [UInt8]) {
+        guard let report = onUndelivered else { return }
+        var framer = SIPStreamFramer(maxMessageSize: max(config.maxMessageSize, bytes.count))
+        framer.append(bytes)
+        while let message = try? framer.next() { report(message) }
     }
 
     private func receivedStream(_ bytes: [UInt8], on c: TCPConnection) {
