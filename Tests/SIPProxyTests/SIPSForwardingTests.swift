@@ -36,6 +36,16 @@ import TestSupport
         #expect(warning.hasPrefix("380 ") && warning.hasSuffix("\"SIPS Not Allowed\""), "\(warning)")
     }
 
+    /// Without TLS here at all, a sips: request to a host gets the same 480,
+    /// not the 503 of a missing transport.
+    @Test func sipsWithoutATLSListenerIsRefused480() throws {
+        let h = Self.harness(udpOnly: true)
+        h.queue.sync { h.sender.listening = [.udp, .tcp] }
+        h.receive(Msg.invite(ruri: "sips:+15551230000@next.example"))
+        let out = h.take()
+        #expect(out.map(\.firstLine) == ["SIP/2.0 480 Temporarily Unavailable"])
+    }
+
     /// The same call with a sip: URI goes over UDP as before.
     @Test func sipOverTheSameRouteIsForwarded() throws {
         let h = Self.harness(udpOnly: true)

@@ -20,6 +20,8 @@ public final class CapturingSender: MessageSender {
     public var sent: [Sent] = []
     /// The address the core is told it listens on.
     public let local = SocketAddress(host: "127.0.0.1", port: 5060)!
+    /// The transports the core is told it listens on (all by default).
+    public var listening = Set(TransportProtocol.allCases)
 
     public init() {}
 
@@ -32,7 +34,9 @@ public final class CapturingSender: MessageSender {
         sent.append(Sent(bytes: bytes, to: destination, transport: transport, serverName: serverName))
     }
 
-    public func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress? { local }
+    public func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress? {
+        listening.contains(transport) ? local : nil
+    }
 
     /// Removes and returns everything sent so far.
     public func take() -> [Sent] {

@@ -211,9 +211,10 @@ extension ProxyCore {
         guard let request = ctx.request else { return }
         var transport = hop.transport
         // RFC 5630 §3.1.3, RFC 3261 §26.2.2: a sips: request never leaves
-        // in cleartext. Without a TLS next hop it is refused with 480 and
-        // warn-code 380 "SIPS Not Allowed" (RFC 5630 §4.4, §3.1.3).
-        if hop.secure && transport != .tls {
+        // in cleartext. Without a TLS next hop (or without TLS here) it is
+        // refused with 480 and warn-code 380 "SIPS Not Allowed" (RFC 5630
+        // §4.4, §3.1.3).
+        if hop.secure && (transport != .tls || sender.localAddress(transport: .tls, family: destination.family) == nil) {
             decision(ctx.callID, ctx.method, "480: sips request, next hop \(destination) is \(transport.rawValue), not TLS")
             respond(ctx, SIPStatus(480), headers: [("Warning", "380 \(Self.warnAgent(ctx)) \"SIPS Not Allowed\"")])
             return
