@@ -139,6 +139,39 @@ import Glibc
         #expect(client.handshakes == ["ok": 1])
     }
 
+    /// RFC 3261 §18.2.2 over TLS: the connection the request came on has
+    /// closed, so the response goes on a new TLS connection to the Via's
+    /// sent-by port (5061 when it has none), whose certificate must name
+    /// the sent-by host (here its address).
+    @Test(arguments: [true, false]) func responseAfterClientClosedReconnectsOverTLS(withConnectionID: Bool) throws {
+        let server = try Layer(listen: true)
+        let clientSide = try Layer(listen: true)
+        var sender: Layer? = try Layer(listen: false, certificate: nil)
+        let via = "SIP/2.0/TLS 127.0.0.1:\(clientSide.address.port);branch=z9hG4bKre"
+        let request = Array(String(decoding: Self.request(), as: UTF8.self)
+            .replacingOccurrences(of: "SIP/2.0/TLS 127.0.0.1:5061;branch=z9hG4bKtls", with: via).utf8)
+        sender?.send(request, to: server.address, serverName: "localhost")
+        #expect(Self.wait(3) { server.received.messages.count == 1 })
+        let rx = try #require(server.received.messages.first)
+        sender = nil  // shuts its layer down: the connection closes
+        #expect(Self.wait(3) { server.openConnections == 0 })
+        let response = try SIPMessage.parse(rx.bytes).makeResponse(status: 200, reason: "OK", toTag: "t").serialize()
+        server.layer.send(response, to: rx.source, transport: .tls, connectionID: withConnectionID ? rx.connectionID : nil)
+        #expect(Self.wait(3) { clientSide.received.messages.count == 1 }, "the response reached the Via sent-by over TLS")
+        #expect(clientSide.received.messages.first?.bytes == response)
+        #expect(server.handshakes["ok"] == 2, "one handshake in, one out: \(server.handshakes)")
+    }
+
+    /// A TLS connection with no traffic is closed at the idle timeout, as over TCP.
+    @Test func idleTLSConnectionIsClosed() throws {
+        let server = try Layer(listen: true) { $0.tcpIdleTimeout = .seconds(1) }
+        let client = try Layer(listen: false, certificate: nil)
+        client.send(Self.request(), to: server.address, serverName: "localhost")
+        #expect(Self.wait(3) { server.received.messages.count == 1 })
+        #expect(server.openConnections == 1)
+        #expect(Self.wait(3) { server.openConnections == 0 && client.openConnections == 0 })
+    }
+
     /// RFC 5922 §7.1: a SIP URI subjectAltName names the host too; a
     /// numeric next hop is checked against the iPAddress entries.
     @Test(arguments: [("sip-urionly", "localhost"), ("sip-server", nil as String?)])
