@@ -219,6 +219,29 @@ import Glibc
         #expect(server.received.messages.isEmpty)
     }
 
+    /// TLS 1.3 finishes the client's handshake before the server has
+    /// checked the client certificate (RFC 8446 §4.4.2): a next hop that
+    /// then refuses ours answers with an alert, after our messages left.
+    /// They never reached it, so they are reported undelivered (for a 503)
+    /// and the refusal is counted with its reason.
+    @Test func nextHopRefusingOurCertificateIsReported() throws {
+        let server = try Layer(listen: true) {
+            $0.tlsSettings.verifyClient = .yes
+            $0.tlsSettings.minVersion = .tls13
+        }
+        let client = try Layer(listen: false, certificate: "sip-other")
+        let undelivered = Inbox()
+        client.layer.onUndelivered = { bytes in
+            undelivered.add([ReceivedMessage(bytes: bytes, source: server.address, local: server.address, transport: .tls,
+                                             connectionID: nil)])
+        }
+        client.send(Self.request(), to: server.address, serverName: "localhost")
+        #expect(Self.wait(3) { undelivered.messages.count == 1 }, "\(client.handshakes)")
+        #expect(undelivered.messages.first?.bytes == Self.request())
+        #expect(Self.wait(2) { client.handshakes["peer_alert"] == 1 }, "\(client.handshakes)")
+        #expect(server.received.messages.isEmpty)
+    }
+
     // MARK: mutual TLS
 
     /// `verify_client = yes`: no certificate, one from another CA, an

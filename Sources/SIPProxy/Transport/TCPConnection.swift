@@ -49,6 +49,13 @@ final class TCPConnection {
     /// When the TLS handshake began; nil once it has completed (and for
     /// plain TCP). The layer closes a connection past `handshake_timeout_ms`.
     private(set) var handshakeStarted: DispatchTime?
+    /// On a TLS connection we opened: what was sent since our side of the
+    /// handshake completed, until the peer's first record shows it
+    /// accepted the handshake too. TLS 1.3 completes the client's handshake
+    /// before the server has checked the client certificate (RFC 8446
+    /// §4.4.2); a server refusing ours answers with an alert, and these
+    /// messages never reached it. nil once confirmed (or for other connections).
+    private var unconfirmed: [UInt8]?
     /// The verified client certificate's identities (`TLSSession.peerIdentities`).
     private(set) var peerIdentities: [String] = []
     /// Called once per TLS handshake: nil on success, else why it failed
@@ -180,6 +187,10 @@ final class TCPConnection {
             close(reason: "TLS: \(error)")
             return
         }
+        if unconfirmed != nil {
+            unconfirmed?.append(contentsOf: bytes)
+            if unconfirmed!.count > maxPendingBytes { unconfirmed = nil }
+        }
         writeRaw(tls.takeOutput())
     }
 
@@ -285,9 +296,20 @@ final class TCPConnection {
             // An alert may be waiting for the peer; it goes out before the close.
             writeRaw(tls.takeOutput())
             let failure = error as? TLSHandshakeFailure ?? TLSHandshakeFailure(.error, "\(error)")
-            if wasEstablished { close(reason: "TLS: \(failure)") } else { handshakeFailed(failure) }
+            if let refused = unconfirmed {
+                // The peer refused the handshake after ours completed: what
+                // we sent meanwhile is undelivered (see `unconfirmed`).
+                plaintextPending = refused
+                unconfirmed = nil
+                handshakeFailed(failure)
+            } else if wasEstablished {
+                close(reason: "TLS: \(failure)")
+            } else {
+                handshakeFailed(failure)
+            }
             return nil
         }
+        if wasEstablished { unconfirmed = nil }
         writeRaw(tls.takeOutput())
         if closed { return nil }
         if !wasEstablished && tls.established { handshakeCompleted(tls) }
@@ -303,6 +325,7 @@ final class TCPConnection {
         }
         handshakeStarted = nil
         peerIdentities = tls.peerIdentities()
+        if !inbound { unconfirmed = [] }
         onHandshake?(self, nil)
         let waiting = plaintextPending
         plaintextPending = []

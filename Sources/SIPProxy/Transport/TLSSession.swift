@@ -97,7 +97,9 @@ final class TLSSession {
             let e = SSL_get_error(ssl, n)
             if e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE { break }
             if e == SSL_ERROR_ZERO_RETURN { peerClosed = true; break }
-            throw TLSHandshakeFailure(.error, TLSContext.errors())
+            // After the handshake this is mostly an alert from the peer
+            // (a TLS 1.3 server refusing our certificate, RFC 8446 §4.4.2).
+            throw classify(e)
         }
         return plain
     }
