@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # stird between two Kamailio TLS peers: SIPp (UDP) -> Kamailio A -TLS->
-# stird -TLS-> Kamailio B -> callee (UDP). Both TLS hops are mutual:
-# Kamailio A presents carrier.test's certificate, which alone makes it the
-# peer stird signs for (its address belongs to no peer); Kamailio B asks
-# stird for its certificate. Calls with a telephone number are signed with
-# attestation A; full calls (INVITE, 200, ACK, BYE) cross the Record-Route
-# chain over TLS. Bounded: SIPp -m/-timeout, every peer stopped by PID.
+# stird (signs) -TLS-> Kamailio B -> stird (verifies, 127.0.0.3) -> callee.
+# Both TLS hops are mutual: Kamailio A presents carrier.test's certificate,
+# which alone makes it the peer the signing stird signs for (its address
+# belongs to no peer); Kamailio B asks stird for its certificate. Calls
+# with a telephone number are signed with attestation A on the way in and
+# verified on the way out (the callee sees verstat); full calls (INVITE,
+# 200, ACK, BYE) cross the Record-Route chain over TLS. Bounded: SIPp
+# -m/-timeout, every peer stopped by PID.
 source "$(dirname "$0")/lib.sh"
+source "$ROOT/Tests/SIPp/tools/stir_lib.sh"
 bash "$ROOT/Scripts/install-deps" kamailio kamailio-tls-modules > /dev/null 2>&1 || { fail "kamailio installs"; finish; }
 STIRD_PORT=26750; STIRD_TLS_PORT=26751
 KA_PORT=26760; KA_TLS_PORT=26762; KB_PORT=26770; KB_TLS_PORT=26771
-CALLEE_PORT=26780; UAS_PORT=26781; UAC_PORT=26790
-TOOLS=$ROOT/Tests/SIPp/tools
-PKI=$WORK/pki
-bash "$ROOT/Scripts/make-test-pki" "$PKI" > /dev/null || { fail "test PKI"; finish; }
+CALLEE_PORT=26780; UAS_PORT=26781; UAC_PORT=26790; VERIFIER_PORT=26796
+setup_pki 26793 26794 26795 || { fail "test PKI and x5u server"; finish; }
 
 STIRD_LOG_LEVEL=info write_config "$WORK/stird.ini" <<EOF
 [tls]
@@ -29,13 +30,23 @@ tns = 12155551000-12155551099
 [credential "main"]
 private_key = $PKI/leaf-spc.key
 certificate = $PKI/leaf-spc.pem
-x5u = https://127.0.0.1:9/leaf-spc-chain.pem
+x5u = $X5U/leaf-spc-chain.pem
 [route "b"]
 next_hop = 127.0.0.1:$KB_TLS_PORT
 transport = tls
 tls_server_name = localhost
 EOF
 STIRD_TLS_PORT=$STIRD_TLS_PORT start_stird "$WORK/stird.ini" || { fail "stird starts"; finish; }
+{ stird_header 127.0.0.3 $VERIFIER_PORT; verify_section; cat <<EOF
+[peer "kamailio-b"]
+addresses = 127.0.0.1
+verify = yes
+on_failure = reject
+[route "callee"]
+next_hop = 127.0.0.1:$CALLEE_PORT
+EOF
+} > "$WORK/verifier.ini"
+start_named verifier "$WORK/verifier.ini" 127.0.0.3 $VERIFIER_PORT || { fail "verifying stird starts"; finish; }
 
 # kamailio NAME UDP_PORT TLS_PORT CERT REQUIRE_CLIENT_CERT NEXT_HOP_ROUTE
 kamailio_peer() {
@@ -98,7 +109,7 @@ EOF
 }
 kamailio_peer ka $KA_PORT $KA_TLS_PORT sip-client no "\$du = \"sip:127.0.0.1:$STIRD_TLS_PORT;transport=tls\";"
 kamailio_peer kb $KB_PORT $KB_TLS_PORT sip-server yes \
-    "if (\$rU =~ \"^\\\\+1215\") { \$du = \"sip:127.0.0.1:$CALLEE_PORT\"; } else { \$du = \"sip:127.0.0.1:$UAS_PORT\"; }"
+    "if (\$rU =~ \"^\\\\+1215\") { \$du = \"sip:127.0.0.3:$VERIFIER_PORT\"; } else { \$du = \"sip:127.0.0.1:$UAS_PORT\"; }"
 python3 "$TOOLS/responder.py" $CALLEE_PORT 486 "$WORK/callee.jsonl" 100 > /dev/null 2>&1 &
 PIDS+=("$!")
 start_uas $UAS_PORT -sf "$SCEN/uas-rr.xml" -m 10 || { fail "SIPp UAS starts"; finish; }
@@ -127,6 +138,8 @@ print(n)
 PY
 )
 check "callee saw all 10 INVITEs signed with attestation A ($attested of $invites)" test "$invites" -eq 10 -a "$attested" -eq 10
+passed=$(grep '"method": "INVITE"' "$WORK/callee.jsonl" | grep -c 'verstat=TN-Validation-Passed')
+check "verified on the way out: the callee saw verstat=TN-Validation-Passed on all 10 ($passed)" test "$passed" -eq 10
 check "the INVITEs crossed stird over TLS (its Via)" \
     test "$(grep -c "Via: SIP/2.0/TLS 127.0.0.1:$STIRD_TLS_PORT;" "$WORK/callee.jsonl")" -eq 10
 
