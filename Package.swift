@@ -51,8 +51,9 @@ let package = Package(
         // X.509, TNAuthList, chain validation, x5u fetch + cache, revocation.
         .target(name: "Certificates", dependencies: ["Crypto", "COpenSSL", "CCurl", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: hotPathSettings + internalImports),
-        // Dispatch transports, transactions, proxy core, processor chain. Knows no STIR.
-        .target(name: "SIPProxy", dependencies: ["SIPCore", "Crypto", "CDatagrams", .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
+        // Dispatch transports (UDP, TCP, TLS over OpenSSL memory BIOs), transactions,
+        // proxy core, processor chain. Knows no STIR.
+        .target(name: "SIPProxy", dependencies: ["SIPCore", "Crypto", "CDatagrams", "COpenSSL", .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
         // Glue: processors from config, signals, reload, metrics.
         .target(name: "StirDaemon", dependencies: [
             "SIPProxy", "SIPCore", "INIConfig", "STIRCore", "Certificates", "Crypto",

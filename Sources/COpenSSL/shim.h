@@ -98,4 +98,42 @@ static inline const char *stird_crl_dp_uri(const X509 *x, int want) {
 static inline int stird_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *s) { return sk_X509_REVOKED_num(s); }
 /* End Certificates */
 
+/* TLS transport (SIPProxy) */
+static inline long stird_SSL_CTX_set_min_proto_version(SSL_CTX *c, int v) { return SSL_CTX_set_min_proto_version(c, v); }
+static inline long stird_SSL_CTX_set_max_proto_version(SSL_CTX *c, int v) { return SSL_CTX_set_max_proto_version(c, v); }
+static inline long stird_SSL_CTX_set1_groups_list(SSL_CTX *c, const char *l) { return SSL_CTX_set1_groups_list(c, l); }
+static inline long stird_SSL_CTX_set_session_cache_mode(SSL_CTX *c, long m) { return SSL_CTX_set_session_cache_mode(c, m); }
+static inline long stird_SSL_set_tlsext_host_name(SSL *s, const char *name) { return SSL_set_tlsext_host_name(s, name); }
+static inline long stird_SSL_CTX_set_mode(SSL_CTX *c, long m) { return SSL_CTX_set_mode(c, m); }
+/* Subject alternative name `index` of `type` (GEN_DNS, GEN_URI) copied into buf:
+   its length, or -1 when there is no such entry (or it does not fit). */
+static inline int stird_x509_san(const X509 *x, int type, int index, char *buf, size_t len) {
+    GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+    int seen = 0, out = -1;
+    if (names == NULL) return -1;
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+        GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+        if (gn->type != type) continue;
+        if (seen++ != index) continue;
+        ASN1_STRING *s = type == GEN_DNS ? gn->d.dNSName : gn->d.uniformResourceIdentifier;
+        int n = ASN1_STRING_length(s);
+        if (n >= 0 && (size_t)n < len) {
+            memcpy(buf, ASN1_STRING_get0_data(s), (size_t)n);
+            buf[n] = 0;
+            out = n;
+        }
+        break;
+    }
+    GENERAL_NAMES_free(names);
+    return out;
+}
+static inline int stird_GEN_DNS(void) { return GEN_DNS; }
+static inline int stird_GEN_URI(void) { return GEN_URI; }
+/* No renegotiation, no compression (CRIME), our cipher order; tickets stay on. */
+static inline void stird_SSL_CTX_harden(SSL_CTX *c) {
+    SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+}
+static inline int stird_ERR_reason(unsigned long e) { return ERR_GET_REASON(e); }
+/* end TLS transport */
+
 #endif

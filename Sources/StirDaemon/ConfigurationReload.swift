@@ -16,10 +16,14 @@ struct ConfigurationReload {
     let summary: String
     /// Sections whose new values only a restart applies.
     let restartOnly: [String]
+    /// The `[tls]` certificate, key and trust re-read: new TLS connections
+    /// use it, open ones keep theirs. nil when TLS is not configured.
+    let tls: TLSContext?
 
     init(path: String, running: DaemonConfiguration, previous: StirGeneration, logger: Logger) throws {
         file = try DaemonConfiguration.load(path: path)
         (generation, cache) = try StirPipeline.generation(for: file.stir, previous: previous, logger: logger)
+        tls = file.transport.tlsSettings.isConfigured ? try TLSContext(settings: file.transport.tlsSettings) : nil
         summary = Self.summary(before: running, after: file, old: previous, new: generation, cache: cache)
         restartOnly = Self.restartOnlyChanges(running: running, file: file)
     }
@@ -62,7 +66,12 @@ struct ConfigurationReload {
         let b = file.proxy
         a.routes = b.routes
         if a != b { out.append("[proxy]/[transaction]/[hosts]") }
-        if running.transport != file.transport { out.append("[listen]/[transport]") }
+        // The [tls] files and settings are re-read (see `tls`), except the
+        // handshake timeout, which the running transport layer keeps.
+        var transport = running.transport
+        transport.tlsSettings = file.transport.tlsSettings
+        transport.tlsSettings.handshakeTimeout = running.transport.tlsSettings.handshakeTimeout
+        if transport != file.transport { out.append("[listen]/[transport]/[tls] handshake_timeout_ms") }
         if running.loops != file.loops || running.maxQueuedPerLoop != file.maxQueuedPerLoop
             || running.shedInvitesAbove != file.shedInvitesAbove { out.append("loops") }
         if running.metrics != file.metrics { out.append("[metrics]") }
@@ -74,6 +83,7 @@ struct ConfigurationReload {
         applied.file = file.file
         applied.proxy.routes = file.proxy.routes
         applied.stir = file.stir
+        applied.transport.tlsSettings = file.transport.tlsSettings
         if out.isEmpty && applied != file { out.append("other settings") }
         return out
     }

@@ -76,6 +76,7 @@ public final class Daemon {
             for (loop, core) in zip(loops, shards.shards) { loop.queue = core.queue }
             stirLoops = loops
             transport.onMessages = { [shards] batch in shards!.receive(batch) }
+            transport.onUndelivered = { [shards] bytes in shards!.undelivered(bytes) }
             try transport.start()
         }
         try startMetrics()
@@ -101,6 +102,15 @@ public final class Daemon {
             return StirdMetrics.samples(for: provider.counters)
         }
         metrics.register { StirdMetrics.samples(for: ES256KeyTables.shared.counts) }
+        // TLS counters live on the transport queue, which never waits for
+        // the metrics queue.
+        if !config.transport.tls.isEmpty || config.transport.tlsSettings.isConfigured {
+            metrics.register { [weak self] in
+                guard let self, let transport = self.transport else { return [] }
+                let (handshakes, open) = self.queue.sync { (transport.tlsHandshakes, transport.openTLSConnectionCount) }
+                return StirdMetrics.samples(forTLSHandshakes: handshakes, openConnections: open)
+            }
+        }
         let health = HealthCheck(loops: shards.shards.map(\.queue))
         self.health = health
         let server = MetricsServer(config: config.metrics, metrics: metrics, health: health)
@@ -146,9 +156,13 @@ public final class Daemon {
             return
         }
         plan.apply(to: stirLoops, cores: shards.shards)
+        if let tls = plan.tls { transport.installTLS(tls) }
         setGeneration(plan.generation)
         config.proxy.routes = plan.file.proxy.routes
         config.stir = plan.file.stir
+        var tlsSettings = plan.file.transport.tlsSettings
+        tlsSettings.handshakeTimeout = config.transport.tlsSettings.handshakeTimeout  // restart-only
+        config.transport.tlsSettings = tlsSettings
         logger.notice("routes reloaded and STIR rebuilt: \(plan.summary)", metadata: ["active-transactions": "\(shards.activeTransactionCount)"])
         if !plan.restartOnly.isEmpty {
             logger.warning("reload: changes to \(plan.restartOnly.joined(separator: ", ")) take effect on restart")

@@ -31,7 +31,7 @@ public struct DaemonConfiguration: Equatable, Sendable {
 
     public init() {}
 
-    public static let sectionNames: Set<String> = ["general", "listen", "transport", "transaction", "proxy", "route", "hosts", "debug", "metrics"]
+    public static let sectionNames: Set<String> = ["general", "listen", "transport", "tls", "transaction", "proxy", "route", "hosts", "debug", "metrics"]
 
     /// Loads and validates a file; errors read `file:line: key: why`.
     public static func load(path: String) throws -> DaemonConfiguration {
@@ -53,9 +53,11 @@ public struct DaemonConfiguration: Equatable, Sendable {
         try readGeneral(doc)
         try readListen(doc)
         try readTransport(doc)
+        try readTLS(doc)
         try readTransaction(doc)
         try readProxy(doc)
         proxy.routes = try Self.readRoutes(doc)
+        try checkTLSRoutes(doc)
         try readDebug(doc)
         metrics = try MetricsConfiguration.read(doc)
         stir = try StirConfiguration(document: doc)
@@ -78,16 +80,19 @@ public struct DaemonConfiguration: Equatable, Sendable {
         var r = reader(doc, "listen")
         transport.udp = try Self.addresses(&r, "udp", default: ["127.0.0.1:5060"])
         transport.tcp = try Self.addresses(&r, "tcp", default: ["127.0.0.1:5060"])
-        if transport.udp.isEmpty && transport.tcp.isEmpty {
-            throw r.error("udp", "no listening address: set udp and/or tcp")
+        // RFC 3261 §19.1.2: 5061 is the default port for TLS.
+        transport.tls = try Self.addresses(&r, "tls", default: [], defaultPort: 5061)
+        if transport.udp.isEmpty && transport.tcp.isEmpty && transport.tls.isEmpty {
+            throw r.error("udp", "no listening address: set udp, tcp and/or tls")
         }
         try r.finish()
     }
 
-    private static func addresses(_ r: inout INISectionReader, _ key: String, default d: [String]) throws -> [SocketAddress] {
+    private static func addresses(_ r: inout INISectionReader, _ key: String, default d: [String],
+                                  defaultPort: Int = 5060) throws -> [SocketAddress] {
         try r.list(key, default: d).map { item in
-            guard let a = SocketAddress(endpoint: item, defaultPort: 5060) else {
-                throw r.error(key, "'\(item)' is not a numeric IPv4/IPv6 address with optional port (e.g. 127.0.0.1:5060, [::1]:5060)")
+            guard let a = SocketAddress(endpoint: item, defaultPort: defaultPort) else {
+                throw r.error(key, "'\(item)' is not a numeric IPv4/IPv6 address with optional port (e.g. 127.0.0.1:\(defaultPort), [::1]:\(defaultPort))")
             }
             return a
         }
@@ -103,6 +108,45 @@ public struct DaemonConfiguration: Equatable, Sendable {
                                                          range: 1...1_000_000)
         transport.udpReceiveBufferBytes = try r.int("udp_receive_buffer_bytes", default: transport.udpReceiveBufferBytes, range: 65_536...(256 << 20))
         try r.finish()
+    }
+
+    /// `[tls]`: the files are read and the context built here, so that
+    /// `--check-config`, start-up and SIGHUP refuse the same bad file
+    /// or cipher string at its key.
+    private mutating func readTLS(_ doc: INIDocument) throws {
+        var r = reader(doc, "tls")
+        var t = transport.tlsSettings
+        t.certificate = try r.string("certificate", default: t.certificate)
+        t.privateKey = try r.string("private_key", default: t.privateKey)
+        t.caFile = try r.string("ca_file", default: t.caFile)
+        t.verifyClient = try r.choice("verify_client", default: t.verifyClient,
+                                      Dictionary(uniqueKeysWithValues: TLSSettings.ClientVerification.allCases.map { ($0.rawValue, $0) }))
+        t.handshakeTimeout = try r.duration("handshake_timeout_ms", default: t.handshakeTimeout, range: 100...120_000)
+        t.minVersion = try r.choice("min_version", default: t.minVersion,
+                                    Dictionary(uniqueKeysWithValues: TLSSettings.MinimumVersion.allCases.map { ($0.rawValue, $0) }))
+        t.ciphers = try r.string("ciphers", default: t.ciphers)
+        t.ciphersuites = try r.string("ciphersuites", default: t.ciphersuites)
+        t.curves = try r.string("curves", default: t.curves)
+        transport.tlsSettings = t
+        if !transport.tls.isEmpty || t.isConfigured || doc.section(named: "tls") != nil {
+            if t.certificate.isEmpty { throw r.error("certificate", "missing: TLS needs certificate = PEM chain file") }
+            if t.privateKey.isEmpty { throw r.error("private_key", "missing: TLS needs private_key = PEM key file") }
+            do {
+                _ = try TLSContext(settings: t)
+            } catch let e as TLSContextError {
+                throw r.error(e.key == "tls" ? "certificate" : e.key, e.reason)
+            }
+        }
+        try r.finish()
+    }
+
+    /// A `transport = tls` route needs the `[tls]` context and a TLS
+    /// listener: our Via and Record-Route name it (RFC 3261 §18.1.1, §16.6).
+    private func checkTLSRoutes(_ doc: INIDocument) throws {
+        guard let route = proxy.routes.routes.first(where: { $0.transport == .tls }), transport.tls.isEmpty else { return }
+        let section = doc.sections(named: "route").first { $0.label == route.name }
+        throw INIError(file: doc.file, line: section?.line ?? 0, key: "transport",
+                       message: "route \"\(route.name)\" uses tls: set [listen] tls and the [tls] certificate")
     }
 
     private mutating func readTransaction(_ doc: INIDocument) throws {
@@ -167,10 +211,12 @@ public struct DaemonConfiguration: Equatable, Sendable {
                 throw r.error("next_hop", "'\(hopText)' is not a numeric IPv4/IPv6 address with optional port")
             }
             let fixed = r.contains("transport")
-            let transport = try r.choice("transport", default: TransportProtocol.udp, ["udp": .udp, "tcp": .tcp])
+            let transport = try r.choice("transport", default: TransportProtocol.udp, ["udp": .udp, "tcp": .tcp, "tls": .tls])
+            let serverName = try r.optionalString("tls_server_name")
+            if serverName != nil && transport != .tls { throw r.error("tls_server_name", "only for transport = tls") }
             try r.finish()
             routes.append(StaticRoute(name: name, userPrefix: prefix, domain: domain, nextHop: hop, transport: transport,
-                                      transportFixed: fixed))
+                                      transportFixed: fixed, tlsServerName: serverName))
         }
         return RouteTable(routes: routes)
     }

@@ -35,7 +35,8 @@ finish() {
     exit $?
 }
 
-# write_config FILE: writes an INI with [listen] on $STIRD_PORT plus extra text from stdin.
+# write_config FILE: writes an INI with [listen] on $STIRD_PORT (and TLS on
+# $STIRD_TLS_PORT when set) plus extra text from stdin.
 write_config() {
     local file=$1
     {
@@ -45,6 +46,7 @@ write_config() {
         echo "[listen]"
         echo "udp = 127.0.0.1:$STIRD_PORT"
         echo "tcp = 127.0.0.1:$STIRD_PORT"
+        if [ -n "${STIRD_TLS_PORT:-}" ]; then echo "tls = 127.0.0.1:$STIRD_TLS_PORT"; fi
         echo "[metrics]"
         echo "listen = 127.0.0.1:$((STIRD_PORT + 5))"
         cat

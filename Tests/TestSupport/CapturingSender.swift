@@ -9,6 +9,8 @@ public final class CapturingSender: MessageSender {
         public var bytes: [UInt8]
         public var to: SocketAddress
         public var transport: TransportProtocol
+        /// The name a new TLS connection would check (RFC 5922 §7.2).
+        public var serverName: String?
         public var text: String { String(decoding: bytes, as: UTF8.self) }
         public var message: SIPMessage? { try? SIPMessage.parse(bytes) }
         public var firstLine: String { String(decoding: bytes.prefix { $0 != 13 }, as: UTF8.self) }
@@ -18,14 +20,23 @@ public final class CapturingSender: MessageSender {
     public var sent: [Sent] = []
     /// The address the core is told it listens on.
     public let local = SocketAddress(host: "127.0.0.1", port: 5060)!
+    /// The transports the core is told it listens on (all by default).
+    public var listening = Set(TransportProtocol.allCases)
 
     public init() {}
 
     public func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?) {
-        sent.append(Sent(bytes: bytes, to: destination, transport: transport))
+        send(bytes, to: destination, transport: transport, connectionID: connectionID, serverName: nil)
     }
 
-    public func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress? { local }
+    public func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?,
+                     serverName: String?) {
+        sent.append(Sent(bytes: bytes, to: destination, transport: transport, serverName: serverName))
+    }
+
+    public func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress? {
+        listening.contains(transport) ? local : nil
+    }
 
     /// Removes and returns everything sent so far.
     public func take() -> [Sent] {

@@ -12,6 +12,13 @@ struct NextHop {
     /// The transport was named (a `transport` URI parameter or route key),
     /// so it is not switched to TCP for size (RFC 3261 §18.1.1).
     var transportFixed = false
+    /// The name a TLS next hop's certificate must carry (RFC 5922 §7.2):
+    /// the host of the URI, or a route's `tls_server_name`; nil checks
+    /// the numeric address.
+    var serverName: String?
+    /// A `sips:` Request-URI or Route: the request may only leave over TLS
+    /// (RFC 3261 §26.2.2, RFC 5630 §3.1.3).
+    var secure = false
 }
 
 extension ProxyCore {
@@ -30,7 +37,8 @@ extension ProxyCore {
         // the first processor that suspends, so only that one can resume it.
         let context = RequestContext(source: ctx.upstream.address, local: ctx.upstream.local,
                                      transport: ctx.upstream.transport, callID: ctx.callID,
-                                     method: ctx.method, logger: logger, notes: ctx.notes)
+                                     method: ctx.method, logger: logger, notes: ctx.notes,
+                                     tlsPeerIdentities: ctx.upstream.tlsPeerIdentities)
         // The resumption holds the context only until the processor's work
         // ends; `resume` checks that the transaction is still live.
         let resumption = ProcessorResumption(queue: queue) { [weak self, ctx] current, work in
@@ -87,36 +95,55 @@ extension ProxyCore {
     /// static table (out-of-dialog requests), then the Request-URI host when
     /// it is not us.
     func nextHop(for request: SIPMessage) -> NextHop? {
-        if let first = request.routes.first?.parsedURI, isLocal(host: first.host, port: first.port ?? 5060) {
+        if let first = request.routes.first?.parsedURI, isLocal(host: first.host, port: first.port ?? Self.defaultPort(first)) {
             request.removeFirstRoute()
         }
-        if let first = request.routes.first?.parsedURI, let host = first.host {
-            return NextHop(host: host, port: first.port ?? 5060, transport: transportParameter(of: first),
-                           transportFixed: hasTransportParameter(first))
-        }
         let ruri = request.parsedRequestURI
+        let secure = ruri?.scheme == "sips" || request.routes.first?.parsedURI?.scheme == "sips"
+        if let first = request.routes.first?.parsedURI, let host = first.host {
+            return NextHop(host: host, port: first.port ?? Self.defaultPort(first), transport: transportParameter(of: first),
+                           transportFixed: hasTransportParameter(first) || first.scheme == "sips",
+                           serverName: Self.name(host), secure: secure)
+        }
         // The static table routes out-of-dialog requests. An in-dialog request
         // (To tag) goes where its Route set or remote target says (RFC 3261
         // §12.2, §16.4); only when that target is this proxy itself (peers
         // that ignore Record-Route, like SIPp's built-in uac) does the table apply.
-        let targetsUs = ruri.map { isLocal(host: $0.host, port: $0.port ?? 5060) } ?? false
+        let targetsUs = ruri.map { isLocal(host: $0.host, port: $0.port ?? Self.defaultPort($0)) } ?? false
         if request.toTag == nil || targetsUs, let r = config.routes.lookup(user: ruri?.user, host: ruri?.host) {
-            return NextHop(host: r.nextHop.host, port: r.nextHop.port, transport: r.transport, transportFixed: r.transportFixed)
+            return NextHop(host: r.nextHop.host, port: r.nextHop.port, transport: r.transport, transportFixed: r.transportFixed,
+                           serverName: r.tlsServerName, secure: secure)
         }
-        if let ruri, ruri.scheme != "tel", let host = ruri.host, !isLocal(host: host, port: ruri.port ?? 5060) {
-            return NextHop(host: host, port: ruri.port ?? 5060, transport: transportParameter(of: ruri),
-                           transportFixed: hasTransportParameter(ruri))
+        if let ruri, ruri.scheme != "tel", let host = ruri.host, !isLocal(host: host, port: ruri.port ?? Self.defaultPort(ruri)) {
+            return NextHop(host: host, port: ruri.port ?? Self.defaultPort(ruri), transport: transportParameter(of: ruri),
+                           transportFixed: hasTransportParameter(ruri) || ruri.scheme == "sips",
+                           serverName: Self.name(host), secure: secure)
         }
         return nil
     }
+
+    /// RFC 3261 §19.1.2: 5061 for sips, else 5060.
+    static func defaultPort(_ uri: SIPURI) -> Int { uri.scheme == "sips" ? 5061 : 5060 }
+
+    /// A host name to check a TLS certificate against; nil for a numeric host.
+    static func name(_ host: String) -> String? { SocketAddress(host: host, port: 0) == nil ? host : nil }
 
     private func hasTransportParameter(_ uri: SIPURI) -> Bool {
         if case .some(.some) = uri.parameter("transport") { return true }
         return false
     }
 
+    /// The `transport` parameter; a sips URI always means TLS (RFC 3261
+    /// §26.2.2: `transport=tcp` in a SIPS URI is TLS over TCP).
     private func transportParameter(of uri: SIPURI) -> TransportProtocol {
-        if case let .some(.some(t)) = uri.parameter("transport"), t.lowercased() == "tcp" { return .tcp }
+        if uri.scheme == "sips" { return .tls }
+        if case let .some(.some(t)) = uri.parameter("transport") {
+            switch t.lowercased() {
+            case "tcp": return .tcp
+            case "tls": return .tls
+            default: break
+            }
+        }
         return .udp
     }
 
@@ -183,6 +210,15 @@ extension ProxyCore {
     func forward(_ ctx: ServerContext, to destination: SocketAddress, hop: NextHop) {
         guard let request = ctx.request else { return }
         var transport = hop.transport
+        // RFC 5630 §3.1.3, RFC 3261 §26.2.2: a sips: request never leaves
+        // in cleartext. Without a TLS next hop (or without TLS here) it is
+        // refused with 480 and warn-code 380 "SIPS Not Allowed" (RFC 5630
+        // §4.4, §3.1.3).
+        if hop.secure && (transport != .tls || sender.localAddress(transport: .tls, family: destination.family) == nil) {
+            decision(ctx.callID, ctx.method, "480: sips request, next hop \(destination) is \(transport.rawValue), not TLS")
+            respond(ctx, SIPStatus(480), headers: [("Warning", "380 \(Self.warnAgent(ctx)) \"SIPS Not Allowed\"")])
+            return
+        }
         guard var local = sender.localAddress(transport: transport, family: destination.family) else {
             decision(ctx.callID, ctx.method, "503 no local \(transport.rawValue) socket for \(destination)")
             respond(ctx, SIPStatus(503).detailed("no transport"))
@@ -192,7 +228,7 @@ extension ProxyCore {
         let loop = Branch.loopHash(of: request)
         let branch = branches.seal(Branch.make(loopHash: loop, unique: makeUnique()), upstream: request.topVia)
         let recordRoute = config.recordRoute && request.toTag == nil && ProxyCore.recordRouteMethods.contains(ctx.method)
-        var bytes = stamp(request, transport: transport, local: local, branch: branch, recordRoute: recordRoute)
+        var bytes = stamp(request, transport: transport, local: local, branch: branch, recordRoute: recordRoute, secure: hop.secure)
         if transport == .udp, bytes.count > udpLimit(destination.family) {
             // RFC 3261 §18.1.1: too large for UDP goes over TCP; where the
             // next hop's transport is fixed or we have no TCP, 513 at once
@@ -207,7 +243,7 @@ extension ProxyCore {
             }
             transport = .tcp
             local = tcp
-            bytes = stamp(request, transport: transport, local: local, branch: branch, recordRoute: recordRoute)
+            bytes = stamp(request, transport: transport, local: local, branch: branch, recordRoute: recordRoute, secure: hop.secure)
             decision(ctx.callID, ctx.method, "\(bytes.count) bytes too large for UDP: TCP instead")
         }
         let reliable = transport.isReliable
@@ -216,6 +252,7 @@ extension ProxyCore {
             : .nonInvite(NonInviteClientTransaction(reliable: reliable, timers: config.timers))
         let client = ClientContext(branch: branch, method: ctx.method, machine: machine, request: request,
                                    bytes: bytes, destination: destination, transport: transport, server: ctx)
+        client.serverName = hop.serverName
         clients[client.key] = client
         ctx.client = client
         ctx.phase = .forwarded
@@ -227,11 +264,16 @@ extension ProxyCore {
 
     /// Adds our Record-Route (when asked) and Via for `transport` and
     /// returns the bytes to send.
+    /// A sips request gets a SIPS Record-Route (RFC 3261 §16.6 step 4).
     private func stamp(_ request: SIPMessage, transport: TransportProtocol, local: SocketAddress,
-                       branch: String, recordRoute: Bool) -> [UInt8] {
+                       branch: String, recordRoute: Bool, secure: Bool = false) -> [UInt8] {
         if recordRoute {
-            let t = transport == .tcp ? ";transport=tcp" : ""
-            request.prependRecordRoute("<sip:\(local.hostForURI):\(local.port)\(t);lr>")
+            if secure {
+                request.prependRecordRoute("<sips:\(local.hostForURI):\(local.port);lr>")
+            } else {
+                let t = transport == .udp ? "" : ";transport=" + transport.uriName
+                request.prependRecordRoute("<sip:\(local.hostForURI):\(local.port)\(t);lr>")
+            }
         }
         request.prependVia(ProxyCore.viaValue(transport: transport, local: local, branch: branch))
         return request.serialize()
@@ -258,17 +300,23 @@ extension ProxyCore {
             decision(request.callID ?? "-", request.method ?? "", "stateless: no route, dropped")
             return
         }
+        // A sips ACK or CANCEL is never sent in cleartext either (RFC 5630 §3.1.3).
+        if hop.secure && hop.transport != .tls {
+            decision(request.callID ?? "-", request.method ?? "", "stateless: sips request without a TLS next hop, dropped")
+            return
+        }
         if let address = SocketAddress(host: hop.host, port: hop.port) {
-            sendStatelessly(request, to: address, transport: hop.transport)
+            sendStatelessly(request, to: address, hop: hop)
             return
         }
         resolve(hop) { [weak self] address in
             guard let self, let address else { return }
-            self.sendStatelessly(request, to: address, transport: hop.transport)
+            self.sendStatelessly(request, to: address, hop: hop)
         }
     }
 
-    private func sendStatelessly(_ request: SIPMessage, to address: SocketAddress, transport: TransportProtocol) {
+    private func sendStatelessly(_ request: SIPMessage, to address: SocketAddress, hop: NextHop) {
+        let transport = hop.transport
         guard let local = sender.localAddress(transport: transport, family: address.family) else { return }
         request.maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
         // An ACK gets no response (RFC 3261 §17.1.1.3), so nothing would
@@ -276,7 +324,7 @@ extension ProxyCore {
         let stateless = Branch.stateless(for: request, loopHash: Branch.loopHash(of: request))
         let branch = request.method == "ACK" ? stateless : branches.seal(stateless, upstream: request.topVia)
         request.prependVia(ProxyCore.viaValue(transport: transport, local: local, branch: branch))
-        sender.send(request.serialize(), to: address, transport: transport, connectionID: nil)
+        sender.send(request.serialize(), to: address, transport: transport, connectionID: nil, serverName: hop.serverName)
         stats.requestsForwarded += 1
         decision(request.callID ?? "-", request.method ?? "", "stateless forward to \(address)")
     }
@@ -295,6 +343,12 @@ extension ProxyCore {
         via += branch
         via += ";rport"
         return via
+    }
+
+    /// The warn-agent of our Warning header fields (RFC 3261 §20.43): the
+    /// address the request reached us on.
+    static func warnAgent(_ ctx: ServerContext) -> String {
+        "\(ctx.upstream.local.hostForURI):\(ctx.upstream.local.port)"
     }
 
     func responseAddress(for request: SIPMessage, _ rx: ReceivedMessage) -> SocketAddress {

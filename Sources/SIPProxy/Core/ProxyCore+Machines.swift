@@ -54,13 +54,15 @@ extension ProxyCore {
         for action in actions {
             switch action {
             case .sendRequest:
-                sender.send(client.bytes, to: client.destination, transport: client.transport, connectionID: nil)
+                sender.send(client.bytes, to: client.destination, transport: client.transport, connectionID: nil,
+                            serverName: client.serverName)
             case .sendAck:
                 if client.ackBytes == nil, let response = client.lastResponse, let request = client.request {
                     client.ackBytes = request.makeAck(for: response).serialize()
                 }
                 if let ack = client.ackBytes {
-                    sender.send(ack, to: client.destination, transport: client.transport, connectionID: nil)
+                    sender.send(ack, to: client.destination, transport: client.transport, connectionID: nil,
+                                serverName: client.serverName)
                 }
             case let .passToTU(status):
                 clientPassedResponse(client, status: status)
@@ -87,7 +89,8 @@ extension ProxyCore {
         for action in actions {
             switch action {
             case .sendRequest:
-                sender.send(client.bytes, to: client.destination, transport: client.transport, connectionID: nil)
+                sender.send(client.bytes, to: client.destination, transport: client.transport, connectionID: nil,
+                            serverName: client.serverName)
             case let .passToTU(status):
                 clientPassedResponse(client, status: status)
             case let .startTimer(timer, after):

@@ -19,8 +19,9 @@ extension ProxyCore {
             if method != "ACK" { respondStatelessly(to: request, rx, problem.status) }
             return
         }
-        let upstream = Upstream(address: rx.source, local: rx.local, transport: rx.transport, connectionID: rx.connectionID,
+        var upstream = Upstream(address: rx.source, local: rx.local, transport: rx.transport, connectionID: rx.connectionID,
                                 responseAddress: responseAddress(for: request, rx), viaReceived: viaReceived, viaRport: viaRport)
+        upstream.tlsPeerIdentities = rx.tlsPeerIdentities
         switch method {
         case "ACK": receiveAck(request, rx, upstream)
         case "CANCEL": receiveCancel(request, rx, upstream)

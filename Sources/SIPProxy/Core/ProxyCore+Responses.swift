@@ -129,7 +129,7 @@ extension ProxyCore {
             return
         }
         response.removeTopVia()
-        let transport: TransportProtocol = next.transport == "TCP" ? .tcp : .udp
+        let transport = TransportProtocol(rawValue: next.transport) ?? .udp
         sender.send(response.serialize(), to: address, transport: transport, connectionID: nil)
         stats.responsesForwarded += 1
     }
@@ -149,6 +149,7 @@ extension ProxyCore {
         let ctx = ClientContext(branch: client.branch, method: "CANCEL", machine: machine, request: cancel,
                                 bytes: cancel.serialize(), destination: client.destination, transport: client.transport,
                                 server: client.server)
+        ctx.serverName = client.serverName
         clients[ctx.key] = ctx
         startClient(ctx)
     }

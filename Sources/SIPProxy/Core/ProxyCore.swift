@@ -85,6 +85,21 @@ public final class ProxyCore {
         }
     }
 
+    /// RFC 3261 §17.1.4, §18.4: the transport could not send `bytes` (a
+    /// request we forwarded, or the ACK for a non-2xx final): its client
+    /// transaction is told, and the proxy answers upstream as if a 503 had
+    /// come back (§16.9) instead of waiting for Timer B or F. Anything
+    /// else (responses, stateless forwards) is only counted in the log.
+    public func transportFailed(_ bytes: [UInt8]) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let message = SIPMessage.parseHeaderSection(bytes), message.isRequest, let method = message.method,
+              let branch = message.topVia?.branch else { return }
+        let key = ClientContext.key(branch: branch, method: method == "ACK" ? "INVITE" : method)
+        guard let client = clients[key] else { return }
+        decision(message.callID ?? "-", method, "transport error towards \(client.destination)")
+        feed(client, .transportError, .transportError)
+    }
+
     /// RFC 4475 §3.1.2.2/§3.1.2.3: a request whose framing is broken still
     /// gets a 400 over UDP when its header section can be read and has what
     /// a response needs (Via, From, To, Call-ID, CSeq); anything else

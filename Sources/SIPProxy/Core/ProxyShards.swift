@@ -242,6 +242,14 @@ public final class ProxyShards {
         return shedInvites
     }
 
+    /// A message the transport could not deliver (`TransportLayer.onUndelivered`)
+    /// goes to the loop that holds its call (the same Call-ID hash as
+    /// received messages), whose client transaction learns of the failure.
+    public func undelivered(_ bytes: [UInt8]) {
+        let core = shards[shards.count == 1 ? 0 : ProxyShards.shardIndex(bytes, count: shards.count)]
+        core.queue.async { core.transportFailed(bytes) }
+    }
+
     /// Runs `body` on every loop and waits (never call from a loop's own queue).
     public func forEach(_ body: @escaping (ProxyCore) -> Void) {
         for core in shards { core.queue.sync { body(core) } }

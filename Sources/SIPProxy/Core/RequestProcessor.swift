@@ -25,6 +25,9 @@ public struct RequestContext {
     public var logger: Logger
     /// Per-transaction notes shared by the processors and the core.
     public var notes: TransactionNotes
+    /// Over TLS, the verified client certificate's identities (see
+    /// `ReceivedMessage.tlsPeerIdentities`); empty otherwise.
+    public var tlsPeerIdentities: [String] = []
 }
 
 /// What processors leave for the rest of a transaction. Touch it only on

@@ -10,15 +10,19 @@ public struct StaticRoute: Equatable, Sendable {
     /// The route names its transport (`transport = ...`): a request too
     /// large for UDP is then refused (513) instead of going over TCP.
     public var transportFixed: Bool
+    /// For `transport = tls`: the name the next hop's certificate must
+    /// carry (RFC 5922 §7.2); nil checks `nextHop`'s address.
+    public var tlsServerName: String?
 
     public init(name: String, userPrefix: String?, domain: String?, nextHop: SocketAddress, transport: TransportProtocol,
-                transportFixed: Bool = false) {
+                transportFixed: Bool = false, tlsServerName: String? = nil) {
         self.name = name
         self.userPrefix = userPrefix
         self.domain = domain?.lowercased()
         self.nextHop = nextHop
         self.transport = transport
         self.transportFixed = transportFixed
+        self.tlsServerName = tlsServerName
     }
 }
 

@@ -28,6 +28,8 @@ struct Upstream {
     var local: SocketAddress
     var transport: TransportProtocol
     var connectionID: UInt64?
+    /// The verified TLS client certificate's identities, for processors.
+    var tlsPeerIdentities: [String] = []
     /// Where responses go: the source when the Via asked for rport, else
     /// received/sent-by (RFC 3261 §18.2.2, RFC 3581 §4).
     var responseAddress: SocketAddress
@@ -111,6 +113,8 @@ final class ClientContext {
     var ackBytes: [UInt8]?
     let destination: SocketAddress
     let transport: TransportProtocol
+    /// The name a new TLS connection to `destination` must authenticate.
+    var serverName: String?
     /// The server transaction this one forwards for. A strong reference
     /// (a weak one gives both contexts a side table and slower reference
     /// counting on every call): the cycle with `ServerContext.client` is

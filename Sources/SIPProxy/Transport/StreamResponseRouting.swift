@@ -11,12 +11,17 @@ enum StreamResponseRouting {
     /// source port: that was the client's ephemeral end of the closed
     /// connection, where nobody listens. (RFC 3581 `rport` applies to
     /// unreliable transports only, §4.) nil for anything but a response
-    /// whose top Via names a numeric address.
-    static func reconnectAddress(forResponse bytes: [UInt8]) -> SocketAddress? {
+    /// whose top Via names a numeric address. Over TLS the port is 5061
+    /// when sent-by has none (§19.1.2), and the name a new TLS connection must
+    /// authenticate: the sent-by host (RFC 3261 §26.3.2.1; RFC 5922 §7.2),
+    /// or nil for a numeric sent-by, whose address is checked instead.
+    static func reconnectTarget(forResponse bytes: [UInt8], transport: TransportProtocol) -> (address: SocketAddress, name: String?)? {
         guard let response = SIPMessage.parseHeaderSection(bytes), !response.isRequest,
               let via = response.topVia else { return nil }
         let host = via.received ?? via.host
-        return SocketAddress(host: host, port: via.port ?? 5060)
+        guard let address = SocketAddress(host: host, port: via.port ?? (transport == .tls ? 5061 : 5060)) else { return nil }
+        let name = SocketAddress(host: via.host, port: 0) == nil ? via.host : nil
+        return (address, name)
     }
 
     /// RFC 3261 §18.3, §20.14: Content-Length is mandatory on a stream and

@@ -4,9 +4,10 @@ import SIPCore
 import Glibc
 #endif
 
-/// One TCP connection, accepted or opened by us. Lives on the loop queue.
-/// Framing by Content-Length (RFC 3261 §18.3); a framing error closes this
-/// connection only, after the response `onFramingError` asks for.
+/// One TCP connection, accepted or opened by us, carrying plain SIP or TLS
+/// (`tls`). Lives on the transport queue. Framing by Content-Length (RFC
+/// 3261 §18.3) on the plaintext; a framing error closes this connection
+/// only, after the response `onFramingError` asks for.
 final class TCPConnection {
     let id: UInt64
     let remote: SocketAddress
@@ -39,15 +40,43 @@ final class TCPConnection {
     private let sources: DescriptorOwner
     private let onMessage: (TCPConnection, [UInt8]) -> Void
     private let onClose: (TCPConnection, String) -> Void
+    /// TLS over this connection: the socket carries its records and the
+    /// framer sees its plaintext. nil for plain TCP.
+    private let tls: TLSSession?
+    /// Messages sent before the TLS handshake completed (and, for a next
+    /// hop, its certificate was checked).
+    private var plaintextPending: [UInt8] = []
+    /// When the TLS handshake began; nil once it has completed (and for
+    /// plain TCP). The layer closes a connection past `handshake_timeout_ms`.
+    private(set) var handshakeStarted: DispatchTime?
+    /// On a TLS connection we opened: what was sent since our side of the
+    /// handshake completed, until the peer's first record shows it
+    /// accepted the handshake too. TLS 1.3 completes the client's handshake
+    /// before the server has checked the client certificate (RFC 8446
+    /// §4.4.2); a server refusing ours answers with an alert, and these
+    /// messages never reached it. nil once confirmed (or for other connections).
+    private var unconfirmed: [UInt8]?
+    /// The verified client certificate's identities (`TLSSession.peerIdentities`).
+    private(set) var peerIdentities: [String] = []
+    /// Called once per TLS handshake: nil on success, else why it failed
+    /// (the connection is then closed).
+    var onHandshake: ((TCPConnection, TLSHandshakeFailure?) -> Void)?
+    /// Called once when a connection we opened closes before it carried
+    /// the messages queued on it (the connect or the TLS handshake failed,
+    /// or the next hop's name did not match): their bytes, as sent.
+    var onUndelivered: ((TCPConnection, [UInt8]) -> Void)?
+    var transport: TransportProtocol { tls == nil ? .tcp : .tls }
     /// A framing error, with the offending message's header section when it
     /// was complete. The handler may `finish` the connection with a
     /// response; otherwise it is closed when the handler returns.
     var onFramingError: ((TCPConnection, SIPParseError, [UInt8]?) -> Void)?
 
     init(id: UInt64, fd: Int32, remote: SocketAddress, inbound: Bool, connecting: Bool, queue: DispatchQueue,
-         maxMessageSize: Int, onMessage: @escaping (TCPConnection, [UInt8]) -> Void,
+         maxMessageSize: Int, tls: TLSSession? = nil, onMessage: @escaping (TCPConnection, [UInt8]) -> Void,
          onClose: @escaping (TCPConnection, String) -> Void) {
         self.id = id
+        self.tls = tls
+        if tls != nil { handshakeStarted = .now() }
         self.fd = fd
         self.remote = remote
         self.inbound = inbound
@@ -69,11 +98,20 @@ final class TCPConnection {
         readSource = rs
         rs.resume()
         if connecting { armWrite() }
+        if let tls, case .client = tls.role {
+            // The ClientHello is queued now and goes out once connected.
+            do {
+                try tls.start()
+                writeRaw(tls.takeOutput())
+            } catch {
+                handshakeFailed(error as? TLSHandshakeFailure ?? TLSHandshakeFailure(.error, "\(error)"))
+            }
+        }
     }
 
     /// Opens a non-blocking connection; messages written before it is up are queued.
     static func connect(id: UInt64, to remote: SocketAddress, queue: DispatchQueue, maxMessageSize: Int,
-                        onMessage: @escaping (TCPConnection, [UInt8]) -> Void,
+                        tls: TLSSession? = nil, onMessage: @escaping (TCPConnection, [UInt8]) -> Void,
                         onClose: @escaping (TCPConnection, String) -> Void) -> TCPConnection? {
         let domain = remote.family == .inet ? AF_INET : AF_INET6
         let fd = socket(domain, Int32(SOCK_STREAM.rawValue), 0)
@@ -85,7 +123,7 @@ final class TCPConnection {
             return nil
         }
         return TCPConnection(id: id, fd: fd, remote: remote, inbound: false, connecting: rc != 0, queue: queue,
-                             maxMessageSize: maxMessageSize, onMessage: onMessage, onClose: onClose)
+                             maxMessageSize: maxMessageSize, tls: tls, onMessage: onMessage, onClose: onClose)
     }
 
     /// Open and not finishing: can carry another message.
@@ -107,6 +145,11 @@ final class TCPConnection {
         finishReason = reason
         lingerDeadline = .now() + Self.lingerTimeout
         write(bytes)
+        if let tls, !closed {
+            // RFC 8446 §6.1: close_notify before our FIN.
+            tls.closeNotify()
+            writeRaw(tls.takeOutput())
+        }
         if !closed && pending.isEmpty && !connecting { halfClose() }
     }
 
@@ -123,7 +166,37 @@ final class TCPConnection {
     /// Closes a finishing connection whose peer did not close in time.
     func lingerExpired() { close(reason: finishReason) }
 
+    /// Writes a message: as it is over TCP, sealed into records over TLS
+    /// (held until the handshake has completed).
     private func write(_ bytes: [UInt8]) {
+        guard let tls else {
+            writeRaw(bytes)
+            return
+        }
+        lastActivity = .now()
+        guard tls.established, handshakeStarted == nil else {
+            plaintextPending.append(contentsOf: bytes)
+            if plaintextPending.count > maxPendingBytes {
+                close(reason: "peer not reading: \(plaintextPending.count) bytes queued before the TLS handshake completed")
+            }
+            return
+        }
+        do {
+            try tls.seal(bytes)
+        } catch {
+            close(reason: "TLS: \(error)")
+            return
+        }
+        if unconfirmed != nil {
+            unconfirmed?.append(contentsOf: bytes)
+            if unconfirmed!.count > maxPendingBytes { unconfirmed = nil }
+        }
+        writeRaw(tls.takeOutput())
+    }
+
+    /// Writes bytes to the socket as they are (plain SIP, or TLS records).
+    private func writeRaw(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty, !closed else { return }
         lastActivity = .now()
         if pending.isEmpty && !connecting {
             let n = writeNow(bytes[...])
@@ -149,6 +222,12 @@ final class TCPConnection {
         readSource?.cancel()
         readSource = nil
         writeSource = nil
+        if !inbound, let undelivered = onUndelivered {
+            // Over TLS, messages wait as plaintext until the handshake is
+            // done; over TCP, in `pending` until the connect completes.
+            let unsent = tls != nil ? plaintextPending : (connecting ? pending : [])
+            if !unsent.isEmpty { undelivered(self, unsent) }
+        }
         onClose(self, reason)
     }
 
@@ -156,7 +235,14 @@ final class TCPConnection {
         var buf = [UInt8](repeating: 0, count: 65_536)
         for _ in 0..<16 {
             let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n == 0 { close(reason: finishing ? finishReason : "closed by peer"); return }
+            if n == 0 {
+                if handshakeStarted != nil {
+                    handshakeFailed(TLSHandshakeFailure(.closed, "closed by peer during the handshake"))
+                } else {
+                    close(reason: finishing ? finishReason : "closed by peer")
+                }
+                return
+            }
             if n < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { break }
                 close(reason: "read: \(errnoText())")
@@ -164,7 +250,17 @@ final class TCPConnection {
             }
             if finishing { continue }  // discarded: waiting for the peer's FIN
             lastActivity = .now()
-            framer.append(Array(buf[0..<n]))
+            var plain = Array(buf[0..<n])
+            if let tls {
+                guard let opened = decrypt(buf[0..<n], tls) else { return }
+                plain = opened
+                if plain.isEmpty {
+                    if tls.peerClosed { close(reason: "closed by peer (close_notify)"); return }
+                    if n < buf.count { break }
+                    continue
+                }
+            }
+            framer.append(plain)
             var delivered = false
             do {
                 while let message = try framer.next() {
@@ -183,8 +279,65 @@ final class TCPConnection {
             } else if delivered || messageStarted == nil {
                 messageStarted = lastActivity
             }
+            if let tls, tls.peerClosed { close(reason: "closed by peer (close_notify)"); return }
             if n < buf.count { break }
         }
+    }
+
+    /// Feeds records to the TLS session, sends what it answers, and
+    /// returns the plaintext; nil when the connection was closed (a failed
+    /// handshake or record, or a next hop with the wrong name).
+    private func decrypt(_ bytes: ArraySlice<UInt8>, _ tls: TLSSession) -> [UInt8]? {
+        let wasEstablished = tls.established
+        let plain: [UInt8]
+        do {
+            plain = try tls.receive(bytes)
+        } catch {
+            // An alert may be waiting for the peer; it goes out before the close.
+            writeRaw(tls.takeOutput())
+            let failure = error as? TLSHandshakeFailure ?? TLSHandshakeFailure(.error, "\(error)")
+            if let refused = unconfirmed {
+                // The peer refused the handshake after ours completed: what
+                // we sent meanwhile is undelivered (see `unconfirmed`).
+                plaintextPending = refused
+                unconfirmed = nil
+                handshakeFailed(failure)
+            } else if wasEstablished {
+                close(reason: "TLS: \(failure)")
+            } else {
+                handshakeFailed(failure)
+            }
+            return nil
+        }
+        if wasEstablished { unconfirmed = nil }
+        writeRaw(tls.takeOutput())
+        if closed { return nil }
+        if !wasEstablished && tls.established { handshakeCompleted(tls) }
+        return closed ? nil : plain
+    }
+
+    /// Checks a next hop's name, learns the peer's identities and sends
+    /// what waited for the handshake.
+    private func handshakeCompleted(_ tls: TLSSession) {
+        if let mismatch = tls.checkServerIdentity() {
+            handshakeFailed(mismatch)
+            return
+        }
+        handshakeStarted = nil
+        peerIdentities = tls.peerIdentities()
+        if !inbound { unconfirmed = [] }
+        onHandshake?(self, nil)
+        let waiting = plaintextPending
+        plaintextPending = []
+        if !waiting.isEmpty { write(waiting) }
+    }
+
+    /// Reports a failed (or timed-out) handshake and closes the connection.
+    func handshakeFailed(_ failure: TLSHandshakeFailure) {
+        guard !closed else { return }
+        handshakeStarted = nil
+        onHandshake?(self, failure)
+        close(reason: "TLS handshake: \(failure)")
     }
 
     private func framingFailed(_ error: Error) {

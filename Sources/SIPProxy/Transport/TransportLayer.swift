@@ -2,11 +2,16 @@ import Dispatch
 import Logging
 import SIPCore
 
-/// Transport settings from the `[transport]` and `[listen]` INI sections.
+/// Transport settings from the `[transport]`, `[listen]` and `[tls]` INI sections.
 public struct TransportConfiguration: Equatable, Sendable {
     public var udp: [SocketAddress] = []
     public var tcp: [SocketAddress] = []
-    /// Larger messages are dropped (UDP) or close the connection (TCP).
+    /// TLS listeners (RFC 3261 §26.2.1; 5061 by default, §19.1.2).
+    public var tls: [SocketAddress] = []
+    /// Certificate, trust and handshake settings (`[tls]`), for accepted
+    /// and opened TLS connections alike.
+    public var tlsSettings = TLSSettings()
+    /// Larger messages are dropped (UDP) or close the connection (TCP, TLS).
     public var maxMessageSize: Int = 65_535
     public var tcpIdleTimeout: Duration = .seconds(300)
     /// Once the first byte of a message has arrived, its header section and
@@ -25,16 +30,28 @@ public struct TransportConfiguration: Equatable, Sendable {
     public init() {}
 }
 
-/// All sockets of one loop: UDP sockets, TCP listeners and connections.
-/// Everything here runs on `queue`; nothing blocks.
+/// All sockets: UDP sockets, TCP and TLS listeners and connections.
+/// Everything here runs on `queue`; nothing blocks. TLS connections are
+/// TCP connections with a `TLSSession` that turns records into plaintext
+/// and back; they share the connection caps, timeouts and framing.
 public final class TransportLayer: MessageSender {
     public let queue: DispatchQueue
     private let config: TransportConfiguration
     private let logger: Logger
     private var udpSockets: [UDPSocket] = []
     private var listeners: [TCPListener] = []
+    private var tlsListeners: [TCPListener] = []
     private var connections: [UInt64: TCPConnection] = [:]
-    private var connectionByRemote: [SocketAddress: UInt64] = [:]
+    private struct RemoteKey: Hashable {
+        var transport: TransportProtocol
+        var address: SocketAddress
+    }
+    private var connectionByRemote: [RemoteKey: UInt64] = [:]
+    /// The TLS context new connections use; replaced on SIGHUP (`installTLS`).
+    private var tlsContext: TLSContext?
+    /// Completed TLS handshakes ("ok") and refused ones by reason.
+    public private(set) var tlsHandshakes: [String: Int] = [:]
+    private var handshakeReport: TLSHandshakeReport
     /// Accepted connections per peer IP address (the port set to 0).
     private var inboundBySource: [SocketAddress: Int] = [:]
     private var refusals: TCPRefusalReport
@@ -48,6 +65,13 @@ public final class TransportLayer: MessageSender {
     private var localAddresses: [LocalKey: SocketAddress] = [:]
     private var udpByFamily: [SocketAddress.Family: UDPSocket] = [:]
     static let queueKey = DispatchSpecificKey<ObjectIdentifier>()
+    /// Messages handed to `send` for a stream transport that never left:
+    /// no connection could be opened, or the one opened for them failed
+    /// (connect, TLS handshake, the next hop's name) before carrying them.
+    /// RFC 3261 §18.4: the transport reports the error to its user, here
+    /// the transaction that sent the message (§16.9: as if a 503 came
+    /// back). Called on `queue`, one message at a time; set before `start()`.
+    public var onUndelivered: (([UInt8]) -> Void)?
     /// Receives every message; set before `start()`. Called with what one
     /// socket wake-up produced (one or more messages): on `queue` for TCP,
     /// on a UDP socket's reader thread for UDP. Must be thread-safe.
@@ -58,6 +82,14 @@ public final class TransportLayer: MessageSender {
         self.queue = queue
         self.logger = logger
         self.refusals = TCPRefusalReport(interval: config.tcpRefusalReportInterval)
+        self.handshakeReport = TLSHandshakeReport(interval: config.tcpRefusalReportInterval)
+    }
+
+    /// The context new TLS connections use from now on; open ones keep
+    /// theirs (SIGHUP re-reads the certificates).
+    public func installTLS(_ context: TLSContext) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        tlsContext = context
     }
 
     /// Binds every configured address; throws on the first that fails.
@@ -75,10 +107,27 @@ public final class TransportLayer: MessageSender {
         }
         for address in config.tcp {
             let listener = try TCPListener(bind: address, queue: queue) { [weak self] fd, remote in
-                self?.accepted(fd: fd, remote: remote)
+                self?.accepted(fd: fd, remote: remote, tls: false)
             }
             listeners.append(listener)
             logger.info("listening", metadata: ["transport": "tcp", "address": "\(listener.local)"])
+        }
+        if tlsContext == nil && config.tlsSettings.isConfigured {
+            do {
+                tlsContext = try TLSContext(settings: config.tlsSettings)
+            } catch {
+                throw TransportError(address: "tls", reason: "\(error)")
+            }
+        }
+        for address in config.tls {
+            guard tlsContext != nil else {
+                throw TransportError(address: "tls:\(address)", reason: "a TLS listener needs [tls] certificate and private_key")
+            }
+            let listener = try TCPListener(bind: address, queue: queue) { [weak self] fd, remote in
+                self?.accepted(fd: fd, remote: remote, tls: true)
+            }
+            tlsListeners.append(listener)
+            logger.info("listening", metadata: ["transport": "tls", "address": "\(listener.local)"])
         }
         queue.setSpecific(key: TransportLayer.queueKey, value: ObjectIdentifier(self))
         for t in TransportProtocol.allCases {
@@ -87,6 +136,7 @@ public final class TransportLayer: MessageSender {
                 switch t {
                 case .udp: a = udpSockets.first { $0.local.family == f }?.local ?? udpSockets.first?.local
                 case .tcp: a = listeners.first { $0.local.family == f }?.local ?? listeners.first?.local
+                case .tls: a = tlsListeners.first { $0.local.family == f }?.local ?? tlsListeners.first?.local
                 }
                 localAddresses[LocalKey(transport: t, family: f)] = a
             }
@@ -95,7 +145,7 @@ public final class TransportLayer: MessageSender {
             udpByFamily[f] = udpSockets.first { $0.local.family == f }
         }
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        let sweep = Self.sweepInterval(messageTimeout: config.tcpMessageTimeout)
+        let sweep = Self.sweepInterval(messageTimeout: min(config.tcpMessageTimeout, config.tlsSettings.handshakeTimeout))
         timer.schedule(deadline: .now() + sweep, repeating: sweep)
         timer.setEventHandler { [weak self] in self?.sweepConnections() }
         timer.resume()
@@ -107,6 +157,8 @@ public final class TransportLayer: MessageSender {
         dispatchPrecondition(condition: .onQueue(queue))
         listeners.forEach { $0.close() }
         listeners.removeAll()
+        tlsListeners.forEach { $0.close() }
+        tlsListeners.removeAll()
     }
 
     /// Closes everything.
@@ -122,16 +174,25 @@ public final class TransportLayer: MessageSender {
     /// Bound addresses (useful when port 0 was configured).
     public var boundUDP: [SocketAddress] { udpSockets.map(\.local) }
     public var boundTCP: [SocketAddress] { listeners.map(\.local) }
+    public var boundTLS: [SocketAddress] { tlsListeners.map(\.local) }
     public var openConnectionCount: Int { connections.count }
+    /// Open TLS connections, handshaking or established.
+    public var openTLSConnectionCount: Int { connections.values.reduce(0) { $0 + ($1.transport == .tls ? 1 : 0) } }
 
     public func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress? {
         localAddresses[LocalKey(transport: transport, family: family)]
     }
 
-    /// Sends from any thread: UDP goes out at once (`sendto` on a socket that
-    /// never changes after `start`); TCP hops to the transport queue, which
-    /// owns the connections.
     public func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?) {
+        send(bytes, to: destination, transport: transport, connectionID: connectionID, serverName: nil)
+    }
+
+    /// Sends from any thread: UDP goes out at once (`sendto` on a socket that
+    /// never changes after `start`); TCP and TLS hop to the transport queue,
+    /// which owns the connections. A new TLS connection checks the next
+    /// hop's certificate against `serverName` (else the numeric address).
+    public func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?,
+                     serverName: String?) {
         switch transport {
         case .udp:
             guard let sock = udpByFamily[destination.family] else {
@@ -141,38 +202,47 @@ public final class TransportLayer: MessageSender {
             if !sock.send(bytes, to: destination) {
                 logger.debug("UDP send failed", metadata: ["to": "\(destination)", "error": "\(errnoText())"])
             }
-        case .tcp:
+        case .tcp, .tls:
             if DispatchQueue.getSpecific(key: TransportLayer.queueKey) == ObjectIdentifier(self) {
-                sendTCP(bytes, to: destination, connectionID: connectionID)
+                sendStream(bytes, to: destination, transport: transport, connectionID: connectionID, serverName: serverName)
             } else {
-                queue.async { self.sendTCP(bytes, to: destination, connectionID: connectionID) }
+                queue.async {
+                    self.sendStream(bytes, to: destination, transport: transport, connectionID: connectionID, serverName: serverName)
+                }
             }
         }
     }
 
-    private func sendTCP(_ bytes: [UInt8], to destination: SocketAddress, connectionID: UInt64?) {
-        if let id = connectionID, let c = connections[id], c.usable {
+    private func sendStream(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?,
+                            serverName: String?) {
+        if let id = connectionID, let c = connections[id], c.usable, c.transport == transport {
             c.send(bytes)
             return
         }
-        if let id = connectionByRemote[destination], let c = connections[id], c.usable {
+        if let id = connectionByRemote[RemoteKey(transport: transport, address: destination)], let c = connections[id], c.usable {
             c.send(bytes)
             return
         }
         // No open connection to where the request came from: a response goes
         // where RFC 3261 §18.2.2 says (received, sent-by port), not to
-        // `destination`, the closed connection's far end (or its rport).
-        let target = StreamResponseRouting.reconnectAddress(forResponse: bytes) ?? destination
-        if target != destination, let id = connectionByRemote[target], let c = connections[id], c.usable {
+        // `destination`, the closed connection's far end (or its rport);
+        // over TLS it must then prove the sent-by host's name (RFC 3261
+        // §26.3.2.1, RFC 5922 §7.2).
+        let reconnect = StreamResponseRouting.reconnectTarget(forResponse: bytes, transport: transport)
+        let target = reconnect?.address ?? destination
+        let name = reconnect == nil ? serverName : reconnect?.name
+        if target != destination, let id = connectionByRemote[RemoteKey(transport: transport, address: target)],
+           let c = connections[id], c.usable {
             c.send(bytes)
-        } else if let c = openConnection(to: target) {
+        } else if let c = openConnection(to: target, transport: transport, serverName: name) {
             c.send(bytes)
         } else {
-            logger.warning("TCP connect failed", metadata: ["to": "\(target)"])
+            logger.warning("\(transport.rawValue) connect failed", metadata: ["to": "\(target)"])
+            onUndelivered?(bytes)
         }
     }
 
-    private func accepted(fd: Int32, remote: SocketAddress) {
+    private func accepted(fd: Int32, remote: SocketAddress, tls: Bool) {
         let source = remote.withPort(0) ?? remote
         var refused: TCPRefusalReport.Cause?
         if connections.count >= config.tcpMaxConnections {
@@ -187,8 +257,17 @@ public final class TransportLayer: MessageSender {
             }
             return
         }
+        var session: TLSSession?
+        if tls {
+            guard let context = tlsContext, let s = TLSSession(context: context, role: .server(verify: context.settings.verifyClient)) else {
+                closeDescriptor(fd)
+                handshakeRefused(TLSHandshakeFailure(.error, "cannot allocate a TLS session"), remote: remote)
+                return
+            }
+            session = s
+        }
         let c = TCPConnection(id: allocateID(), fd: fd, remote: remote, inbound: true, connecting: false, queue: queue,
-                              maxMessageSize: config.maxMessageSize,
+                              maxMessageSize: config.maxMessageSize, tls: session,
                               onMessage: { [weak self] conn, bytes in self?.receivedStream(bytes, on: conn) },
                               onClose: { [weak self] conn, why in self?.closed(conn, why) })
         inboundBySource[source, default: 0] += 1
@@ -216,10 +295,16 @@ public final class TransportLayer: MessageSender {
         c.finish(sending: response, reason: "framing error: \(error)")
     }
 
-    private func openConnection(to remote: SocketAddress) -> TCPConnection? {
+    private func openConnection(to remote: SocketAddress, transport: TransportProtocol, serverName: String?) -> TCPConnection? {
         guard connections.count < config.tcpMaxConnections else { return nil }
+        var session: TLSSession?
+        if transport == .tls {
+            guard let context = tlsContext,
+                  let s = TLSSession(context: context, role: .client(name: serverName ?? remote.host)) else { return nil }
+            session = s
+        }
         guard let c = TCPConnection.connect(id: allocateID(), to: remote, queue: queue, maxMessageSize: config.maxMessageSize,
-                                            onMessage: { [weak self] conn, bytes in self?.receivedStream(bytes, on: conn) },
+                                            tls: session, onMessage: { [weak self] conn, bytes in self?.receivedStream(bytes, on: conn) },
                                             onClose: { [weak self] conn, why in self?.closed(conn, why) }) else { return nil }
         register(c)
         return c
@@ -227,23 +312,55 @@ public final class TransportLayer: MessageSender {
 
     private func register(_ c: TCPConnection) {
         c.onFramingError = { [weak self] conn, error, header in self?.framingFailed(conn, error, header) }
+        c.onHandshake = { [weak self] conn, failure in self?.handshakeEnded(conn, failure) }
+        if !c.inbound { c.onUndelivered = { [weak self] _, bytes in self?.undelivered(bytes) } }
         connections[c.id] = c
-        connectionByRemote[c.remote] = c.id
-        logger.debug("TCP connection open", metadata: ["conn": "\(c.id)", "remote": "\(c.remote)"])
+        connectionByRemote[RemoteKey(transport: c.transport, address: c.remote)] = c.id
+        logger.debug("\(c.transport.rawValue) connection open", metadata: ["conn": "\(c.id)", "remote": "\(c.remote)"])
+    }
+
+    private func handshakeEnded(_ c: TCPConnection, _ failure: TLSHandshakeFailure?) {
+        guard let failure else {
+            tlsHandshakes["ok", default: 0] += 1
+            logger.debug("TLS handshake completed", metadata: ["conn": "\(c.id)", "remote": "\(c.remote)",
+                                                             "identities": "\(c.peerIdentities)"])
+            return
+        }
+        handshakeRefused(failure, remote: c.remote)
+    }
+
+    /// Counts a refused handshake and logs it with its reason, unless too
+    /// many were logged in this interval (`TLSHandshakeReport`).
+    private func handshakeRefused(_ failure: TLSHandshakeFailure, remote: SocketAddress) {
+        tlsHandshakes[failure.reason.rawValue, default: 0] += 1
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard let suppressed = handshakeReport.admit(now: now) else { return }
+        let note = suppressed > 0 ? " (\(suppressed) more refused since the last line were not logged)" : ""
+        logger.warning("TLS handshake refused: \(failure.reason.rawValue) from \(remote): \(failure.detail)\(note)")
+    }
+
+    /// Splits what a failed connection never sent into its messages.
+    private func undelivered(_ bytes: [UInt8]) {
+        guard let report = onUndelivered else { return }
+        var framer = SIPStreamFramer(maxMessageSize: max(config.maxMessageSize, bytes.count))
+        framer.append(bytes)
+        while let message = try? framer.next() { report(message) }
     }
 
     private func receivedStream(_ bytes: [UInt8], on c: TCPConnection) {
-        onMessages?([ReceivedMessage(bytes: bytes, source: c.remote, local: c.local, transport: .tcp, connectionID: c.id)])
+        onMessages?([ReceivedMessage(bytes: bytes, source: c.remote, local: c.local, transport: c.transport, connectionID: c.id,
+                                     tlsPeerIdentities: c.peerIdentities)])
     }
 
     private func closed(_ c: TCPConnection, _ why: String) {
         connections[c.id] = nil
-        if connectionByRemote[c.remote] == c.id { connectionByRemote[c.remote] = nil }
+        let key = RemoteKey(transport: c.transport, address: c.remote)
+        if connectionByRemote[key] == c.id { connectionByRemote[key] = nil }
         if c.inbound, let source = c.remote.withPort(0) {
             let left = inboundBySource[source, default: 1] - 1
             inboundBySource[source] = left > 0 ? left : nil
         }
-        logger.debug("TCP connection closed", metadata: ["conn": "\(c.id)", "remote": "\(c.remote)", "reason": "\(why)"])
+        logger.debug("\(c.transport.rawValue) connection closed", metadata: ["conn": "\(c.id)", "remote": "\(c.remote)", "reason": "\(why)"])
     }
 
     /// Closes connections past a deadline: idle (no byte either way for
@@ -254,10 +371,13 @@ public final class TransportLayer: MessageSender {
         let now = DispatchTime.now()
         let idle = Self.nanoseconds(config.tcpIdleTimeout)
         let message = Self.nanoseconds(config.tcpMessageTimeout)
+        let handshake = Self.nanoseconds(config.tlsSettings.handshakeTimeout)
         func age(_ t: DispatchTime) -> UInt64 { now.uptimeNanoseconds &- min(t.uptimeNanoseconds, now.uptimeNanoseconds) }
         for c in Array(connections.values) {
             if let deadline = c.lingerDeadline {
                 if deadline <= now { c.lingerExpired() }
+            } else if let started = c.handshakeStarted, age(started) > handshake {
+                c.handshakeFailed(TLSHandshakeFailure(.timeout, "no complete handshake within \(config.tlsSettings.handshakeTimeout)"))
             } else if let started = c.messageStarted, age(started) > message {
                 c.close(reason: "message timeout")
             } else if age(c.lastActivity) > idle {
@@ -265,6 +385,9 @@ public final class TransportLayer: MessageSender {
             }
         }
         if let summary = refusals.flush(now: now.uptimeNanoseconds) { reportRefusals(summary) }
+        if let suppressed = handshakeReport.flush(now: now.uptimeNanoseconds) {
+            logger.warning("TLS handshakes refused and not logged in the last interval: \(suppressed)")
+        }
     }
 
     /// A quarter of the message timeout, between 50 ms and 1 s, so that a

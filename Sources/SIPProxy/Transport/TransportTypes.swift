@@ -1,7 +1,8 @@
-/// SIP transports stird speaks (RFC 3261 §18). TLS is not implemented.
+/// SIP transports stird speaks (RFC 3261 §18; TLS per §26.2.1 over TCP).
 public enum TransportProtocol: String, Hashable, Sendable, CaseIterable {
     case udp = "UDP"
     case tcp = "TCP"
+    case tls = "TLS"
 
     /// Lower-case name used in URI `transport=` parameters.
     public var uriName: String { rawValue.lowercased() }
@@ -18,13 +19,19 @@ public struct ReceivedMessage {
     public var transport: TransportProtocol
     /// Set for stream transports: the connection to answer on (RFC 3261 §18.2.2).
     public var connectionID: UInt64?
+    /// Over TLS, what the peer's verified certificate says it is
+    /// (subjectAltName dNSNames and URIs, `sha256:` fingerprint); empty
+    /// otherwise. See `TLSSession.peerIdentities`.
+    public var tlsPeerIdentities: [String]
 
-    public init(bytes: [UInt8], source: SocketAddress, local: SocketAddress, transport: TransportProtocol, connectionID: UInt64?) {
+    public init(bytes: [UInt8], source: SocketAddress, local: SocketAddress, transport: TransportProtocol, connectionID: UInt64?,
+                tlsPeerIdentities: [String] = []) {
         self.bytes = bytes
         self.source = source
         self.local = local
         self.transport = transport
         self.connectionID = connectionID
+        self.tlsPeerIdentities = tlsPeerIdentities
     }
 }
 
@@ -35,9 +42,21 @@ public protocol MessageSender: AnyObject {
     /// when it is still open, else any open connection to `destination`,
     /// else connect. Never blocks.
     func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?)
+    /// As `send`, naming the host a new TLS connection must authenticate
+    /// (RFC 5922 §7.2); nil means the numeric `destination` itself.
+    func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?,
+              serverName: String?)
     /// The address to put in our Via sent-by / Record-Route for traffic to
     /// `family` over `transport`, or nil when we do not listen there.
     func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress?
+}
+
+extension MessageSender {
+    /// Senders that never open TLS connections ignore the name.
+    public func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?,
+                     serverName: String?) {
+        send(bytes, to: destination, transport: transport, connectionID: connectionID)
+    }
 }
 
 /// A transport setup error with the address that failed.

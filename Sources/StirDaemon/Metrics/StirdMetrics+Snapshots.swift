@@ -67,6 +67,20 @@ extension StirdMetrics {
         return samples
     }
 
+    /// TLS handshakes by result (`ok`, or the refusal's
+    /// `TLSHandshakeFailure.Reason`; every reason is present, zero until
+    /// seen) and the TLS connections open now.
+    public static func samples(forTLSHandshakes handshakes: [String: Int], openConnections: Int) -> [MetricSample] {
+        var samples: [MetricSample] = []
+        for result in ["ok"] + TLSHandshakeFailure.Reason.allCases.map(\.rawValue) {
+            samples.append((name: "stird_tls_handshakes_total", help: "TLS handshakes completed (ok) or refused, by reason.",
+                            labels: [("result", result)], value: Double(handshakes[result, default: 0])))
+        }
+        samples.append((name: "stird_tls_connections", help: "TLS connections open now (handshaking or established).",
+                        labels: [], value: Double(openConnections)))
+        return samples
+    }
+
     /// The key-table budget (`stird_key_tables*`, see `ES256KeyTables`).
     public static func samples(for counts: ES256KeyTables.Counts) -> [MetricSample] {
         [

@@ -101,7 +101,7 @@ public final class AuthenticationProcessor: RequestProcessor {
         let method = context.method
         let register = method == "REGISTER"
         if register && !config.authenticateRegister { return .proceed }
-        let peer = peers.peer(for: context.source.host)
+        let peer = peers.peer(for: context)
         guard !peer.authenticate.isEmpty else { return .proceed }
         let fields = register ? Fields.registrar : Fields.proxy
         let offer = Offer(digest: peer.authenticate.contains(.digest) ? peer.digestAlgorithms ?? config.algorithms : [],

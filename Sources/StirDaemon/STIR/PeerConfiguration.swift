@@ -22,8 +22,12 @@ public enum AuthScheme: String, Equatable, Sendable, CaseIterable {
 /// asserts, and which STIR role applies to requests from it.
 public struct PeerConfiguration: Equatable, Sendable {
     public var name: String
-    /// Source networks; empty only for the catch-all peer named `default`.
+    /// Source networks; empty only for the catch-all peer named `default`
+    /// or a peer known by `tlsIdentities`.
     public var networks: [IPNetwork] = []
+    /// Verified TLS client certificates that are this peer whatever the
+    /// source address (`TLSPeerIdentity` forms: DNS name, SIP URI, `sha256:`).
+    public var tlsIdentities: [String] = []
     /// A trusted peer may assert P-Asserted-Identity, verstat and the
     /// attestation header (RFC 3325 §2.3 trust domain); from others they are removed.
     public var trusted = false

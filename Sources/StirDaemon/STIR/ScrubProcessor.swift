@@ -14,7 +14,7 @@ public final class ScrubProcessor: RequestProcessor {
     }
 
     public func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision {
-        let peer = peers.peer(for: context.source.host)
+        let peer = peers.peer(for: context)
         let removed = scrubber.scrub(request, peer: peer)
         if !removed.isEmpty {
             context.logger.debug("stir-scrub: removed untrusted headers",

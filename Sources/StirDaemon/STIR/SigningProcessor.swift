@@ -38,7 +38,7 @@ public final class SigningProcessor: RequestProcessor {
 
     public func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision {
         guard context.method == "INVITE", request.toTag == nil else { return .proceed }
-        let peer = peers.peer(for: context.source.host)
+        let peer = peers.peer(for: context)
         guard peer.sign else { return .proceed }
         let log = CallLog(logger: context.logger, callID: context.callID)
         guard let originator = authenticator.originator(of: request, context: context, peer: peer) else {

@@ -125,8 +125,14 @@ extension StirConfiguration {
             }
             return n
         }
-        if p.networks.isEmpty && name != "default" {
-            throw r.error("addresses", "missing: a peer needs addresses (only [peer \"default\"] matches every source)")
+        p.tlsIdentities = try r.list("tls_identities", default: []).map { item in
+            guard let identity = TLSPeerIdentity.normalized(item) else {
+                throw r.error("tls_identities", "'\(item)' is not a DNS name, a sip:/sips: URI or sha256: and 64 hex digits")
+            }
+            return identity
+        }
+        if p.networks.isEmpty && p.tlsIdentities.isEmpty && name != "default" {
+            throw r.error("addresses", "missing: a peer needs addresses or tls_identities (only [peer \"default\"] matches every source)")
         }
         p.trusted = try r.bool("trusted", default: p.trusted)
         p.sign = try r.bool("sign", default: p.sign)

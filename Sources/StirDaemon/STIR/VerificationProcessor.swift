@@ -41,7 +41,7 @@ public final class VerificationProcessor: RequestProcessor {
 
     public func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision {
         guard context.method == "INVITE", request.toTag == nil else { return .proceed }
-        let peer = peers.peer(for: context.source.host)
+        let peer = peers.peer(for: context)
         guard peer.verify else { return .proceed }
         let log = CallLog(logger: context.logger, callID: context.callID)
         let current = now()
