@@ -36,7 +36,8 @@ public final class VerificationProcessor: RequestProcessor {
                                          acceptBaseline: config.acceptBaseline, allowCompactForm: config.allowCompactForm,
                                          checkDestination: config.checkDestination,
                                          allowedX5USchemes: config.certificates.x5uAllowHTTP ? ["https", "http"] : ["https"],
-                                         maxIdentityHeaders: config.maxIdentityHeaders)
+                                         maxIdentityHeaders: config.maxIdentityHeaders,
+                                         divMaxAgeSeconds: config.divMaxAgeSeconds > 0 ? config.divMaxAgeSeconds : nil)
     }
 
     public func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision {
@@ -105,8 +106,10 @@ public final class VerificationProcessor: RequestProcessor {
         if let failure = result.failure {
             let status = failure.status
             let unsigned = failure == .noIdentity || { if case .unsupportedPPT = failure { return true } else { return false } }()
-            log.info("stir-verify: failed", metadata: ["outcome": "\(failure.code)", "detail": "\(failure)", "response": "\(status)",
-                                                       "peer": "\(peer.name)", "headers": "\(perHeader)"])
+            var metadata: Logger.Metadata = ["outcome": "\(failure.code)", "detail": "\(failure)", "response": "\(status)",
+                                             "peer": "\(peer.name)", "headers": "\(perHeader)"]
+            if let chain = result.divChain { metadata["div_chain"] = "\(chain.links)" }
+            log.info("stir-verify: failed", metadata: metadata)
             if unsigned {
                 if peer.requireIdentity { return .respond(status, headers: []) }
             } else {
@@ -125,8 +128,11 @@ public final class VerificationProcessor: RequestProcessor {
                 }
             }
         } else {
-            log.info("stir-verify: valid", metadata: ["attest": "\(result.attestation?.rawValue ?? "-")",
-                                                      "peer": "\(peer.name)", "headers": "\(perHeader)"])
+            var metadata: Logger.Metadata = ["attest": "\(result.attestation?.rawValue ?? "-")", "peer": "\(peer.name)",
+                                             "headers": "\(perHeader)"]
+            // RFC 8946 §4.2: say when the call verified as a forwarded call.
+            if result.isValidByDivChain, let chain = result.divChain { metadata["div_chain"] = "\(chain.links)" }
+            log.info("stir-verify: valid", metadata: metadata)
         }
         annotate(request, verstat: result.verstat, attestation: result.attestation)
         return .proceed
