@@ -137,6 +137,10 @@ extension StirConfiguration {
         p.trusted = try r.bool("trusted", default: p.trusted)
         p.sign = try r.bool("sign", default: p.sign)
         p.verify = try r.bool("verify", default: p.verify)
+        p.signDiv = try r.bool("sign_div", default: p.signDiv)
+        if p.signDiv && !p.trusted {
+            throw r.error("sign_div", "only a trusted peer's History-Info or Diversion can be signed for (set trusted = yes)")
+        }
         p.onFailure = try r.choice("on_failure", default: p.onFailure,
                                    Dictionary(uniqueKeysWithValues: FailureAction.allCases.map { ($0.rawValue, $0) }))
         p.reasonForm = try r.choice("reason_form", default: p.reasonForm, ["sip": .sip, "stir": .stir])

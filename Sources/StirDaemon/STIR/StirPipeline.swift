@@ -70,15 +70,21 @@ public enum StirPipeline {
             fate = .dropped
         }
         var sign: SigningProcessor?
-        if config.peers.contains(where: \.sign) {
+        var retarget: RetargetProcessor?
+        if config.peers.contains(where: \.sign) || RetargetProcessor.isNeeded(config) {
             let credentials = try config.credentials.map { c -> SigningCredential in
                 do { return try SigningCredential(c) } catch let e as SigningCredential.LoadError { throw SetupError(description: e.description) }
             }
-            sign = SigningProcessor(peers: peers, credentials: credentials, config: config.sign, extraction: config.extractionPolicy,
-                                    authenticator: AccountOriginatorAuthenticator(accounts: config.auth.accounts))
+            if config.peers.contains(where: \.sign) {
+                sign = SigningProcessor(peers: peers, credentials: credentials, config: config.sign, extraction: config.extractionPolicy,
+                                        authenticator: AccountOriginatorAuthenticator(accounts: config.auth.accounts))
+            }
+            if RetargetProcessor.isNeeded(config) {
+                retarget = RetargetProcessor(peers: peers, routes: config.routes, credentials: credentials, extraction: config.extractionPolicy)
+            }
         }
-        return (StirGeneration(number: number, config: config, scrub: scrub, auth: auth, verify: verify, sign: sign, certificateSource: source,
-                               cacheIdentity: identity), fate)
+        return (StirGeneration(number: number, config: config, scrub: scrub, auth: auth, verify: verify, sign: sign, retarget: retarget,
+                               certificateSource: source, cacheIdentity: identity), fate)
     }
 
     /// The bytes of the trust anchor file, of each file in the anchor
