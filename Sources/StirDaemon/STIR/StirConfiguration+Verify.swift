@@ -54,6 +54,14 @@ extension StirConfiguration {
         c.checkDestination = try r.bool("check_destination", default: c.checkDestination)
         c.maxIdentityHeaders = try r.int("max_identity_headers", default: c.maxIdentityHeaders, range: 1...100)
         c.divMaxAgeSeconds = Int64(try r.int("div_max_age_s", default: Int(c.divMaxAgeSeconds), range: 0...86_400))
+        for item in try r.list("rcd_present", default: []) {
+            switch item {
+            case "name": c.rcd.name = true
+            case "call_info": c.rcd.callInfo = true
+            default: throw r.error("rcd_present", "'\(item)' is not name or call_info")
+            }
+        }
+        c.rcd.onlyAttestationA = try r.bool("rcd_only_attest_a", default: c.rcd.onlyAttestationA)
         if c.divMaxAgeSeconds > 0 && c.divMaxAgeSeconds < c.maxIatAgeSeconds {
             throw r.error("div_max_age_s", "must be 0 (off) or at least max_iat_age_s (\(c.maxIatAgeSeconds))")
         }

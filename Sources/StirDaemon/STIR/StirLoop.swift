@@ -81,7 +81,10 @@ final class StirStage: RequestProcessor {
         case .auth: inner = generation.auth
         case .verify: inner = generation.verify
         case .sign: inner = generation.sign
-        case .retarget: inner = generation.retarget
+        case .retarget:
+            // rcd and div signing share the last slot; both always proceed.
+            _ = generation.rcd?.process(request, context: context, resumption: resumption)
+            inner = generation.retarget
         }
         let decision = inner?.process(request, context: context, resumption: resumption) ?? .proceed
         switch decision {

@@ -71,6 +71,7 @@ public enum StirPipeline {
         }
         var sign: SigningProcessor?
         var retarget: RetargetProcessor?
+        var rcd: RcdSigningProcessor?
         if config.peers.contains(where: \.sign) || RetargetProcessor.isNeeded(config) {
             let credentials = try config.credentials.map { c -> SigningCredential in
                 do { return try SigningCredential(c) } catch let e as SigningCredential.LoadError { throw SetupError(description: e.description) }
@@ -79,11 +80,14 @@ public enum StirPipeline {
                 sign = SigningProcessor(peers: peers, credentials: credentials, config: config.sign, extraction: config.extractionPolicy,
                                         authenticator: AccountOriginatorAuthenticator(accounts: config.auth.accounts))
             }
+            if config.peers.contains(where: \.sign), !config.sign.rcdNames.entries.isEmpty {
+                rcd = RcdSigningProcessor(table: config.sign.rcdNames, credentials: credentials)
+            }
             if RetargetProcessor.isNeeded(config) {
                 retarget = RetargetProcessor(peers: peers, routes: config.routes, credentials: credentials, extraction: config.extractionPolicy)
             }
         }
-        return (StirGeneration(number: number, config: config, scrub: scrub, auth: auth, verify: verify, sign: sign, retarget: retarget,
+        return (StirGeneration(number: number, config: config, scrub: scrub, auth: auth, verify: verify, sign: sign, retarget: retarget, rcd: rcd,
                                certificateSource: source, cacheIdentity: identity), fate)
     }
 

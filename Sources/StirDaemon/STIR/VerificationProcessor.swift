@@ -33,6 +33,7 @@ public final class VerificationProcessor: RequestProcessor {
         self.now = now
         self.policy = VerificationPolicy(maxDateAgeSeconds: config.maxDateAgeSeconds, maxIatAgeSeconds: config.maxIatAgeSeconds,
                                          maxFutureSkewSeconds: config.maxFutureSkewSeconds, requireDateHeader: config.requireDate,
+                                         supportedPPTs: config.rcd.isEnabled ? ["shaken", "rcd"] : ["shaken"],
                                          acceptBaseline: config.acceptBaseline, allowCompactForm: config.allowCompactForm,
                                          checkDestination: config.checkDestination,
                                          allowedX5USchemes: config.certificates.x5uAllowHTTP ? ["https", "http"] : ["https"],
@@ -135,6 +136,10 @@ public final class VerificationProcessor: RequestProcessor {
             log.info("stir-verify: valid", metadata: metadata)
         }
         annotate(request, verstat: result.verstat, attestation: result.attestation)
+        if config.rcd.isEnabled {
+            let rcd = RcdPresenter.apply(result, to: request, peer: peer, presentation: config.rcd)
+            if rcd != .none { log.info("stir-verify: rich call data", metadata: ["rcd": "\(rcd)"]) }
+        }
         return .proceed
     }
 
