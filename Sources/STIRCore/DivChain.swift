@@ -41,6 +41,15 @@ public enum DivChain {
             if summary.failure == nil {
                 var out = headers
                 for i in summary.links { out[i] = out[i].with(outcome: .valid) }
+                // §4.1: one div covers every PASSporT of its (orig, dest)
+                // pair, e.g. an rcd PASSporT next to the SHAKEN one.
+                if let inner = summary.links.last, let pair = headers[inner].claims {
+                    for i in headers.indices where !summary.links.contains(i) && headers[i].signatureValid && headers[i].ppt != "div" {
+                        guard let c = headers[i].claims, c.orig == pair.orig, c.dest == pair.dest,
+                              context.now - c.iat <= context.divMaxAgeSeconds else { continue }
+                        out[i] = out[i].with(outcome: .valid)
+                    }
+                }
                 return (out, summary)
             }
             if reported == nil { reported = summary }

@@ -2,14 +2,16 @@
 # div (RFC 8946) and rcd (RFC 9795) on loopback: caller → signing stird
 # (127.0.0.2, retargets +12155559999 to +12155550199 and adds a div
 # PASSporT) → verifying stird (127.0.0.3, div chains on, destination =
-# Request-URI) → callee. Broken chains are injected straight into the
-# verifier from 127.0.0.4.
+# Request-URI, presents rcd names) → callee. The signer signs the caller's
+# name (rcd_names_file). Broken chains and rcd from a peer that is not
+# trusted are injected straight into the verifier from 127.0.0.4.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/Tests/SIPp/tools/stir_lib.sh"
 SIGNER_PORT=26610; VERIFIER_PORT=26620; UAS_PORT=26630
 setup_pki 26643 26644 26645 || { fail "test PKI and x5u server"; finish; }
 CALLEE_LOG=$WORK/callee.jsonl
 ORIG=12155551010; OLD=12155559999; NEW=12155550199
+printf '# caller names (RFC 9795 nam)\n%s "Alice Example"\n' $ORIG > "$WORK/names.txt"
 
 { stird_header 127.0.0.2 $SIGNER_PORT; cat <<EOF
 [peer "pbx"]
@@ -21,6 +23,8 @@ tns = 12155551000-12155551099
 private_key = $PKI/leaf-spc.key
 certificate = $PKI/leaf-spc.pem
 x5u = $X5U/leaf-spc-chain.pem
+[sign]
+rcd_names_file = $WORK/names.txt
 [route "forward"]
 user_prefix = $OLD
 retarget_to = +$NEW
@@ -31,6 +35,7 @@ EOF
 } > "$WORK/signer.ini"
 { stird_header 127.0.0.3 $VERIFIER_PORT; verify_section; cat <<EOF
 div_max_age_s = ${DIV_MAX_AGE_S:-3600}
+rcd_present = ${RCD_PRESENT-name}
 [stir]
 dest_source = request_uri
 [peer "signer"]
@@ -75,8 +80,9 @@ r=$(python3 "$TOOLS/stir_call.py" --bind 127.0.0.1 --host 127.0.0.2 --port $SIGN
 expect_outcome "call retargeted by stird verifies through its div chain" 486 TN-Validation-Passed "$r"
 cid=$(call_id_of "$r")
 check "  ... callee's Request-URI is the new target ($(callee_ruri "$cid"))" test "$(callee_ruri "$cid")" = "sip:+$NEW@127.0.0.2;user=phone"
-check "  ... callee saw the SHAKEN and the div PASSporT" test "$(callee_header "$CALLEE_LOG" "$cid" Identity | grep -c 'ppt=div')" -eq 1 -a \
-    "$(callee_header "$CALLEE_LOG" "$cid" Identity | grep -c 'ppt=shaken')" -eq 1
+check "  ... callee saw the SHAKEN, rcd and div PASSporTs" test "$(callee_header "$CALLEE_LOG" "$cid" Identity | grep -c 'ppt=div')" -eq 1 -a \
+    "$(callee_header "$CALLEE_LOG" "$cid" Identity | grep -c 'ppt=shaken')" -eq 1 -a "$(callee_header "$CALLEE_LOG" "$cid" Identity | grep -c 'ppt=rcd')" -eq 1
+check "  ... callee saw the signed name, carried by the chain" test "$(callee_header "$CALLEE_LOG" "$cid" From | cut -d'<' -f1)" = '"Alice Example" '
 check "  ... callee saw X-Stir-Attestation: A" test "$(callee_header "$CALLEE_LOG" "$cid" X-Stir-Attestation)" = A
 check "  ... signer logged the retarget and the div" grep -q "stir-div: signed" "$WORK/signer.log"
 check "  ... verifier logged a div chain" grep -q "div_chain=.*stir-verify: valid" "$WORK/verifier.log"
@@ -110,4 +116,32 @@ expect_outcome "inner SHAKEN 30 min old, within div_max_age_s: passed" 486 TN-Va
 check "verifier counted outcome=div_chain_invalid for the 4 broken chains" \
     test "$(verifier_metric 'stird_verification_total{outcome="div_chain_invalid"}')" = 4
 check "verifier logged why a chain broke" grep -q "orig changed along the chain" "$WORK/verifier.log"
+
+# 3. rcd: a call not retargeted, name presented; the caller's own name replaced.
+r=$(python3 "$TOOLS/stir_call.py" --bind 127.0.0.1 --host 127.0.0.2 --port $SIGNER_PORT --from-name "Typed By Caller" \
+    --from "sip:+$ORIG@127.0.0.1;user=phone" --to "sip:+12155551234@127.0.0.2;user=phone")
+expect_outcome "rcd call verified" 486 TN-Validation-Passed "$r"
+check "  ... callee's From shows the signed name" test "$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" From | cut -d'<' -f1)" = '"Alice Example" '
+check "  ... verifier logged the rich call data" grep -q 'rcd=presented("Alice Example")' "$WORK/verifier.log"
+
+# 4. A peer that is not trusted: its own name is removed; a signed name is shown,
+# unless its rcdi digest does not match.
+plain() {
+    inject 127.0.0.4 --from-name "Your Bank" --from "sip:+$ORIG@127.0.0.4;user=phone" --to "sip:+$NEW@127.0.0.3;user=phone" "$@"
+}
+rcd() {
+    python3 "$TOOLS/forge_passport.py" --key "$PKI/leaf-spc.key" --x5u "$X5U/leaf-spc-chain.pem" --orig $ORIG --dest $NEW --ppt rcd \
+        --set-header ppt=rcd --drop-claim attest --drop-claim origid "$@"
+}
+r=$(plain --identity "$(shaken --dest $NEW)")
+expect_outcome "untrusted peer, SHAKEN only" 486 TN-Validation-Passed "$r"
+check "  ... its own display-name was removed" test "$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" From | cut -c1)" = "<"
+r=$(plain --identity "$(shaken --dest $NEW)" --identity "$(rcd --set-claim 'rcd={"nam":"Signed Bank"}')")
+expect_outcome "untrusted peer with a signed rcd name" 486 TN-Validation-Passed "$r"
+check "  ... the signed name is shown" test "$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" From | cut -d'<' -f1)" = '"Signed Bank" '
+wrong=$(python3 -c 'import base64,hashlib;print("sha256-"+base64.b64encode(hashlib.sha256(b"\"Other\"").digest()).decode().rstrip("="))')
+r=$(plain --identity "$(shaken --dest $NEW)" --identity "$(rcd --set-claim 'rcd={"nam":"Signed Bank"}' --set-claim "rcdi={\"/nam\":\"$wrong\"}")")
+expect_outcome "rcdi mismatch: the call still verifies" 486 TN-Validation-Passed "$r"
+check "  ... but no name is shown" test "$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" From | cut -c1)" = "<"
+check "  ... and the verifier logged the mismatch" grep -q 'integrityFailed("rcdi /nam: digest mismatch")' "$WORK/verifier.log"
 finish

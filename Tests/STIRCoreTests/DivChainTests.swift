@@ -153,3 +153,19 @@ import Testing
         #expect(valid.isValidByDivChain)
     }
 }
+
+extension DivChainTests {
+    /// §4.1: the div covers its (orig, dest) pair, so an rcd PASSporT for
+    /// the original target is valid with the chain (and not without it).
+    @Test func chainCoversOtherPASSporTsOfThePair() throws {
+        let rcdClaims = PASSporTClaims(iat: F.now, orig: .tn(Self.caller), dest: [.tn(Self.original)], rcd: .object(["nam": .string("A")]))
+        let rcd = try F.signer.identityHeader(claims: rcdClaims, ppt: "rcd")
+        var policy = Self.chains
+        policy.supportedPPTs = ["shaken", "rcd"]
+        let r = Self.verify([F.shaken(dest: [Self.original]), rcd, Self.div()], policy: policy)
+        #expect(r.isValidByDivChain)
+        #expect(r.headers[1].outcome == .valid)
+        let alone = Self.verify([F.shaken(dest: [Self.original]), rcd], policy: policy)
+        #expect(alone.headers[1].outcome == .failed(.destMismatch))
+    }
+}
