@@ -43,6 +43,12 @@ public struct VerificationPlan: Sendable {
         self.requiredX5Us = urls
     }
 
+    /// The claims of the headers still waiting for their signature check:
+    /// what may become valid (e.g. Rich Call Data content to fetch meanwhile).
+    public var pendingClaims: [PASSporTClaims] {
+        states.compactMap { if case .pending(let hv, _) = $0 { return hv.claims } else { return nil } }
+    }
+
     /// Phase 2: checks TN authority and signatures with the certificates
     /// found (a URL missing from `certificates` counts as unavailable), then
     /// applies RFC 8224 §6.2.1–6.2.2 to the whole set.

@@ -35,7 +35,7 @@ EOF
 } > "$WORK/signer.ini"
 { stird_header 127.0.0.3 $VERIFIER_PORT; verify_section; cat <<EOF
 div_max_age_s = ${DIV_MAX_AGE_S:-3600}
-rcd_present = ${RCD_PRESENT-name}
+rcd_present = ${RCD_PRESENT-name, call_info}
 [stir]
 dest_source = request_uri
 [peer "signer"]
@@ -144,4 +144,17 @@ r=$(plain --identity "$(shaken --dest $NEW)" --identity "$(rcd --set-claim 'rcd=
 expect_outcome "rcdi mismatch: the call still verifies" 486 TN-Validation-Passed "$r"
 check "  ... but no name is shown" test "$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" From | cut -c1)" = "<"
 check "  ... and the verifier logged the mismatch" grep -q 'integrityFailed("rcdi /nam: digest mismatch")' "$WORK/verifier.log"
+
+# 5. rcdi over fetched content: an icon served by the test https server is
+# shown (Call-Info purpose=icon) only when its digest matches.
+head -c 300 /dev/urandom > "$PKI/icon.png"
+good=$(python3 -c 'import base64,hashlib,sys;print("sha256-"+base64.b64encode(hashlib.sha256(open(sys.argv[1],"rb").read()).digest()).decode().rstrip("="))' "$PKI/icon.png")
+icon="$X5U/icon.png"
+r=$(plain --identity "$(shaken --dest $NEW)" --identity "$(rcd --set-claim "rcd={\"nam\":\"Icon Co\",\"icn\":\"$icon\"}" --set-claim "rcdi={\"/icn\":\"$good\"}")")
+expect_outcome "rcd icon whose fetched content matches rcdi" 486 TN-Validation-Passed "$r"
+check "  ... callee saw Call-Info with the icon" test "$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" Call-Info)" = "<$icon>;purpose=icon"
+r=$(plain --identity "$(shaken --dest $NEW)" --identity "$(rcd --set-claim "rcd={\"nam\":\"Icon Co\",\"icn\":\"$icon\"}" --set-claim "rcdi={\"/icn\":\"$wrong\"}")")
+expect_outcome "rcd icon whose content does not match rcdi: the call still verifies" 486 TN-Validation-Passed "$r"
+check "  ... no Call-Info icon" test -z "$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" Call-Info)"
+check "  ... the name is still shown" test "$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" From | cut -d'<' -f1)" = '"Icon Co" '
 finish

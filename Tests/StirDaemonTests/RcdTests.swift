@@ -1,6 +1,8 @@
 import Foundation
 import SIPCore
 import SIPProxy
+import Certificates
+import Dispatch
 import STIRCore
 import Testing
 @testable import StirDaemon
@@ -168,5 +170,52 @@ import Testing
         #expect(DisplayNameEditor.set("Old <sip:a@b>;tag=1", name: nil) == "<sip:a@b>;tag=1")
         #expect(DisplayNameEditor.set("sip:a@b;tag=1", name: "N") == "\"N\" <sip:a@b>;tag=1")
         #expect(DisplayNameEditor.set("sip:a@b;tag=1", name: nil) == "sip:a@b;tag=1")
+    }
+}
+
+/// Answers every URL from a dictionary (404 otherwise), asynchronously.
+final class FakeRequester: HTTPRequester, @unchecked Sendable {
+    var bodies: [String: [UInt8]] = [:]
+    func send(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, CertificateFailure>) -> Void) {
+        let body = bodies[request.url]
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(5)) {
+            completion(.success(HTTPResponse(status: body == nil ? 404 : 200, body: body ?? [])))
+        }
+    }
+}
+
+extension RcdTests {
+    /// RFC 9795 §8.2: an icn whose rcdi digest covers the image is shown
+    /// only when the fetched image matches.
+    @Test func iconContentIsFetchedAndItsDigestChecked() throws {
+        let icn = "https://logo.example.net/c.png"
+        let image: [UInt8] = Array("PNG image bytes".utf8)
+        let requester = FakeRequester()
+        var policy = X5UURLPolicy()
+        policy.ports = [443]
+        var v = VerifyConfiguration()
+        v.rcd.name = true
+        v.rcd.callInfo = true
+        let fetcher = RcdContentFetcher(requester: requester, policy: policy, timeout: 2, maximumBytes: 65_536)
+        let verify = VerificationProcessor(peers: peers, source: lookup, config: v, extraction: IdentityExtractionPolicy(),
+                                           content: fetcher, now: { Self.now })
+        let rcd = try rcdIdentity(.object(["nam": .string("Logo"), "icn": .string(icn)]),
+                                  rcdi: .object(["/icn": .string(RcdIntegrity.digest(image)!)]))
+        func deliver() throws -> SIPMessage {
+            let invite = StirHarness.invite(from: "<sip:+12155551010@198.51.100.2;user=phone>;tag=f1",
+                                            extra: ["Date: " + SIPDate.format(Self.now), "Identity: " + (try shaken()), "Identity: " + rcd])
+            let out = StirHarness(processors: [verify]).receive(invite, from: "198.51.100.2", settle: true)
+            return try #require(out.first { $0.isRequest })
+        }
+        requester.bodies[icn] = image
+        let good = try deliver()
+        #expect(good.headers(named: "Call-Info") == ["<\(icn)>;purpose=icon"])
+        #expect(good.first("From")?.hasPrefix("\"Logo\" <sip:") == true)
+        requester.bodies[icn] = Array("another image".utf8)
+        let bad = try deliver()
+        #expect(bad.headers(named: "Call-Info").isEmpty)
+        #expect(bad.first("From")?.hasPrefix("\"Logo\" <sip:") == true)
+        requester.bodies[icn] = nil
+        #expect(try deliver().headers(named: "Call-Info").isEmpty)
     }
 }

@@ -33,7 +33,7 @@ enum RcdPresenter {
     }
 
     static func apply(_ result: VerificationResult, to request: SIPMessage, peer: PeerConfiguration,
-                      presentation: RcdPresentation) -> Outcome {
+                      presentation: RcdPresentation, contents: [String: [UInt8]] = [:]) -> Outcome {
         var outcome = Outcome.none
         var nam: String?
         var urls: [(url: String, purpose: String)] = []
@@ -45,7 +45,10 @@ enum RcdPresenter {
                 var unverified: [String: String] = [:]
                 switch RcdIntegrity.check(rcd: rcd, rcdi: claims.rcdi) {
                 case .failed(let why): outcome = .integrityFailed(why)
-                case .needsContent(let external): unverified = external
+                case .needsContent(let external):
+                    // §8.2: fetched content whose digest matches is verified;
+                    // a mismatch or a failed fetch leaves that URL unshown.
+                    unverified = external.filter { url, digest in !(contents[url].map { RcdIntegrity.matches($0, digest) } ?? false) }
                 case .verified: break
                 }
                 if case .none = outcome {

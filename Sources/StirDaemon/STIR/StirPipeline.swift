@@ -65,7 +65,8 @@ public enum StirPipeline {
                 fate = previous?.certificateSource == nil ? .created : .rebuiltTrustChanged
             }
             identity = id
-            verify = VerificationProcessor(peers: peers, source: source!, config: config.verify, extraction: config.extractionPolicy)
+            verify = VerificationProcessor(peers: peers, source: source!, config: config.verify, extraction: config.extractionPolicy,
+                                           content: config.verify.rcd.callInfo ? RcdContentFetcher(config.verify) : nil)
         } else if previous?.certificateSource != nil {
             fate = .dropped
         }
