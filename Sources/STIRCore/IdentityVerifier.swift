@@ -22,6 +22,17 @@ public enum IdentityVerifier {
             }
             states.append(examine(value, index: i, sip: sip, date: date, policy: policy))
         }
+        // Without a div PASSporT there is no chain: a header that failed
+        // alone fails now, and its certificate is never fetched.
+        let hasDiv = states.contains { state in
+            if case .pending(let hv, _) = state { return hv.ppt == "div" } else { return false }
+        }
+        guard hasDiv else {
+            return VerificationPlan(states: states.map { state in
+                guard case .pending(let hv, let check) = state, let deferred = check.deferred else { return state }
+                return .decided(hv.with(outcome: .failed(deferred)))
+            })
+        }
         let chains = policy.divMaxAgeSeconds.map {
             DivChain.Context(targets: sip.targets.isEmpty ? sip.destinations : sip.targets, now: sip.now,
                              maxIatAgeSeconds: policy.maxIatAgeSeconds, divMaxAgeSeconds: $0)

@@ -169,3 +169,17 @@ extension DivChainTests {
         #expect(alone.headers[1].outcome == .failed(.destMismatch))
     }
 }
+
+extension DivChainTests {
+    /// Cheap checks first: without any div PASSporT, a stale or
+    /// misdirected SHAKEN one needs no certificate (nothing is fetched).
+    @Test func noDivNoFetchForHeadersThatFailAlone() {
+        let plan = IdentityVerifier.prepare(identityHeaders: [F.shaken(dest: [Self.original], iat: F.now - 600)], sip: Self.sip(),
+                                            policy: Self.chains)
+        #expect(plan.requiredX5Us.isEmpty)
+        #expect(plan.finish(certificates: [:]).failure == .staleIat)
+        let withDiv = IdentityVerifier.prepare(identityHeaders: [F.shaken(dest: [Self.original], iat: F.now - 600), Self.div()],
+                                               sip: Self.sip(), policy: Self.chains)
+        #expect(withDiv.requiredX5Us.count == 2)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import INIConfig
 import SIPCore
 import SIPProxy
 import STIRCore
@@ -142,5 +143,30 @@ import Testing
         let again = try forward(try processors(), Self.retargetedInvite([hi] + fwd.identityHeaders.map { "Identity: " + $0 }),
                                 from: "198.51.100.9")
         #expect(again.identityHeaders.count == 3)
+    }
+}
+
+/// The div keys are checked when the INI is read (`file:line: key: why`).
+@Suite struct DivConfigurationTests {
+    func daemonError(_ text: String) -> String? {
+        do { _ = try DaemonConfiguration(document: INIDocument.parse(text, file: "t.ini")); return nil } catch { return "\(error)" }
+    }
+
+    @Test func keysAreChecked() throws {
+        #expect(configError("[verify]\ndiv_max_age_s = 30\n") == "t.ini:2: div_max_age_s: must be 0 (off) or at least max_iat_age_s (60)")
+        #expect(try parseConfig("[verify]\ndiv_max_age_s = 10800\n").verify.divMaxAgeSeconds == 10_800)
+        #expect(configError("[peer \"p\"]\naddresses = 192.0.2.1\nsign_div = yes\n")?.contains("sign_div: only a trusted peer") == true)
+        #expect(daemonError("[route \"r\"]\nnext_hop = 127.0.0.1\nretarget_to = bob\n")?
+            .contains("retarget_to: 'bob' is not a TN (digits, optional +) or a sip:, sips: or tel: URI") == true)
+        let c = try DaemonConfiguration(document: INIDocument.parse("[route \"r\"]\nnext_hop = 127.0.0.1\nretarget_to = +12155550199\n",
+                                                                    file: "t.ini"))
+        #expect(c.stir.routes.routes.first?.retargetTo == "+12155550199")
+    }
+
+    @Test func retargetedURIs() {
+        #expect(RetargetProcessor.retargeted("sip:+12155559999@h:5060;user=phone", to: "+12155550199") == "sip:+12155550199@h:5060;user=phone")
+        #expect(RetargetProcessor.retargeted("sip:h", to: "12155550199") == "sip:12155550199@h")
+        #expect(RetargetProcessor.retargeted("tel:+12155559999", to: "+12155550199") == "tel:+12155550199")
+        #expect(RetargetProcessor.retargeted("sip:a@h", to: "sips:b@k") == "sips:b@k")
     }
 }
