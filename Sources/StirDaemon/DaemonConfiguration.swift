@@ -62,6 +62,12 @@ public struct DaemonConfiguration: Equatable, Sendable {
         metrics = try MetricsConfiguration.read(doc)
         stir = try StirConfiguration(document: doc)
         stir.routes = proxy.routes
+        // The retarget runs in the STIR chain, which exists only with a peer.
+        if !stir.isEnabled, let index = proxy.routes.routes.firstIndex(where: { $0.retargetTo != nil }) {
+            let section = doc.sections(named: "route")[index]
+            throw INIError(file: doc.file, line: section.entry("retarget_to")?.line ?? section.line, key: "retarget_to",
+                           message: "needs the STIR chain: configure at least one [peer \"name\"]")
+        }
     }
 
     private func reader(_ doc: INIDocument, _ name: String) -> INISectionReader {

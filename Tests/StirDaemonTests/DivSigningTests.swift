@@ -158,8 +158,10 @@ import Testing
         #expect(configError("[peer \"p\"]\naddresses = 192.0.2.1\nsign_div = yes\n")?.contains("sign_div: only a trusted peer") == true)
         #expect(daemonError("[route \"r\"]\nnext_hop = 127.0.0.1\nretarget_to = bob\n")?
             .contains("retarget_to: 'bob' is not a TN (digits, optional +) or a sip:, sips: or tel: URI") == true)
-        let c = try DaemonConfiguration(document: INIDocument.parse("[route \"r\"]\nnext_hop = 127.0.0.1\nretarget_to = +12155550199\n",
-                                                                    file: "t.ini"))
+        #expect(daemonError("[route \"r\"]\nnext_hop = 127.0.0.1\nretarget_to = +12155550199\n")
+            == "t.ini:3: retarget_to: needs the STIR chain: configure at least one [peer \"name\"]")
+        let c = try DaemonConfiguration(document: INIDocument.parse(
+            "[route \"r\"]\nnext_hop = 127.0.0.1\nretarget_to = +12155550199\n[peer \"default\"]\n", file: "t.ini"))
         #expect(c.stir.routes.routes.first?.retargetTo == "+12155550199")
     }
 
