@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # div (RFC 8946) and rcd (RFC 9795) on loopback: caller → signing stird
 # (127.0.0.2, retargets +12155559999 to +12155550199 and adds a div
-# PASSporT) → verifying stird (127.0.0.3, div chains on, destination =
+# PASSporT; also for a sign_div peer's History-Info) → verifying stird
+# (127.0.0.3, div chains on, destination =
 # Request-URI, presents rcd names) → callee. The signer signs the caller's
 # name (rcd_names_file). Broken chains and rcd from a peer that is not
 # trusted are injected straight into the verifier from 127.0.0.4.
@@ -19,6 +20,10 @@ addresses = 127.0.0.1
 trusted = yes
 sign = yes
 tns = 12155551000-12155551099
+[peer "carrier"]
+addresses = 127.0.0.6
+trusted = yes
+sign_div = ${SIGN_DIV:-yes}
 [credential "main"]
 private_key = $PKI/leaf-spc.key
 certificate = $PKI/leaf-spc.pem
@@ -87,6 +92,15 @@ check "  ... callee saw X-Stir-Attestation: A" test "$(callee_header "$CALLEE_LO
 check "  ... signer logged the retarget and the div" grep -q "stir-div: signed" "$WORK/signer.log"
 check "  ... verifier logged a div chain" grep -q "div_chain=.*stir-verify: valid" "$WORK/verifier.log"
 check "  ... verifier counted outcome=valid_div" test "$(verifier_metric 'stird_verification_total{outcome="valid_div"}')" = 1
+
+# 1b. A trusted peer (sign_div) hands the signer a call it retargeted itself
+# (History-Info): the signer adds the div, the verifier passes the chain.
+hi="History-Info: <sip:+$OLD@127.0.0.6>;index=1, <sip:+$NEW@127.0.0.2;user=phone;cause=302>;index=1.1"
+orig_passport=$(python3 "$TOOLS/forge_passport.py" --key "$PKI/leaf-spc.key" --x5u "$X5U/leaf-spc-chain.pem" --orig $ORIG --dest $OLD)
+r=$(python3 "$TOOLS/stir_call.py" --bind 127.0.0.6 --host 127.0.0.2 --port $SIGNER_PORT --from "sip:+$ORIG@127.0.0.6;user=phone" \
+    --to "sip:+$OLD@127.0.0.2;user=phone" --ruri "sip:+$NEW@127.0.0.2;user=phone" --header "$hi" --identity "$orig_passport")
+expect_outcome "call retargeted upstream (History-Info), div added for a sign_div peer" 486 TN-Validation-Passed "$r"
+check "  ... callee saw the upstream SHAKEN and our div" test "$(callee_header "$CALLEE_LOG" "$(call_id_of "$r")" Identity | grep -c 'ppt=div')" -eq 1
 
 # 2. Chains injected into the verifier: Request-URI = new target, To = old.
 shaken() { python3 "$TOOLS/forge_passport.py" --key "$PKI/leaf-spc.key" --x5u "$X5U/leaf-spc-chain.pem" --orig $ORIG --dest $OLD "$@"; }
