@@ -33,7 +33,10 @@ import Testing
         var other = PeerConfiguration(name: "other")
         other.networks = [IPNetwork("198.51.100.10")!]
         other.trusted = true
-        return PeerTable([pbx, carrier, other])
+        var verified = PeerConfiguration(name: "verified")
+        verified.networks = [IPNetwork("198.51.100.11")!]
+        verified.verify = true
+        return PeerTable([pbx, carrier, other, verified])
     }
 
     /// `main` signs the caller's SHAKEN; `div` covers only the original target.
@@ -131,6 +134,18 @@ import Testing
         // A peer without sign_div gets nothing added.
         let plain = try forward(try processors(), invite, from: "198.51.100.10")
         #expect(plain.identityHeaders.count == 1)
+    }
+
+    /// §4.1: a verified peer's call is retargeted with a div only when our
+    /// verification passed it (the attestation header is set only then).
+    @Test func verifiedPeersCallGetsDivOnlyWhenItVerified() throws {
+        let identity = "Identity: " + (try shaken())
+        let failed = try forward(try processors(retargetTo: "+" + Self.forwarded), StirHarness.invite(extra: [identity]), from: "198.51.100.11")
+        #expect(failed.requestURI == "sip:+\(Self.forwarded)@127.0.0.1")
+        #expect(failed.identityHeaders.count == 1)
+        let passed = try forward(try processors(retargetTo: "+" + Self.forwarded),
+                                 StirHarness.invite(extra: [identity, "X-Stir-Attestation: A"]), from: "198.51.100.11")
+        #expect(passed.identityHeaders.count == 2)
     }
 
     /// §4.1: one div per distinct (orig, dest), never a second for the same pair.

@@ -18,10 +18,16 @@ public final class RetargetProcessor: RequestProcessor {
     let routes: RouteTable
     let signer: DivSigner
     let extractor: SIPIdentityExtractor
+    /// `[verify] attestation_header`: set by our verifier only on a call that
+    /// verified, so its absence on a verified peer's call means the
+    /// PASSporTs did not (§4.1: verify the existing PASSporTs first).
+    let attestationHeader: String?
 
-    public init(peers: PeerTable, routes: RouteTable, credentials: [SigningCredential], extraction: IdentityExtractionPolicy) {
+    public init(peers: PeerTable, routes: RouteTable, credentials: [SigningCredential], extraction: IdentityExtractionPolicy,
+                attestationHeader: String? = "X-Stir-Attestation") {
         self.peers = peers
         self.routes = routes
+        self.attestationHeader = attestationHeader
         self.signer = DivSigner(credentials: credentials)
         self.extractor = SIPIdentityExtractor(policy: extraction)
     }
@@ -46,6 +52,12 @@ public final class RetargetProcessor: RequestProcessor {
                                                             diversion: request.headers(named: "Diversion")) {
             previous = left
         } else {
+            return .proceed
+        }
+        // §4.1: a div vouches for the PASSporTs it chains to; not for ones
+        // our own verification of this peer's call rejected.
+        if peers.peer(for: context).verify, let name = attestationHeader, request.headers(named: name).isEmpty {
+            log.info("stir-div: no div PASSporT", metadata: ["reason": "upstream PASSporTs did not verify"])
             return .proceed
         }
         guard let original = extractor.identity(ofURI: previous)?.tn,

@@ -85,7 +85,8 @@ public enum StirPipeline {
                 rcd = RcdSigningProcessor(table: config.sign.rcdNames, credentials: credentials)
             }
             if RetargetProcessor.isNeeded(config) {
-                retarget = RetargetProcessor(peers: peers, routes: config.routes, credentials: credentials, extraction: config.extractionPolicy)
+                retarget = RetargetProcessor(peers: peers, routes: config.routes, credentials: credentials, extraction: config.extractionPolicy,
+                                             attestationHeader: config.verify.attestationHeader)
             }
         }
         return (StirGeneration(number: number, config: config, scrub: scrub, auth: auth, verify: verify, sign: sign, retarget: retarget, rcd: rcd,
