@@ -80,9 +80,11 @@ public enum DivChain {
                 !links.contains(i) && headers[i].claims?.dest.contains { IdentityVerifier.same(div, $0) } == true
             }
             guard !candidates.isEmpty else { return broken("no PASSporT has dest \(div.value)") }
-            let pick = candidates.first { i in
+            // A usable link, preferring SHAKEN or div over other types (rcd).
+            let usable = candidates.filter { i in
                 headers[i].signatureValid && IdentityVerifier.same(current.orig, headers[i].claims!.orig)
-            } ?? candidates[0]
+            }
+            let pick = usable.first { headers[$0].ppt == "shaken" || headers[$0].ppt == "div" } ?? usable.first ?? candidates[0]
             let link = headers[pick]
             let claims = link.claims!
             links.append(pick)

@@ -165,6 +165,10 @@ extension DivChainTests {
         let r = Self.verify([F.shaken(dest: [Self.original]), rcd, Self.div()], policy: policy)
         #expect(r.isValidByDivChain)
         #expect(r.headers[1].outcome == .valid)
+        // The chain links to the SHAKEN PASSporT whatever the order.
+        let reordered = Self.verify([rcd, F.shaken(dest: [Self.original]), Self.div()], policy: policy)
+        #expect(reordered.divChain?.links == [2, 1])
+        #expect(reordered.metricLabel == "valid_div" && reordered.attestation == .a)
         let alone = Self.verify([F.shaken(dest: [Self.original]), rcd], policy: policy)
         #expect(alone.headers[1].outcome == .failed(.destMismatch))
     }
