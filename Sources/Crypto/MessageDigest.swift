@@ -30,6 +30,9 @@ public struct MessageDigest: Sendable {
     /// FIPS 180-4 SHA-512/256, the truncated SHA-512 with its own initial
     /// values (RFC 7616 §3.2 "SHA-512-256"), not SHA-512 cut to 32 bytes.
     public static let sha512_256 = MessageDigest(name: "SHA2-512/256", length: 32)
+    /// FIPS 180-4 SHA-384 and SHA-512 (RFC 9795 §6 `rcdi` digests).
+    public static let sha384 = MessageDigest(name: "SHA2-384", length: 48)
+    public static let sha512 = MessageDigest(name: "SHA2-512", length: 64)
 
     /// False when the OpenSSL in use does not provide the algorithm (MD5
     /// under a FIPS-only provider).

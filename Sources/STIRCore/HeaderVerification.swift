@@ -29,6 +29,14 @@ public struct HeaderVerification: Sendable {
     /// The PASSporT claims (reconstructed for compact form).
     public let claims: PASSporTClaims?
     public let outcome: HeaderOutcome
+    /// The signature verified with a certificate covering the signer's
+    /// identity, whatever the outcome: a link of a `div` chain (RFC 8946
+    /// §4.2) may fail alone (older `iat`, `dest` not the current target)
+    /// and still count in the chain.
+    public var signatureValid = false
+
+    /// The header's `ppt` (nil for a baseline PASSporT).
+    public var ppt: String? { identityHeader?.ppt }
 
     /// SHAKEN attestation claimed by this header.
     public var attestation: Attestation? { claims?.attest }
@@ -40,8 +48,10 @@ public struct HeaderVerification: Sendable {
         return ".." + token[token.index(after: dot)...]
     }
 
-    func with(outcome: HeaderOutcome) -> HeaderVerification {
-        HeaderVerification(index: index, value: value, identityHeader: identityHeader, passportHeader: passportHeader,
-                           claims: claims, outcome: outcome)
+    func with(outcome: HeaderOutcome, signatureValid: Bool? = nil) -> HeaderVerification {
+        var copy = HeaderVerification(index: index, value: value, identityHeader: identityHeader, passportHeader: passportHeader,
+                                      claims: claims, outcome: outcome)
+        copy.signatureValid = signatureValid ?? self.signatureValid
+        return copy
     }
 }

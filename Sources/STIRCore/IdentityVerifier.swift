@@ -22,7 +22,22 @@ public enum IdentityVerifier {
             }
             states.append(examine(value, index: i, sip: sip, date: date, policy: policy))
         }
-        return VerificationPlan(states: states)
+        // Without a div PASSporT there is no chain: a header that failed
+        // alone fails now, and its certificate is never fetched.
+        let hasDiv = states.contains { state in
+            if case .pending(let hv, _) = state { return hv.ppt == "div" } else { return false }
+        }
+        guard hasDiv else {
+            return VerificationPlan(states: states.map { state in
+                guard case .pending(let hv, let check) = state, let deferred = check.deferred else { return state }
+                return .decided(hv.with(outcome: .failed(deferred)))
+            })
+        }
+        let chains = policy.divMaxAgeSeconds.map {
+            DivChain.Context(targets: sip.targets.isEmpty ? sip.destinations : sip.targets, now: sip.now,
+                             maxIatAgeSeconds: policy.maxIatAgeSeconds, divMaxAgeSeconds: $0)
+        }
+        return VerificationPlan(states: states, divChains: chains)
     }
 
     /// Both phases at once, for callers that already hold certificates
@@ -80,7 +95,9 @@ public enum IdentityVerifier {
         header = h
         // RFC 8224 §6.2 step 1: an unsupported ppt means this header is ignored.
         if let ppt = h.ppt {
-            guard policy.supportedPPTs.contains(ppt) else { return decided(.ignored(.unsupportedPPT(ppt))) }
+            guard policy.supportedPPTs.contains(ppt) || (ppt == "div" && policy.divChains) else {
+                return decided(.ignored(.unsupportedPPT(ppt)))
+            }
         } else if !policy.acceptBaseline {
             return decided(.ignored(.unsupportedPPT("none")))
         }
@@ -124,22 +141,36 @@ public enum IdentityVerifier {
         do { try PASSporTClaimRules.check(passport.claims, ppt: h.ppt) } catch {
             return fail(VerificationFailure(error))
         }
+        // A failure that only makes this header invalid alone: with div
+        // chains on, its signature is still checked, since it may be a link
+        // of a chain (RFC 8946 §4.2), which `DivChain` judges after phase 2.
+        var deferred: VerificationFailure?
+        let isDiv = h.ppt == "div" && policy.divChains
         // RFC 8224 §6.2 step 4: Date, then iat (full form), within the window.
         if let f = date.failure { return fail(f) }
         let age = sip.now - passport.claims.iat
-        if age > policy.maxIatAgeSeconds { return fail(.staleIat) }
+        if age > policy.maxIatAgeSeconds {
+            guard let divMax = policy.divMaxAgeSeconds, age <= divMax else { return fail(.staleIat) }
+            deferred = .staleIat
+        }
         if -age > policy.maxFutureSkewSeconds { return fail(.futureIat) }
         // RFC 8224 §6.2.4: the originating identity comes from SIP; the
         // token must name it (equivalent to reconstructing with it).
         guard sip.originating.contains(where: { Self.same($0, passport.claims.orig) }) else { return fail(.origMismatch) }
-        if policy.checkDestination {
-            guard sip.destinations.contains(where: { d in passport.claims.dest.contains { Self.same(d, $0) } }) else {
-                return fail(.destMismatch)
+        if policy.checkDestination || isDiv {
+            if !sip.destinations.contains(where: { d in passport.claims.dest.contains { Self.same(d, $0) } }) {
+                guard policy.divChains else { return fail(.destMismatch) }
+                deferred = deferred ?? .destMismatch
             }
         }
+        // RFC 8946 §4.2: a div PASSporT is never valid on its own.
+        if isDiv { deferred = deferred ?? .divChainInvalid("not part of a chain") }
+        // RFC 8946 §4.2 step 2: a div PASSporT's signer must have authority
+        // over the `div` identity (the retargeting number), not over `orig`.
+        let signerTN = isDiv ? passport.claims.div?.tn : passport.claims.orig.tn
         let check = VerificationPlan.PendingCheck(
             x5u: x5u, signature: passport.signature,
-            candidates: [.init(signingInput: passport.signingInput, originatingTN: passport.claims.orig.tn)])
+            candidates: [.init(signingInput: passport.signingInput, originatingTN: signerTN)], deferred: deferred)
         return .pending(HeaderVerification(index: index, value: value, identityHeader: h, passportHeader: pHeader,
                                            claims: claims, outcome: .failed(.certificateUnavailable("pending"))), check)
     }

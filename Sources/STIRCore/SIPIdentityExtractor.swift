@@ -181,7 +181,7 @@ public struct SIPIdentityExtractor: Sendable {
             let toList = toIDs()
             dest = toList + ruriIDs().filter { !toList.contains($0) }
         }
-        return SIPIdentityContext(originating: orig, destinations: dest, date: date, now: now)
+        return SIPIdentityContext(originating: orig, destinations: dest, date: date, now: now, targets: ruriIDs())
     }
 
     /// §8.1 lenient rule: an optional leading `+`, then at least one digit,
@@ -241,11 +241,16 @@ public struct SIPIdentityContext: Sendable, Equatable {
     public var date: String?
     /// Current time, seconds since 1970 (injected for tests).
     public var now: Int64
+    /// The call's current target (the Request-URI): what the outermost
+    /// `dest` of a `div` chain must name (RFC 8946 §4.2 step 1). Empty:
+    /// `destinations` are used instead.
+    public var targets: [STIRIdentity]
 
-    public init(originating: [STIRIdentity], destinations: [STIRIdentity], date: String?, now: Int64) {
+    public init(originating: [STIRIdentity], destinations: [STIRIdentity], date: String?, now: Int64, targets: [STIRIdentity] = []) {
         self.originating = originating
         self.destinations = destinations
         self.date = date
         self.now = now
+        self.targets = targets
     }
 }

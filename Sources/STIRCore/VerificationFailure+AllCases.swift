@@ -51,7 +51,8 @@ extension VerificationFailure: CaseIterable {
         case .futureIat: return .origMismatch
         case .origMismatch: return .destMismatch
         case .destMismatch: return .signatureInvalid
-        case .signatureInvalid: return nil
+        case .signatureInvalid: return .divChainInvalid("")
+        case .divChainInvalid: return nil
         }
     }
 }

@@ -27,7 +27,7 @@ extension VerificationFailure: SIPResponseError {
             return SIPStatus(438, reason: "Invalid PASSporT")
         case .identityHeaderMalformed, .tooManyIdentityHeaders, .compactFormNotAllowed, .compactFormUnverifiable,
              .tokenMalformed, .algorithmMismatch, .pptMismatch, .x5uInfoMismatch, .criticalHeaderInvalid, .dateMissing, .dateInvalid,
-             .origMismatch, .destMismatch, .signatureInvalid:
+             .origMismatch, .destMismatch, .signatureInvalid, .divChainInvalid:
             return SIPStatus(438, reason: "Invalid Identity Header")
         }
     }

@@ -78,6 +78,10 @@ public enum VerificationFailure: Error, Equatable, Sendable {
     case destMismatch
     /// The signature does not verify over the received (or reconstructed) bytes.
     case signatureInvalid
+    /// A `div` PASSporT that is not part of a valid chain (RFC 8946 §4.2):
+    /// no link to an earlier `dest`, `orig` changed along the chain, an
+    /// invalid or stale link, or an outermost `dest` that is not the target.
+    case divChainInvalid(String)
 
     /// A stable snake_case code, unique per case (associated values dropped).
     public var code: String {
@@ -112,6 +116,7 @@ public enum VerificationFailure: Error, Equatable, Sendable {
         case .origMismatch: return "orig_mismatch"
         case .destMismatch: return "dest_mismatch"
         case .signatureInvalid: return "signature_invalid"
+        case .divChainInvalid: return "div_chain_invalid"
         }
     }
 

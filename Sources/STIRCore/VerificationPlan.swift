@@ -13,6 +13,9 @@ public struct VerificationPlan: Sendable {
         let x5u: String
         let signature: [UInt8]
         let candidates: [Candidate]
+        /// The header's outcome if the signature verifies, when it fails
+        /// alone but may still be a `div` chain link (RFC 8946 §4.2).
+        var deferred: VerificationFailure? = nil
     }
 
     enum State: Sendable {
@@ -26,14 +29,24 @@ public struct VerificationPlan: Sendable {
     /// Empty when every header was decided without a certificate.
     public let requiredX5Us: [String]
 
-    init(states: [State]) {
+    /// Set when `div` chains are judged after the signature checks.
+    let divChains: DivChain.Context?
+
+    init(states: [State], divChains: DivChain.Context? = nil) {
         self.states = states
+        self.divChains = divChains
         var seen = Set<String>()
         var urls: [String] = []
         for case .pending(_, let check) in states where seen.insert(check.x5u).inserted {
             urls.append(check.x5u)
         }
         self.requiredX5Us = urls
+    }
+
+    /// The claims of the headers still waiting for their signature check:
+    /// what may become valid (e.g. Rich Call Data content to fetch meanwhile).
+    public var pendingClaims: [PASSporTClaims] {
+        states.compactMap { if case .pending(let hv, _) = $0 { return hv.claims } else { return nil } }
     }
 
     /// Phase 2: checks TN authority and signatures with the certificates
@@ -47,10 +60,17 @@ public struct VerificationPlan: Sendable {
             case .decided(let hv):
                 headers.append(hv)
             case .pending(let hv, let check):
-                headers.append(hv.with(outcome: Self.check(check, certificates[check.x5u])))
+                let outcome = Self.check(check, certificates[check.x5u])
+                if outcome == .valid, let deferred = check.deferred {
+                    headers.append(hv.with(outcome: .failed(deferred), signatureValid: true))
+                } else {
+                    headers.append(hv.with(outcome: outcome, signatureValid: outcome == .valid))
+                }
             }
         }
-        return VerificationResult(headers: headers)
+        guard let divChains else { return VerificationResult(headers: headers) }
+        let judged = DivChain.judge(headers, divChains)
+        return VerificationResult(headers: judged.headers, divChain: judged.chain)
     }
 
     private static func check(_ check: PendingCheck, _ result: CertificateResult?) -> HeaderOutcome {

@@ -27,12 +27,21 @@ public struct VerificationPolicy: Sendable, Equatable {
     public var maxIdentityHeaderLength: Int
     /// Limits for the JSON reader.
     public var jsonLimits: JSONReader.Limits
+    /// `div` chains (RFC 8946 §4.2): nil leaves `ppt=div` unsupported;
+    /// otherwise the max `iat` age of an inner link of a chain (the
+    /// outermost keeps `maxIatAgeSeconds`). §4.2 step 4 allows a longer
+    /// window for inner links because a call may be forwarded long after
+    /// it was first signed (transfers, up to hours).
+    public var divMaxAgeSeconds: Int64?
+
+    /// True when `div` chains are built and judged.
+    public var divChains: Bool { divMaxAgeSeconds != nil }
 
     public init(maxDateAgeSeconds: Int64 = 60, maxIatAgeSeconds: Int64 = 60, maxFutureSkewSeconds: Int64 = 5,
                 requireDateHeader: Bool = false, supportedPPTs: Set<String> = ["shaken"], acceptBaseline: Bool = true,
                 allowCompactForm: Bool = true, checkDestination: Bool = true, allowedX5USchemes: Set<String> = ["https"],
                 maxIdentityHeaders: Int = 10, maxIdentityHeaderLength: Int = IdentityHeader.defaultMaxLength,
-                jsonLimits: JSONReader.Limits = .init()) {
+                jsonLimits: JSONReader.Limits = .init(), divMaxAgeSeconds: Int64? = nil) {
         self.maxDateAgeSeconds = maxDateAgeSeconds
         self.maxIatAgeSeconds = maxIatAgeSeconds
         self.maxFutureSkewSeconds = maxFutureSkewSeconds
@@ -45,6 +54,7 @@ public struct VerificationPolicy: Sendable, Equatable {
         self.maxIdentityHeaders = maxIdentityHeaders
         self.maxIdentityHeaderLength = maxIdentityHeaderLength
         self.jsonLimits = jsonLimits
+        self.divMaxAgeSeconds = divMaxAgeSeconds
     }
 
     /// SHAKEN profile: `ppt=shaken` only, full form only, https x5u.

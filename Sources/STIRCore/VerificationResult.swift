@@ -14,10 +14,27 @@ public enum VerificationOutcome: Equatable, Sendable {
 public struct VerificationResult: Sendable {
     public let headers: [HeaderVerification]
     public let outcome: VerificationOutcome
+    /// The `div` chain judged for this request (RFC 8946 §4.2), if any.
+    public let divChain: DivChain.Summary?
 
-    init(headers: [HeaderVerification]) {
+    init(headers: [HeaderVerification], divChain: DivChain.Summary? = nil) {
         self.headers = headers
-        self.outcome = Self.decide(headers)
+        self.divChain = divChain
+        let decided = Self.decide(headers)
+        // A broken chain explains a failed request better than its links'
+        // own failures (an inner link's dest is, by design, not the target).
+        if case .failed = decided, let divChain, let why = divChain.failure {
+            self.outcome = .failed(.divChainInvalid(why), headerIndex: divChain.links.first)
+        } else {
+            self.outcome = decided
+        }
+    }
+
+    /// True when the request is valid through a `div` chain rather than
+    /// a PASSporT naming the current target itself.
+    public var isValidByDivChain: Bool {
+        guard case .valid(let index, _) = outcome, let divChain, divChain.failure == nil else { return false }
+        return divChain.links.contains(index)
     }
 
     /// RFC 8224 §6.2.1: valid if any header is valid. §6.2.2: otherwise 428
@@ -71,7 +88,7 @@ public struct VerificationResult: Sendable {
     public var verstat: Verstat { failure?.verstat ?? .passed }
 
     /// Stable metric label: `valid` or the failure code.
-    public var metricLabel: String { failure?.code ?? "valid" }
+    public var metricLabel: String { failure?.code ?? (isValidByDivChain ? "valid_div" : "valid") }
 
     /// `Reason` header value for a continue-on-failure policy; nil when
     /// valid. The STIR form (RFC 9410 §5) cites the failing PASSporT in

@@ -61,6 +61,13 @@ public struct DaemonConfiguration: Equatable, Sendable {
         try readDebug(doc)
         metrics = try MetricsConfiguration.read(doc)
         stir = try StirConfiguration(document: doc)
+        stir.routes = proxy.routes
+        // The retarget runs in the STIR chain, which exists only with a peer.
+        if !stir.isEnabled, let index = proxy.routes.routes.firstIndex(where: { $0.retargetTo != nil }) {
+            let section = doc.sections(named: "route")[index]
+            throw INIError(file: doc.file, line: section.entry("retarget_to")?.line ?? section.line, key: "retarget_to",
+                           message: "needs the STIR chain: configure at least one [peer \"name\"]")
+        }
     }
 
     private func reader(_ doc: INIDocument, _ name: String) -> INISectionReader {
@@ -214,9 +221,13 @@ public struct DaemonConfiguration: Equatable, Sendable {
             let transport = try r.choice("transport", default: TransportProtocol.udp, ["udp": .udp, "tcp": .tcp, "tls": .tls])
             let serverName = try r.optionalString("tls_server_name")
             if serverName != nil && transport != .tls { throw r.error("tls_server_name", "only for transport = tls") }
+            let retarget = try r.optionalString("retarget_to").flatMap { $0.isEmpty ? nil : $0 }
+            if let t = retarget, !RetargetProcessor.isValidTarget(t) {
+                throw r.error("retarget_to", "'\(t)' is not a TN (digits, optional +) or a sip:, sips: or tel: URI")
+            }
             try r.finish()
             routes.append(StaticRoute(name: name, userPrefix: prefix, domain: domain, nextHop: hop, transport: transport,
-                                      transportFixed: fixed, tlsServerName: serverName))
+                                      transportFixed: fixed, tlsServerName: serverName, retargetTo: retarget))
         }
         return RouteTable(routes: routes)
     }

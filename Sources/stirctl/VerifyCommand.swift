@@ -41,19 +41,24 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Supported ppt values, comma-separated.") var ppt: String = "shaken"
     @Flag(name: .customLong("shaken-only"), help: "Reject baseline and compact-form PASSporTs (SHAKEN profile).") var shakenOnly = false
     @Flag(name: .customLong("no-dest-check"), help: "Do not require the destination in dest.") var noDestCheck = false
+    @Option(name: .customLong("div-max-age"),
+            help: "div chains (RFC 8946 §4.2): max iat age of inner links, seconds; 0: ppt=div unsupported. The values of --identity are one request's set; --dest is the current target.")
+    var divMaxAge: Int64 = 10_800
 
     func run() throws {
         let current = now ?? CLISupport.now
         let extractor = SIPIdentityExtractor()
         let sip = SIPIdentityContext(originating: [try CLISupport.identity(orig, extractor: extractor)],
                                      destinations: [try CLISupport.identity(dest, extractor: extractor)],
-                                     date: date, now: current)
+                                     date: date, now: current, targets: [try CLISupport.identity(dest, extractor: extractor)])
         var policy = shakenOnly ? VerificationPolicy.shaken : VerificationPolicy()
         policy.maxDateAgeSeconds = maxAge
         policy.maxIatAgeSeconds = maxAge
         policy.maxFutureSkewSeconds = futureSkew
         policy.supportedPPTs = Set(ppt.split(separator: ",").map(String.init))
         policy.checkDestination = !noDestCheck
+        guard divMaxAge == 0 || divMaxAge >= maxAge else { throw ValidationError("--div-max-age must be 0 or at least --max-age") }
+        policy.divMaxAgeSeconds = divMaxAge > 0 ? divMaxAge : nil
         let plan = IdentityVerifier.prepare(identityHeaders: identity, sip: sip, policy: policy)
         var notes: [String] = []
         let certificates: [String: CertificateResult]
@@ -73,6 +78,9 @@ struct VerifyCommand: ParsableCommand {
         print("verstat=\(result.verstat.rawValue)")
         for h in result.headers where result.headers.count > 1 {
             print("header[\(h.index)]=\(h.outcome.failure?.code ?? "valid")")
+        }
+        if let chain = result.divChain {
+            print("div_chain=\(chain.links.map(String.init).joined(separator: ","))" + (chain.failure.map { " broken: \($0)" } ?? " valid"))
         }
         for note in notes { print(note) }
         if let sipReason = result.reasonHeaderValue(.sip), let stirReason = result.reasonHeaderValue(.stir) {

@@ -36,6 +36,7 @@ import Testing
         "orig_mismatch": (438, "Invalid Identity Header", .failed),
         "dest_mismatch": (438, "Invalid Identity Header", .failed),
         "signature_invalid": (438, "Invalid Identity Header", .failed),
+        "div_chain_invalid": (438, "Invalid Identity Header", .failed),
     ]
 
     @Test(arguments: VerificationFailure.allCases)

@@ -13,9 +13,12 @@ public struct StaticRoute: Equatable, Sendable {
     /// For `transport = tls`: the name the next hop's certificate must
     /// carry (RFC 5922 §7.2); nil checks `nextHop`'s address.
     public var tlsServerName: String?
+    /// `retarget_to`: the TN or URI the daemon retargets matching requests
+    /// to before routing them again (the core itself ignores it).
+    public var retargetTo: String?
 
     public init(name: String, userPrefix: String?, domain: String?, nextHop: SocketAddress, transport: TransportProtocol,
-                transportFixed: Bool = false, tlsServerName: String? = nil) {
+                transportFixed: Bool = false, tlsServerName: String? = nil, retargetTo: String? = nil) {
         self.name = name
         self.userPrefix = userPrefix
         self.domain = domain?.lowercased()
@@ -23,6 +26,7 @@ public struct StaticRoute: Equatable, Sendable {
         self.transport = transport
         self.transportFixed = transportFixed
         self.tlsServerName = tlsServerName
+        self.retargetTo = retargetTo
     }
 }
 

@@ -54,6 +54,9 @@ public struct PeerConfiguration: Equatable, Sendable {
     /// read only the first challenge (RFC 2617-era ones), so a peer of such
     /// devices may need MD5 first or alone.
     public var digestAlgorithms: [DigestAlgorithm]?
+    /// A call from this (trusted) peer whose History-Info or Diversion shows
+    /// a retarget gets a `div` PASSporT (RFC 8946 §4.1) from us.
+    public var signDiv = false
 
     public init(name: String) { self.name = name }
 }

@@ -12,5 +12,9 @@ public struct SignConfiguration: Equatable, Sendable {
     public var skipDestinationPrefixes: [String] = []
     /// When not empty, sign only calls to destinations starting with one of these.
     public var onlyDestinationPrefixes: [String] = []
+    /// `rcd_names_file`: caller names signed as Rich Call Data (RFC 9795),
+    /// read with the configuration (so SIGHUP re-reads it).
+    public var rcdNamesFile: String?
+    public var rcdNames = RcdNameTable()
     public init() {}
 }

@@ -1,3 +1,4 @@
+import Foundation
 import INIConfig
 import STIRCore
 
@@ -104,6 +105,14 @@ extension StirConfiguration {
         c.notOwnedAttestation = try attestation(&r, "not_owned_attestation", default: c.notOwnedAttestation)
         c.skipDestinationPrefixes = try prefixes(&r, "skip_dest_prefixes")
         c.onlyDestinationPrefixes = try prefixes(&r, "only_dest_prefixes")
+        c.rcdNamesFile = try r.optionalString("rcd_names_file").flatMap { $0.isEmpty ? nil : $0 }
+        if let path = c.rcdNamesFile {
+            guard let data = FileManager.default.contents(atPath: path) else { throw r.error("rcd_names_file", "cannot read \(path)") }
+            switch RcdNameTable.parse(String(decoding: data, as: UTF8.self)) {
+            case .success(let table): c.rcdNames = table
+            case .failure(let e): throw r.error("rcd_names_file", "\(path) \(e)")
+            }
+        }
         try r.finish()
         return c
     }
@@ -137,6 +146,10 @@ extension StirConfiguration {
         p.trusted = try r.bool("trusted", default: p.trusted)
         p.sign = try r.bool("sign", default: p.sign)
         p.verify = try r.bool("verify", default: p.verify)
+        p.signDiv = try r.bool("sign_div", default: p.signDiv)
+        if p.signDiv && !p.trusted {
+            throw r.error("sign_div", "only a trusted peer's History-Info or Diversion can be signed for (set trusted = yes)")
+        }
         p.onFailure = try r.choice("on_failure", default: p.onFailure,
                                    Dictionary(uniqueKeysWithValues: FailureAction.allCases.map { ($0.rawValue, $0) }))
         p.reasonForm = try r.choice("reason_form", default: p.reasonForm, ["sip": .sip, "stir": .stir])

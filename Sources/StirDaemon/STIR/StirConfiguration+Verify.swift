@@ -53,6 +53,18 @@ extension StirConfiguration {
         c.acceptBaseline = try r.bool("accept_baseline", default: c.acceptBaseline)
         c.checkDestination = try r.bool("check_destination", default: c.checkDestination)
         c.maxIdentityHeaders = try r.int("max_identity_headers", default: c.maxIdentityHeaders, range: 1...100)
+        c.divMaxAgeSeconds = Int64(try r.int("div_max_age_s", default: Int(c.divMaxAgeSeconds), range: 0...86_400))
+        for item in try r.list("rcd_present", default: []) {
+            switch item {
+            case "name": c.rcd.name = true
+            case "call_info": c.rcd.callInfo = true
+            default: throw r.error("rcd_present", "'\(item)' is not name or call_info")
+            }
+        }
+        c.rcd.onlyAttestationA = try r.bool("rcd_only_attest_a", default: c.rcd.onlyAttestationA)
+        if c.divMaxAgeSeconds > 0 && c.divMaxAgeSeconds < c.maxIatAgeSeconds {
+            throw r.error("div_max_age_s", "must be 0 (off) or at least max_iat_age_s (\(c.maxIatAgeSeconds))")
+        }
         let verstat = try r.list("verstat_headers", default: (c.verstatOnPAI ? ["pai"] : []) + (c.verstatOnFrom ? ["from"] : []))
         for item in verstat where item != "pai" && item != "from" {
             throw r.error("verstat_headers", "'\(item)' is not pai or from")

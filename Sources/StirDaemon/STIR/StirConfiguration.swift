@@ -1,3 +1,4 @@
+import SIPProxy
 import STIRCore
 
 /// Everything STIR-related in the INI.
@@ -16,6 +17,9 @@ public struct StirConfiguration: Equatable, Sendable {
     public var tnDetection: TNDetection = .lenient
     /// `nanp` (country code 1, 10-digit national numbers) or `e164` (digits as given).
     public var numberingPlan: TNCanonicalizer = .nanp
+    /// The `[route]` table, for routes that retarget (`retarget_to`): the
+    /// retarget and its `div` PASSporT happen in the STIR chain (RFC 8946 §4.1).
+    public var routes = RouteTable()
 
     public init() {}
 

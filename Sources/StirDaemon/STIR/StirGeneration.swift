@@ -15,6 +15,10 @@ public final class StirGeneration {
     public let auth: AuthenticationProcessor?
     public let verify: VerificationProcessor?
     public let sign: SigningProcessor?
+    /// Retargeting and `div` signing (RFC 8946 §4.1), after sign.
+    public let retarget: RetargetProcessor?
+    /// Rich Call Data signing (RFC 9795), after sign, before retarget.
+    public let rcd: RcdSigningProcessor?
     /// The verification side's certificate cache, kept across reloads while
     /// the settings it was built from stay the same.
     public let certificateSource: CertificateSource?
@@ -23,19 +27,21 @@ public final class StirGeneration {
     let cacheIdentity: CacheIdentity?
 
     init(number: Int, config: StirConfiguration, scrub: ScrubProcessor?, auth: AuthenticationProcessor? = nil, verify: VerificationProcessor?, sign: SigningProcessor?,
-         certificateSource: CertificateSource?, cacheIdentity: CacheIdentity?) {
+         retarget: RetargetProcessor? = nil, rcd: RcdSigningProcessor? = nil, certificateSource: CertificateSource?, cacheIdentity: CacheIdentity?) {
         self.number = number
         self.config = config
         self.scrub = scrub
         self.auth = auth
         self.verify = verify
         self.sign = sign
+        self.retarget = retarget
+        self.rcd = rcd
         self.certificateSource = certificateSource
         self.cacheIdentity = cacheIdentity
     }
 
-    /// The processors in chain order (scrub, auth, verify, sign), without the absent ones.
-    public var processors: [RequestProcessor] { [scrub as RequestProcessor?, auth, verify, sign].compactMap { $0 } }
+    /// The processors in chain order (scrub, auth, verify, sign, rcd, retarget), without the absent ones.
+    public var processors: [RequestProcessor] { [scrub as RequestProcessor?, auth, verify, sign, rcd, retarget].compactMap { $0 } }
 
     /// The settings a certificate cache depends on, and a digest of the trust
     /// anchor and HTTPS CA files, so a reload that replaces a roots file in

@@ -3,7 +3,7 @@ import SIPCore
 import SIPProxy
 
 /// The STIR generation one proxy loop runs, replaceable at run time without
-/// a lock: the core holds four `StirStage`s for the life of the process
+/// a lock: the core holds five `StirStage`s for the life of the process
 /// (its processor array is fixed), and each stage forwards to the matching
 /// processor of this loop's current generation. `install` runs on the
 /// loop's queue (SIGHUP), like every `process` call, so a request that runs
@@ -25,7 +25,7 @@ public final class StirLoop {
 
     public init(_ generation: StirGeneration) { current = generation }
 
-    /// The four stages to hand to the core, in chain order.
+    /// The five stages to hand to the core, in chain order.
     public func stages() -> [RequestProcessor] { StirStage.Kind.allCases.map { StirStage($0, loop: self) } }
 
     /// Makes `generation` the one new requests use (on the loop's queue).
@@ -56,11 +56,11 @@ public final class StirLoop {
     }
 }
 
-/// One fixed slot of the STIR chain (scrub, auth, verify or sign) that forwards to
+/// One fixed slot of the STIR chain (scrub, auth, verify, sign or retarget) that forwards to
 /// its loop's current (or pinned) generation; an absent processor proceeds.
 final class StirStage: RequestProcessor {
     enum Kind: Int, CaseIterable {
-        case scrub, auth, verify, sign
+        case scrub, auth, verify, sign, retarget
     }
 
     let kind: Kind
@@ -70,7 +70,7 @@ final class StirStage: RequestProcessor {
     init(_ kind: Kind, loop: StirLoop) {
         self.kind = kind
         self.loop = loop
-        name = ["stir-scrub", "stir-auth", "stir-verify", "stir-sign"][kind.rawValue]
+        name = ["stir-scrub", "stir-auth", "stir-verify", "stir-sign", "stir-div"][kind.rawValue]
     }
 
     func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision {
@@ -81,12 +81,16 @@ final class StirStage: RequestProcessor {
         case .auth: inner = generation.auth
         case .verify: inner = generation.verify
         case .sign: inner = generation.sign
+        case .retarget:
+            // rcd and div signing share the last slot; both always proceed.
+            _ = generation.rcd?.process(request, context: context, resumption: resumption)
+            inner = generation.retarget
         }
         let decision = inner?.process(request, context: context, resumption: resumption) ?? .proceed
         switch decision {
-        case .suspend where kind != .sign:
+        case .suspend where kind != .retarget:
             loop.pin(context.notes, to: generation)
-        case .proceed where kind != .sign:
+        case .proceed where kind != .retarget:
             break
         default:
             loop.unpin(context.notes)

@@ -65,20 +65,32 @@ public enum StirPipeline {
                 fate = previous?.certificateSource == nil ? .created : .rebuiltTrustChanged
             }
             identity = id
-            verify = VerificationProcessor(peers: peers, source: source!, config: config.verify, extraction: config.extractionPolicy)
+            verify = VerificationProcessor(peers: peers, source: source!, config: config.verify, extraction: config.extractionPolicy,
+                                           content: config.verify.rcd.callInfo ? RcdContentFetcher(config.verify) : nil)
         } else if previous?.certificateSource != nil {
             fate = .dropped
         }
         var sign: SigningProcessor?
-        if config.peers.contains(where: \.sign) {
+        var retarget: RetargetProcessor?
+        var rcd: RcdSigningProcessor?
+        if config.peers.contains(where: \.sign) || RetargetProcessor.isNeeded(config) {
             let credentials = try config.credentials.map { c -> SigningCredential in
                 do { return try SigningCredential(c) } catch let e as SigningCredential.LoadError { throw SetupError(description: e.description) }
             }
-            sign = SigningProcessor(peers: peers, credentials: credentials, config: config.sign, extraction: config.extractionPolicy,
-                                    authenticator: AccountOriginatorAuthenticator(accounts: config.auth.accounts))
+            if config.peers.contains(where: \.sign) {
+                sign = SigningProcessor(peers: peers, credentials: credentials, config: config.sign, extraction: config.extractionPolicy,
+                                        authenticator: AccountOriginatorAuthenticator(accounts: config.auth.accounts))
+            }
+            if config.peers.contains(where: \.sign), !config.sign.rcdNames.entries.isEmpty {
+                rcd = RcdSigningProcessor(table: config.sign.rcdNames, credentials: credentials)
+            }
+            if RetargetProcessor.isNeeded(config) {
+                retarget = RetargetProcessor(peers: peers, routes: config.routes, credentials: credentials, extraction: config.extractionPolicy,
+                                             attestationHeader: config.verify.attestationHeader)
+            }
         }
-        return (StirGeneration(number: number, config: config, scrub: scrub, auth: auth, verify: verify, sign: sign, certificateSource: source,
-                               cacheIdentity: identity), fate)
+        return (StirGeneration(number: number, config: config, scrub: scrub, auth: auth, verify: verify, sign: sign, retarget: retarget, rcd: rcd,
+                               certificateSource: source, cacheIdentity: identity), fate)
     }
 
     /// The bytes of the trust anchor file, of each file in the anchor

@@ -21,11 +21,14 @@ public final class VerificationProcessor: RequestProcessor {
     let policy: VerificationPolicy
     let extractor: SIPIdentityExtractor
     let now: @Sendable () -> Int64
+    /// Fetches rcd content whose digest must be checked (nil: `call_info` not presented).
+    let content: RcdContentFetcher?
     /// Collects asynchronous certificate answers; never the SIP loop.
     private let gather = DispatchQueue(label: "stird.verify.gather")
 
     public init(peers: PeerTable, source: any CertificateLookup, config: VerifyConfiguration, extraction: IdentityExtractionPolicy,
-                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+                content: RcdContentFetcher? = nil, now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        self.content = config.rcd.callInfo ? content : nil
         self.peers = peers
         self.source = source
         self.config = config
@@ -33,10 +36,12 @@ public final class VerificationProcessor: RequestProcessor {
         self.now = now
         self.policy = VerificationPolicy(maxDateAgeSeconds: config.maxDateAgeSeconds, maxIatAgeSeconds: config.maxIatAgeSeconds,
                                          maxFutureSkewSeconds: config.maxFutureSkewSeconds, requireDateHeader: config.requireDate,
+                                         supportedPPTs: config.rcd.isEnabled ? ["shaken", "rcd"] : ["shaken"],
                                          acceptBaseline: config.acceptBaseline, allowCompactForm: config.allowCompactForm,
                                          checkDestination: config.checkDestination,
                                          allowedX5USchemes: config.certificates.x5uAllowHTTP ? ["https", "http"] : ["https"],
-                                         maxIdentityHeaders: config.maxIdentityHeaders)
+                                         maxIdentityHeaders: config.maxIdentityHeaders,
+                                         divMaxAgeSeconds: config.divMaxAgeSeconds > 0 ? config.divMaxAgeSeconds : nil)
     }
 
     public func process(_ request: SIPMessage, context: RequestContext, resumption: ProcessorResumption) -> ProcessorDecision {
@@ -56,23 +61,36 @@ public final class VerificationProcessor: RequestProcessor {
         for url in plan.requiredX5Us {
             if let cached = source.cached(url, at: time) { certificates[url] = cached } else { missing.append(url) }
         }
-        if missing.isEmpty {
+        // RFC 9795 §8.2: content behind rcd URLs with a digest, fetched
+        // with the certificates (one suspension), only when it would be shown.
+        let urls = content.map { _ in RcdContentFetcher.urlsToFetch(plan.pendingClaims) } ?? []
+        if missing.isEmpty && urls.isEmpty {
             return apply(timedFinish(plan, certificates), to: request, peer: peer, log: log, notes: context.notes)
         }
         // Rule 1: suspend; answers arrive on `gather`, the decision runs on the loop.
-        log.debug("stir-verify: fetching certificates", metadata: ["x5u": "\(missing)"])
-        let state = Gathered(certificates: certificates, remaining: missing.count)
+        log.debug("stir-verify: fetching certificates", metadata: ["x5u": "\(missing)", "rcd": "\(urls)"])
+        let state = Gathered(certificates: certificates, remaining: missing.count + urls.count)
         let logger = log
         let notes = context.notes
+        let done: @Sendable () -> Void = { [self] in
+            state.remaining -= 1
+            guard state.remaining == 0 else { return }
+            let found = state.certificates
+            let fetched = state.contents
+            resumption.resume { request in
+                self.apply(self.timedFinish(plan, found), to: request, peer: peer, log: logger, notes: notes, contents: fetched)
+            }
+        }
         for url in missing {
-            source.fetch(url, at: time, queue: gather) { [self] result in
+            source.fetch(url, at: time, queue: gather) { result in
                 state.certificates[url] = result
-                state.remaining -= 1
-                guard state.remaining == 0 else { return }
-                let found = state.certificates
-                resumption.resume { request in
-                    self.apply(self.timedFinish(plan, found), to: request, peer: peer, log: logger, notes: notes)
-                }
+                done()
+            }
+        }
+        for url in urls {
+            content?.fetch(url, queue: gather) { body in
+                if let body { state.contents[url] = body }
+                done()
             }
         }
         return .suspend
@@ -89,6 +107,7 @@ public final class VerificationProcessor: RequestProcessor {
     /// Mutable gathering state, touched only on `gather`.
     private final class Gathered: @unchecked Sendable {
         var certificates: [String: CertificateResult]
+        var contents: [String: [UInt8]] = [:]
         var remaining: Int
         init(certificates: [String: CertificateResult], remaining: Int) {
             self.certificates = certificates
@@ -99,14 +118,16 @@ public final class VerificationProcessor: RequestProcessor {
     /// Maps the result to the peer's policy (RFC 8224 §6.2.2; ATIS-1000074
     /// §5.3.2; RFC 9410 §4) and annotates the request to forward.
     func apply(_ result: VerificationResult, to request: SIPMessage, peer: PeerConfiguration, log: CallLog,
-               notes: TransactionNotes? = nil) -> ProcessorDecision {
+               notes: TransactionNotes? = nil, contents: [String: [UInt8]] = [:]) -> ProcessorDecision {
         StirdMetrics.shared.verificationOutcome(label: result.metricLabel)
         let perHeader = result.headers.map { $0.outcome.failure?.code ?? "valid" }
         if let failure = result.failure {
             let status = failure.status
             let unsigned = failure == .noIdentity || { if case .unsupportedPPT = failure { return true } else { return false } }()
-            log.info("stir-verify: failed", metadata: ["outcome": "\(failure.code)", "detail": "\(failure)", "response": "\(status)",
-                                                       "peer": "\(peer.name)", "headers": "\(perHeader)"])
+            var metadata: Logger.Metadata = ["outcome": "\(failure.code)", "detail": "\(failure)", "response": "\(status)",
+                                             "peer": "\(peer.name)", "headers": "\(perHeader)"]
+            if let chain = result.divChain { metadata["div_chain"] = "\(chain.links)" }
+            log.info("stir-verify: failed", metadata: metadata)
             if unsigned {
                 if peer.requireIdentity { return .respond(status, headers: []) }
             } else {
@@ -125,10 +146,17 @@ public final class VerificationProcessor: RequestProcessor {
                 }
             }
         } else {
-            log.info("stir-verify: valid", metadata: ["attest": "\(result.attestation?.rawValue ?? "-")",
-                                                      "peer": "\(peer.name)", "headers": "\(perHeader)"])
+            var metadata: Logger.Metadata = ["attest": "\(result.attestation?.rawValue ?? "-")", "peer": "\(peer.name)",
+                                             "headers": "\(perHeader)"]
+            // RFC 8946 §4.2: say when the call verified as a forwarded call.
+            if result.isValidByDivChain, let chain = result.divChain { metadata["div_chain"] = "\(chain.links)" }
+            log.info("stir-verify: valid", metadata: metadata)
         }
         annotate(request, verstat: result.verstat, attestation: result.attestation)
+        if config.rcd.isEnabled {
+            let rcd = RcdPresenter.apply(result, to: request, peer: peer, presentation: config.rcd, contents: contents)
+            if rcd != .none { log.info("stir-verify: rich call data", metadata: ["rcd": "\(rcd)"]) }
+        }
         return .proceed
     }
 

@@ -23,6 +23,11 @@ public struct VerifyConfiguration: Equatable, Sendable {
     public var acceptBaseline = false
     public var checkDestination = true
     public var maxIdentityHeaders = 10
+    /// Max `iat` age of an inner link of a `div` chain (RFC 8946 §4.2 step
+    /// 4); 0: `ppt=div` is not supported and no chain is built.
+    public var divMaxAgeSeconds: Int64 = 0
+    /// Rich Call Data presentation (RFC 9795); disabled: `ppt=rcd` is not supported.
+    public var rcd = RcdPresentation()
     /// Where the forwarded request gets `verstat` (3GPP TS 24.229 §7.2A.20).
     public var verstatOnPAI = true
     public var verstatOnFrom = false

@@ -44,7 +44,7 @@ with open(log, "a") as out:
             hdrs.setdefault(name, value)
         branch = vias[0].split("branch=", 1)[1].split(";", 1)[0] if vias and "branch=" in vias[0] else ""
         out.write(json.dumps({"method": method, "branch": branch, "call_id": hdrs.get("call-id", hdrs.get("i", "")),
-                              "headers": head[1:]}) + "\n")
+                              "ruri": first.split(" ")[1] if first.count(" ") >= 2 else "", "headers": head[1:]}) + "\n")
         out.flush()
         if method == "ACK":
             continue

@@ -3,7 +3,7 @@
 final response as `STATUS REASON call-id=ID` (or `timeout call-id=ID`).
 
 usage: stir_call.py --bind ADDR --port STIRD_PORT [--host 127.0.0.1]
-         --from URI --to URI [--pai URI] [--date TEXT | --date-offset S | --no-date]
+         --from URI --to URI [--ruri URI] [--pai URI] [--from-name NAME] [--date TEXT | --date-offset S | --no-date]
          [--identity VALUE]... [--header 'Name: value']... [--wait S]
          [--print-header NAME]   (appends `NAME=value` per field of the final response)
 Non-2xx finals are ACKed on the same branch (RFC 3261 §17.1.1.3).
@@ -16,6 +16,8 @@ p.add_argument("--host", default="127.0.0.1")
 p.add_argument("--port", type=int, required=True)
 p.add_argument("--from", dest="frm", required=True)
 p.add_argument("--to", required=True)
+p.add_argument("--ruri")
+p.add_argument("--from-name")
 p.add_argument("--pai")
 p.add_argument("--date")
 p.add_argument("--date-offset", type=int, default=0)
@@ -31,11 +33,11 @@ s.bind((a.bind, 0))
 lport = s.getsockname()[1]
 call_id = "stir-%d@%s" % (random.getrandbits(48), a.bind)
 branch = "z9hG4bK%x" % random.getrandbits(48)
-ruri = a.to.strip("<>").split(";")[0] if a.to.startswith("<") else a.to
+ruri = a.ruri or (a.to.strip("<>").split(";")[0] if a.to.startswith("<") else a.to)
 lines = ["INVITE %s SIP/2.0" % ruri,
          "Via: SIP/2.0/UDP %s:%d;branch=%s;rport" % (a.bind, lport, branch),
          "Max-Forwards: 70",
-         "From: <%s>;tag=f%x" % (a.frm, random.getrandbits(32)),
+         "From: %s<%s>;tag=f%x" % ('"%s" ' % a.from_name if a.from_name else "", a.frm, random.getrandbits(32)),
          "To: <%s>" % a.to,
          "Call-ID: " + call_id, "CSeq: 1 INVITE",
          "Contact: <sip:caller@%s:%d>" % (a.bind, lport)]
