@@ -28,10 +28,12 @@ public struct DaemonConfiguration: Equatable, Sendable {
     /// Peers, credentials, signing and verification (`[stir]`, `[sign]`,
     /// `[verify]`, `[peer "…"]`, `[credential "…"]`).
     public var stir = StirConfiguration()
+    /// The RUE provider configuration service (`[rue]`, RFC 9248 §9).
+    public var rue = RUEConfiguration()
 
     public init() {}
 
-    public static let sectionNames: Set<String> = ["general", "listen", "transport", "tls", "transaction", "proxy", "route", "hosts", "debug", "metrics"]
+    public static let sectionNames: Set<String> = ["general", "listen", "transport", "tls", "transaction", "proxy", "route", "hosts", "debug", "metrics", "rue"]
 
     /// Loads and validates a file; errors read `file:line: key: why`.
     public static func load(path: String) throws -> DaemonConfiguration {
@@ -61,6 +63,7 @@ public struct DaemonConfiguration: Equatable, Sendable {
         try readDebug(doc)
         metrics = try MetricsConfiguration.read(doc)
         stir = try StirConfiguration(document: doc)
+        rue = try RUEConfiguration.read(doc)
     }
 
     private func reader(_ doc: INIDocument, _ name: String) -> INISectionReader {
