@@ -118,6 +118,32 @@ import Testing
         #expect(f.get("/rum/v1/ProviderConfig?apiKey=\(f.active)", user: nil).status == 403)
     }
 
+    /// The seam to Digest: a password generated for an instance
+    /// authenticates the account (and its calls are signed A for the
+    /// account's TNs) next to the configured hash, only in its realm.
+    @Test func generatedCredentialsAuthenticateTheAccount() throws {
+        let table = RUECredentialTable()
+        let s = try AuthenticationProcessorTests.Setup(generated: table)
+        #expect(s.challengeAndAnswer(password: "generated-1")?.statusCode == 407)
+        func row(_ instance: String, _ password: String, realm: String = AuthenticationProcessorTests.realm) -> RUECredentialStore.Row {
+            RUECredentialStore.Row(account: "alice", instance: instance, realm: realm,
+                                   ha1: [.sha256: DigestAlgorithm.sha256.ha1(username: "alice", realm: realm, password: password)], created: 1)
+        }
+        table.put(row("dev-1", "generated-1"), keep: 2)
+        table.put(row("dev-2", "generated-2", realm: "elsewhere.example"), keep: 2)
+        let forwarded = try #require(s.challengeAndAnswer(password: "generated-1"))
+        #expect(forwarded.method == "INVITE")
+        #expect(try AuthenticationProcessorTests().attestation(of: forwarded) == "A")
+        // The configured password still works; another realm's row does not.
+        #expect(s.challengeAndAnswer()?.method == "INVITE")
+        #expect(s.challengeAndAnswer(password: "generated-2")?.statusCode == 407)
+        // A newer instance beyond `keep` replaces the oldest.
+        table.put(row("dev-3", "generated-3"), keep: 2)
+        table.put(row("dev-4", "generated-4"), keep: 2)
+        #expect(s.challengeAndAnswer(password: "generated-1")?.statusCode == 407)
+        #expect(s.challengeAndAnswer(password: "generated-4")?.method == "INVITE")
+    }
+
     @Test func apiKeysFileHoldsHashesOnly() throws {
         let key = APIKeySet.generateKey()
         #expect(key.count == 43)
@@ -161,6 +187,8 @@ import Testing
         let fresh = RUECredentialTable()
         fresh.replaceAll(rows, keep: 2)
         #expect(fresh.ha1s(account: "alice", realm: "vrs.example.net", algorithm: .sha256).count == 2)
+        let mode = try FileManager.default.attributesOfItem(atPath: f.config.storeFile)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: f.config.storeFile))
         for p in [password, latest] {
             #expect(bytes.range(of: Data(p.utf8)) == nil)
