@@ -64,6 +64,10 @@ public struct DaemonConfiguration: Equatable, Sendable {
         metrics = try MetricsConfiguration.read(doc)
         stir = try StirConfiguration(document: doc)
         rue = try RUEConfiguration.read(doc)
+        if rue.enabled && stir.auth.realm.isEmpty, let section = doc.section(named: RUEConfiguration.sectionName) {
+            throw INIError(file: doc.file, line: section.line,
+                           message: "[rue] needs [auth] realm: the generated sip-passwords are kept as H(username:realm:password) (RFC 7616 §3.4.2)")
+        }
     }
 
     private func reader(_ doc: INIDocument, _ name: String) -> INISectionReader {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import INIConfig
 import Testing
 @testable import StirDaemon
 
@@ -194,5 +195,59 @@ import Testing
             #expect(bytes.range(of: Data(p.utf8)) == nil)
         }
         #expect(bytes.range(of: Data("dev-c".utf8)) != nil)  // the search itself can find what is there
+    }
+}
+
+/// `[rue]` as read from the INI: defaults, and what is refused with
+/// `file:line: key: why`.
+@Suite struct RUEConfigurationTests {
+    func load(_ text: String) throws -> DaemonConfiguration {
+        try DaemonConfiguration(document: INIDocument.parse(text, file: "t.ini"))
+    }
+
+    @Test func readsTheSectionAndRefusesWhatCannotWork() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ruecfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pem = dir.appendingPathComponent("c.pem").path
+        let keys = dir.appendingPathComponent("keys").path
+        try "x".write(toFile: pem, atomically: true, encoding: .utf8)
+        try APIKeySet().text.write(toFile: keys, atomically: true, encoding: .utf8)
+        let rue = """
+            [rue]
+            listen = 127.0.0.1:9443
+            certificate = \(pem)
+            private_key = \(pem)
+            provider_domain = vrs.example.net
+            outbound_proxies = sips:a.example.net, sip:b.example.net
+            api_keys_file = \(keys)
+            store_file = \(dir.path)/s.sqlite
+            config_lifetime_s = 600
+            """
+        let c = try load("[auth]\nrealm = vrs.example.net\n" + rue)
+        #expect(c.rue.enabled && c.rue.listen.port == 9443 && c.rue.configLifetimeSeconds == 600)
+        #expect(c.rue.outboundProxies == ["sips:a.example.net", "sip:b.example.net"])
+        #expect(c.rue.maxInstancesPerAccount == 8)
+        #expect(try load("").rue.enabled == false)
+        func refusal(_ text: String) -> String {
+            do { _ = try load(text); return "accepted" } catch { return "\(error)" }
+        }
+        #expect(refusal(rue).contains("t.ini:1: [rue] needs [auth] realm"))
+        let realm = "[auth]\nrealm = r\n"
+        #expect(refusal(realm + rue.replacingOccurrences(of: "provider_domain = vrs.example.net\n", with: "")).contains("t.ini:3: provider_domain: missing"))
+        #expect(refusal(realm + rue.replacingOccurrences(of: "sip:b.example.net", with: "b.example.net")).contains("t.ini:8: outbound_proxies: 'b.example.net' is not"))
+        #expect(refusal(realm + rue.replacingOccurrences(of: "certificate = \(pem)", with: "certificate = /nonexistent.pem")).contains("t.ini:5: certificate: /nonexistent.pem: cannot be read"))
+        #expect(refusal(realm + rue.replacingOccurrences(of: "600", with: "5")).contains("t.ini:11: config_lifetime_s: must be in 60...31536000"))
+        try "not a key line\n".write(toFile: keys, atomically: true, encoding: .utf8)
+        #expect(refusal(realm + rue).contains("t.ini:9: api_keys_file:"))
+        #expect(refusal(realm + "[rue]\nenabled = no\n").contains("accepted"))
+    }
+
+    /// A login hash that is not a PBKDF2 string of enough iterations is refused.
+    @Test func accountLoginHashIsChecked() throws {
+        let good = PasswordKDF.make(password: "x", iterations: PasswordKDF.minimumIterations).encoded
+        let a = try parseConfig("[auth]\nrealm = r\n[account \"alice\"]\nrue_login_hash = \(good)\n")
+        #expect(a.auth.accounts.first?.rueLogin?.iterations == PasswordKDF.minimumIterations)
+        #expect(throws: INIError.self) { try parseConfig("[auth]\nrealm = r\n[account \"alice\"]\nrue_login_hash = sha256$abc\n") }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import INIConfig
 import SIPProxy
 
@@ -60,6 +61,9 @@ public struct RUEConfiguration: Equatable, Sendable {
         for (key, value) in [("certificate", c.certificate), ("private_key", c.privateKey), ("provider_domain", c.providerDomain),
                              ("api_keys_file", c.apiKeysFile), ("store_file", c.storeFile)] where value.isEmpty {
             throw INIError(file: doc.file, line: section.line, key: key, message: "missing: the RUE configuration service needs it")
+        }
+        for (key, path) in [("certificate", c.certificate), ("private_key", c.privateKey)] where !FileManager.default.isReadableFile(atPath: path) {
+            throw INIError(file: doc.file, line: section.entry(key)?.line ?? section.line, key: key, message: "\(path): cannot be read")
         }
         for uri in c.outboundProxies where !(uri.hasPrefix("sip:") || uri.hasPrefix("sips:")) {
             throw INIError(file: doc.file, line: section.entry("outbound_proxies")?.line ?? section.line, key: "outbound_proxies",
