@@ -170,6 +170,13 @@ public final class Daemon {
         guard let path = configPath else { return }
         SDNotify.send(SDNotify.reloading())
         defer { SDNotify.send(SDNotify.ready) }
+        // Revocation must not wait for an unrelated error in the file to be fixed.
+        if let rueService {
+            do {
+                try rueService.reloadKeys()
+                logger.notice("rue: api_keys_file re-read")
+            } catch { logger.error("reload: rue api_keys_file kept as it was: \(error)") }
+        }
         let plan: ConfigurationReload
         do {
             plan = try ConfigurationReload(path: path, running: config, previous: currentStirGeneration, logger: logger)
@@ -178,9 +185,7 @@ public final class Daemon {
             return
         }
         plan.apply(to: stirLoops, cores: shards.shards)
-        if let rueService {
-            do { try rueService.reloadKeys() } catch { logger.error("reload: rue api_keys_file kept as it was: \(error)") }
-        }
+
         if let tls = plan.tls { transport.installTLS(tls) }
         setGeneration(plan.generation)
         config.proxy.routes = plan.file.proxy.routes

@@ -132,10 +132,19 @@ check "no instanceId: 400 ($r)" test "$r" = 400
 r=$(fetch "$BASE/RueConfig?apiKey=$OLD_KEY&instanceId=dev-9" --user alice --password "$LOGIN" --out "$WORK/old.json")
 check "the second key works before revocation ($r)" test "$r" = 200
 "$STIRCTL_BIN" apikey revoke --file "$KEYS" --label "test app 0" > /dev/null
+# The revocation takes effect even when the rest of the file does not load.
+cp "$WORK/stird.ini" "$WORK/stird.ini.good"
+echo "[bogus]" >> "$WORK/stird.ini"
+kill -HUP "$STIRD_PID"
+for _ in $(seq 1 50); do grep -q "reload failed" "$WORK/signer.log" && break; sleep 0.1; done
+cp "$WORK/stird.ini.good" "$WORK/stird.ini"
+check "SIGHUP with a broken file: the reload fails" grep -q "reload failed" "$WORK/signer.log"
+r=$(fetch "$BASE/RueConfig?apiKey=$OLD_KEY&instanceId=dev-9" --user alice --password "$LOGIN")
+check "  ... but the revoked API key gets 403 ($r)" test "$r" = 403
 kill -HUP "$STIRD_PID"
 for _ in $(seq 1 50); do grep -q "routes reloaded" "$WORK/signer.log" && break; sleep 0.1; done
 r=$(fetch "$BASE/RueConfig?apiKey=$OLD_KEY&instanceId=dev-9" --user alice --password "$LOGIN")
-check "revoked API key after SIGHUP: 403 ($r)" test "$r" = 403
+check "revoked API key after a good SIGHUP: 403 ($r)" test "$r" = 403
 r=$(fetch "$BASE/ProviderConfig?apiKey=$KEY")
 check "  ... the other key still works ($r)" test "$r" = 200
 
@@ -151,7 +160,7 @@ check "a replaced password is refused: 407 again ($(line "$r" 2))" test "$(code 
 
 # 6. Metrics.
 check "fetches by result in /metrics" test "$(rmetric 'stird_rue_config_fetches_total{result="rue_config"}')" = 4
-check "refused API keys in /metrics" test "$(rmetric 'stird_rue_api_keys_refused_total{reason="revoked"}')" = 1 \
+check "refused API keys in /metrics" test "$(rmetric 'stird_rue_api_keys_refused_total{reason="revoked"}')" = 2 \
     -a "$(rmetric 'stird_rue_api_keys_refused_total{reason="unknown"}')" = 1
 
 # 7. The store survives a restart: the first instance's password still works.
