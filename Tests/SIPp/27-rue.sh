@@ -105,6 +105,16 @@ check "  ... provider-domain, outbound-proxies, lifetime" test "$(member "$WORK/
     -a "$(member "$WORK/provider.json" lifetime)" = 3600
 check "  ... and no user settings" test "$(member "$WORK/provider.json" sip-password)" = null
 
+# An idle client (no handshake) holds neither the listener nor a fetch up,
+# and is closed after the 5 s step timeout.
+exec 7<>/dev/tcp/127.0.0.1/$RUE_PORT
+started=$(date +%s)
+r=$(fetch "$BASE/ProviderConfig?apiKey=$KEY")
+check "a fetch while a client idles: 200 within 3 s ($r)" test "$r" = 200 -a $(( $(date +%s) - started )) -le 3
+timeout 10 cat <&7 > /dev/null
+check "  ... the idle client was closed by the server" test $? -eq 0
+exec 7<&-
+
 # 2. RueConfig with the API key and the account's login.
 r=$(fetch "$BASE/RueConfig?apiKey=$KEY&instanceId=dev-1" --user alice --password "$LOGIN" --out "$WORK/rue1.json")
 check "RueConfig: 200 ($r)" test "$r" = 200
