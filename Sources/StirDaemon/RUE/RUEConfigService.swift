@@ -27,6 +27,11 @@ public final class RUEConfigService: @unchecked Sendable {
     let logger: Logger
     private let lock = NSLock()
     private var keys: APIKeySet
+    /// Logins verified at once: one PBKDF2 at the default 600,000
+    /// iterations is about 0.12 s of CPU (`time stirctl passwd --kdf`), so
+    /// the service's 16 connections could otherwise take every core from
+    /// the proxy loops. The others wait on their own threads.
+    private let kdfSlots = DispatchSemaphore(value: 2)
     /// Burns the same PBKDF2 time for an unknown account as for a known one.
     private let decoy = PasswordKDF.make(password: "-", iterations: PasswordKDF.defaultIterations)
 
@@ -106,7 +111,10 @@ public final class RUEConfigService: @unchecked Sendable {
         }
         let account = all.first { $0.name == user && $0.rueLogin != nil }
         let login = account?.rueLogin ?? decoy
-        guard login.verify(password), let account else {
+        kdfSlots.wait()
+        let verified = login.verify(password)
+        kdfSlots.signal()
+        guard verified, let account else {
             logger.warning("rue: login refused", metadata: ["user": "\(user)"])
             return (challenge("wrong user name or password"), .unauthorized)
         }
