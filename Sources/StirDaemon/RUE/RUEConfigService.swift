@@ -152,11 +152,3 @@ public final class RUEConfigService: @unchecked Sendable {
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 }
-
-extension TNPattern {
-    /// The one number this pattern names, if it names exactly one.
-    var exactNumber: String? {
-        if case .exact(let n) = kind { return n }
-        return nil
-    }
-}
