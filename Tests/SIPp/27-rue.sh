@@ -130,6 +130,10 @@ check "call: signed with A" test "$(attest "$(call_id_of "$(line "$r" 2)")")" = 
 r=$(rcall --config "$WORK/rue1.json" --from 12155551234 --password "not-$P1")
 check "call with a wrong sip-password: 407 again ($(line "$r" 2))" test "$(code "$r" 2)" = 407
 
+# A double-CRLF keep-alive on the RUE's TLS flow gets a CRLF pong (RFC 5626 §4.4.1).
+r=$(timeout 10 python3 "$TOOLS/rue_sim.py" ping --ca "$PKI/sip-ca.pem" --host 127.0.0.1 --port $STIRD_TLS_PORT --bind 127.0.0.3)
+check "keep-alive ping over TLS: pong ($r)" test "$r" = pong
+
 # 4. Refusals.
 r=$(fetch "$BASE/RueConfig?apiKey=not-a-key&instanceId=dev-1" --user alice --password "$LOGIN")
 check "unknown API key: 403 ($r)" test "$r" = 403

@@ -6,6 +6,9 @@ fetch URL --ca CA [--user U --password P] [--out FILE]
     GET over HTTPS (certificate and name checked against CA); prints
     `STATUS` and, for 200, writes the JSON body to FILE. Members it does not
     know are ignored (RFC 9248 §9.2.3).
+ping --ca CA --host H --port P --bind ADDR
+    Sends a double-CRLF keep-alive over TLS (RFC 5626 §4.4.1) and prints
+    `pong` when a CRLF comes back within 2 s, else `none`.
 call --ca CA --host H --port P --bind ADDR --config FILE --from TN --to TN
     [--password P] [--algorithm SHA-256] [--wait S]
     One INVITE over TLS (server name localhost) to stird: the 407 is ACKed
@@ -31,6 +34,10 @@ c.add_argument("--port", type=int, required=True)
 c.add_argument("--password")
 c.add_argument("--algorithm", default="SHA-256")
 c.add_argument("--wait", type=float, default=6)
+k = sub.add_parser("ping")
+for name in ("--ca", "--host", "--bind"):
+    k.add_argument(name, required=True)
+k.add_argument("--port", type=int, required=True)
 a = p.parse_args()
 
 
@@ -135,4 +142,18 @@ def call():
     s.close()
 
 
-fetch() if a.cmd == "fetch" else call()
+def ping():
+    ctx = ssl.create_default_context(cafile=a.ca)
+    raw = socket.create_connection((a.host, a.port), timeout=5, source_address=(a.bind, 0))
+    s = ctx.wrap_socket(raw, server_hostname="localhost")
+    s.sendall(b"\r\n\r\n")
+    s.settimeout(2)
+    try:
+        got = s.recv(16)
+    except socket.timeout:
+        got = b""
+    print("pong" if got == b"\r\n" else "none")
+    s.close()
+
+
+{"fetch": fetch, "call": call, "ping": ping}[a.cmd]()
