@@ -120,7 +120,7 @@ r=$(fetch "$BASE/RueConfig?apiKey=$KEY&instanceId=dev-1" --user alice --password
 check "RueConfig: 200 ($r)" test "$r" = 200
 P1=$(member "$WORK/rue1.json" sip-password)
 check "  ... a generated sip-password, the account's phone-number" test ${#P1} -ge 40 \
-    -a "$(member "$WORK/rue1.json" phone-number)" = +12155551234 -a "$(member "$WORK/rue1.json" sip-username)" = alice
+    -a "$(member "$WORK/rue1.json" phone-number)" = +12155551234 -a "$(member "$WORK/rue1.json" user-name)" = alice
 
 # 3. A call over TLS with that password: 407, then signed with A.
 r=$(rcall --config "$WORK/rue1.json" --from 12155551234)

@@ -132,7 +132,9 @@ public final class RUEConfigService: @unchecked Sendable {
         }
         table.put(row, keep: config.maxInstancesPerAccount)
         logger.info("rue: configuration issued", metadata: ["account": "\(account.name)", "instance": "\(instance)"])
-        document["sip-username"] = account.name
+        // RFC 9248 §9.2.2: the SIP user name and password the RUE registers
+        // and authenticates with.
+        document["user-name"] = account.name
         document["sip-password"] = sipPassword
         if let number = account.tns.patterns.lazy.compactMap(\.exactNumber).first { document["phone-number"] = "+" + number }
         return (.json(document), .rueConfig)

@@ -13,7 +13,7 @@ call --ca CA --host H --port P --bind ADDR --config FILE --from TN --to TN
     [--password P] [--algorithm SHA-256] [--wait S]
     One INVITE over TLS (server name localhost) to stird: the 407 is ACKed
     and answered with Digest (RFC 7616 §3.4.1, qop=auth) computed from the
-    configuration's sip-username and sip-password (or --password). Prints
+    configuration's user-name and sip-password (or --password). Prints
     `STATUS REASON call-id=ID` per INVITE answered.
 Every step has a timeout; the process ends by itself.
 """
@@ -82,7 +82,7 @@ def read_message(sock, buf):
 def call():
     with open(a.config) as cf:
         config = json.load(cf)
-    user = config["sip-username"]
+    user = config["user-name"]
     password = a.password if a.password is not None else config["sip-password"]
     ctx = ssl.create_default_context(cafile=a.ca)
     raw = socket.create_connection((a.host, a.port), timeout=a.wait, source_address=(a.bind, 0))
