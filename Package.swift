@@ -35,6 +35,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The daemon's allocator (linked into `stird` only; see README, Performance).
+        // The RUE credential store (RFC 9248 §9: generated SIP credentials, hashed).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
 
         // recvmmsg(2) for the UDP reader (glibc declares it only under _GNU_SOURCE).
@@ -56,7 +58,7 @@ let package = Package(
         .target(name: "SIPProxy", dependencies: ["SIPCore", "Crypto", "CDatagrams", "COpenSSL", .product(name: "Logging", package: "swift-log")], swiftSettings: hotPathSettings),
         // Glue: processors from config, signals, reload, metrics.
         .target(name: "StirDaemon", dependencies: [
-            "SIPProxy", "SIPCore", "INIConfig", "STIRCore", "Certificates", "Crypto",
+            "SIPProxy", "SIPCore", "INIConfig", "STIRCore", "Certificates", "Crypto", "COpenSSL", "CSQLite",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -12,6 +12,11 @@ public struct SIPStreamFramer {
     private var start = 0
     /// Bytes after `start` already searched for the end of the header section.
     private var scanned = 0
+    /// The CR and LF bytes skipped since the last message or ping, at most
+    /// four: a ping may arrive split over several reads.
+    private var skippedRun: [UInt8] = []
+    /// Double-CRLF pings (RFC 5626 §4.4.1) seen and not yet taken.
+    private var pings = 0
 
     /// Thrown when a header section or a whole message would exceed
     /// `maxMessageSize`.
@@ -39,10 +44,16 @@ public struct SIPStreamFramer {
     /// message larger than `maxMessageSize`.
     public mutating func next() throws -> [UInt8]? {
         while start < buffer.count, buffer[start] == 0x0D || buffer[start] == 0x0A {
+            skippedRun.append(buffer[start])
+            if skippedRun.count == 4 {
+                if skippedRun == Self.ping { pings += 1 }
+                skippedRun.removeAll(keepingCapacity: true)
+            }
             start += 1
             scanned = 0
         }
         guard start < buffer.count else { return nil }
+        skippedRun.removeAll(keepingCapacity: true)
         guard let headerEnd = findHeaderEnd() else {
             if buffer.count - start > maxMessageSize { throw Self.messageTooLarge }
             return nil
@@ -63,6 +74,15 @@ public struct SIPStreamFramer {
             start = 0
         }
         return message
+    }
+
+    static let ping: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A]
+
+    /// The double-CRLF keep-alive pings received since the last call
+    /// (RFC 5626 §4.4.1, §3.5.1); each is answered with one CRLF pong.
+    public mutating func takeKeepAlivePings() -> Int {
+        defer { pings = 0 }
+        return pings
     }
 
     /// The header section (start line to the empty line) of the message

@@ -76,6 +76,8 @@ struct ConfigurationReload {
             || running.shedInvitesAbove != file.shedInvitesAbove { out.append("loops") }
         if running.metrics != file.metrics { out.append("[metrics]") }
         if running.debugSuspend != file.debugSuspend { out.append("[debug]") }
+        // The service re-reads only its api_keys_file on SIGHUP (revocation).
+        if running.rue != file.rue { out.append("[rue]") }
         if running.logLevel != file.logLevel || running.drainTimeout != file.drainTimeout { out.append("[general]") }
         // Whatever a reload applies (routes, STIR) set equal, the rest must
         // match: a setting added later without a line above still counts.

@@ -20,6 +20,8 @@ public final class Daemon {
     private var signalSources: [DispatchSourceSignal] = []
     private var draining = false
     private var metricsServer: MetricsServer?
+    private var rueService: RUEConfigService?
+    private var rueServer: RUEHTTPSServer?
     /// `GET /health` on the metrics listener; nil when metrics are disabled.
     private var health: HealthCheck?
     /// One per proxy loop, each touched only on its loop's queue.
@@ -80,6 +82,7 @@ public final class Daemon {
             try transport.start()
         }
         try startMetrics()
+        try startRUE()
         installSignals()
         logger.info("stird started", metadata: ["config": "\(config.file)", "routes": "\(config.proxy.routes.routes.count)"])
         // SIP and metrics sockets are bound and signals handled: tell systemd (Type=notify).
@@ -121,6 +124,25 @@ public final class Daemon {
         }
     }
 
+    /// The RUE configuration service (RFC 9248 §9) on its own threads; it
+    /// reads accounts from the current STIR generation.
+    private func startRUE() throws {
+        guard config.rue.enabled else { return }
+        let store = try RUECredentialStore(path: config.rue.storeFile)
+        let service = try RUEConfigService(config: config.rue, accounts: { [weak self] in
+            let auth = self?.currentStirGeneration.config.auth ?? AuthConfiguration()
+            return (auth.realm, auth.accounts)
+        }, store: store, logger: logger)
+        let server = try RUEHTTPSServer(service: service, logger: logger)
+        try server.start()
+        rueService = service
+        rueServer = server
+        if config.metrics.enabled {
+            StirdMetrics.shared.register { RUECounters.shared.samples(credentials: RUECredentialTable.shared.count) }
+        }
+        logger.info("rue configuration service", metadata: ["listen": "\(server.boundAddress.map { "\($0)" } ?? "-")"])
+    }
+
     private func installSignals() {
         for sig in [SIGTERM, SIGINT, SIGHUP] {
             signal(sig, SIG_IGN)
@@ -148,6 +170,13 @@ public final class Daemon {
         guard let path = configPath else { return }
         SDNotify.send(SDNotify.reloading())
         defer { SDNotify.send(SDNotify.ready) }
+        // Revocation must not wait for an unrelated error in the file to be fixed.
+        if let rueService {
+            do {
+                try rueService.reloadKeys()
+                logger.notice("rue: api_keys_file re-read")
+            } catch { logger.error("reload: rue api_keys_file kept as it was: \(error)") }
+        }
         let plan: ConfigurationReload
         do {
             plan = try ConfigurationReload(path: path, running: config, previous: currentStirGeneration, logger: logger)
@@ -156,6 +185,7 @@ public final class Daemon {
             return
         }
         plan.apply(to: stirLoops, cores: shards.shards)
+
         if let tls = plan.tls { transport.installTLS(tls) }
         setGeneration(plan.generation)
         config.proxy.routes = plan.file.proxy.routes

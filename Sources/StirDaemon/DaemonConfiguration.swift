@@ -28,10 +28,12 @@ public struct DaemonConfiguration: Equatable, Sendable {
     /// Peers, credentials, signing and verification (`[stir]`, `[sign]`,
     /// `[verify]`, `[peer "…"]`, `[credential "…"]`).
     public var stir = StirConfiguration()
+    /// The RUE provider configuration service (`[rue]`, RFC 9248 §9).
+    public var rue = RUEConfiguration()
 
     public init() {}
 
-    public static let sectionNames: Set<String> = ["general", "listen", "transport", "tls", "transaction", "proxy", "route", "hosts", "debug", "metrics"]
+    public static let sectionNames: Set<String> = ["general", "listen", "transport", "tls", "transaction", "proxy", "route", "hosts", "debug", "metrics", "rue"]
 
     /// Loads and validates a file; errors read `file:line: key: why`.
     public static func load(path: String) throws -> DaemonConfiguration {
@@ -67,6 +69,11 @@ public struct DaemonConfiguration: Equatable, Sendable {
             let section = doc.sections(named: "route")[index]
             throw INIError(file: doc.file, line: section.entry("retarget_to")?.line ?? section.line, key: "retarget_to",
                            message: "needs the STIR chain: configure at least one [peer \"name\"]")
+        }
+        rue = try RUEConfiguration.read(doc)
+        if rue.enabled && stir.auth.realm.isEmpty, let section = doc.section(named: RUEConfiguration.sectionName) {
+            throw INIError(file: doc.file, line: section.line,
+                           message: "[rue] needs [auth] realm: the generated sip-passwords are kept as H(username:realm:password) (RFC 7616 §3.4.2)")
         }
     }
 

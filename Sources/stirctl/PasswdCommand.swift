@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import StirDaemon
 
@@ -15,6 +16,9 @@ struct PasswdCommand: ParsableCommand {
     @Option(help: "The account's Digest username (its [account \"name\"] label).") var user: String
     @Option(help: "The [auth] realm the hashes are for.") var realm: String
     @Flag(help: "Also print ha1_md5 (used only with [auth] allow_md5 = yes).") var md5 = false
+    @Flag(help: "Print the account's rue_login_hash instead: a salted PBKDF2-HMAC-SHA256 hash of the password the user gives the RUE configuration service (RFC 9248 §9).")
+    var kdf = false
+    @Option(help: "PBKDF2 iterations with --kdf.") var iterations = PasswordKDF.defaultIterations
 
     func validate() throws {
         guard !user.isEmpty, !user.contains(":"), !user.contains("\""), !user.contains("\\") else {
@@ -32,6 +36,13 @@ struct PasswdCommand: ParsableCommand {
             password = String(password[..<newline])
         }
         guard !password.isEmpty else { throw CLIError("no password on stdin (the first line is the password)") }
+        if kdf {
+            guard iterations >= PasswordKDF.minimumIterations else {
+                throw CLIError("--iterations must be at least \(PasswordKDF.minimumIterations)")
+            }
+            print("rue_login_hash = \(PasswordKDF.make(password: password, iterations: iterations).encoded)")
+            return
+        }
         var algorithms: [DigestAlgorithm] = [.sha512_256, .sha256]
         if md5 { algorithms.append(.md5) }
         for algorithm in algorithms {

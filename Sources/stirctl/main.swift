@@ -9,7 +9,8 @@ struct StirCtl: ParsableCommand {
         commandName: "stirctl",
         abstract: "Sign, verify and inspect STIR/SHAKEN Identity headers and certificates; hash account passwords.",
         subcommands: [SignCommand.self, VerifyCommand.self, DecodeCommand.self, KeygenCommand.self,
-                      CheckCertCommand.self, CacheCommand.self, BenchCommand.self, PasswdCommand.self])
+                      CheckCertCommand.self, CacheCommand.self, BenchCommand.self, PasswdCommand.self,
+                      ApiKeyCommand.self])
 }
 
 do {

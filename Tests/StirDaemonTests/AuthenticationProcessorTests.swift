@@ -135,7 +135,8 @@ final class TestClock: Sendable {
         let auth: AuthenticationProcessor
         static let pbx = "192.0.2.1"
 
-        init(authText: String = "realm = example.net", notOwned: String = "B", extraPeers: String = "") throws {
+        init(authText: String = "realm = example.net", notOwned: String = "B", extraPeers: String = "",
+             generated: RUECredentialTable = RUECredentialTable()) throws {
             keys = try KeyFiles()
             let config = try parseConfig("""
                 [auth]
@@ -165,7 +166,7 @@ final class TestClock: Sendable {
                 """)
             let clock = self.clock
             let peers = PeerTable(config.peers)
-            auth = AuthenticationProcessor(peers: peers, config: config.auth, now: { clock.now })
+            auth = AuthenticationProcessor(peers: peers, config: config.auth, generated: generated, now: { clock.now })
             var c = CredentialConfiguration(name: "main")
             c.privateKeyFile = keys.keyPath
             c.x5u = "https://cr.example.net/main.pem"

@@ -42,6 +42,8 @@ import Testing
         INIKeyLog.$current.withValue(log) {
             _ = try? DaemonConfiguration.load(path: path)
             _ = try? DaemonConfiguration(document: INIDocument.parse(labeled, file: "labeled.ini"))
+            // [rue] is only a commented example too; read after the others.
+            _ = try? DaemonConfiguration(document: INIDocument.parse("[rue]\n", file: "rue.ini"))
         }
         let keys = log.keys
         let sections = DaemonConfiguration.sectionNames.union(StirConfiguration.sectionNames).subtracting(["hosts"])

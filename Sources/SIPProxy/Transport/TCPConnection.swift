@@ -272,6 +272,13 @@ final class TCPConnection {
                 framingFailed(error)
                 return
             }
+            // RFC 5626 §4.4.1: a double-CRLF ping gets a single-CRLF pong,
+            // so a RUE keeping its flow open learns that it still works.
+            let pings = framer.takeKeepAlivePings()
+            if pings > 0 {
+                write([UInt8](repeating: 0, count: pings * 2).enumerated().map { $0.offset % 2 == 0 ? 0x0D : 0x0A })
+                if closed { return }
+            }
             // The next message's clock starts with its first byte: now, if
             // this read ended one message and began another.
             if framer.bufferedByteCount == 0 {

@@ -1,3 +1,5 @@
+import Crypto
+
 /// `[account "name"]`: one originator that authenticates, with Digest or a
 /// Bearer token.
 public struct AccountConfiguration: Equatable, Sendable {
@@ -10,6 +12,9 @@ public struct AccountConfiguration: Equatable, Sendable {
     public var tns = TNSet()
     /// The `sub` of a Bearer token that stands for this account (RFC 8898 §3).
     public var bearerSubject: String?
+    /// `rue_login_hash`: the PBKDF2 hash of the password the account's user
+    /// gives the RUE configuration service (RFC 9248 §9); nil: no RUE.
+    public var rueLogin: PasswordKDF?
 
     public init(name: String) { self.name = name }
 }

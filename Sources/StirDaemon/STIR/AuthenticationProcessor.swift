@@ -23,6 +23,8 @@ public final class AuthenticationProcessor: RequestProcessor {
     let peers: PeerTable
     let config: AuthConfiguration
     let accounts: [String: AccountConfiguration]
+    /// Per-instance credentials generated for RUEs (`RUECredentialTable`).
+    let generated: RUECredentialTable
     let nonces: DigestNonces
     let counts: NonceCountTable
     let failures: AuthFailureTracker
@@ -63,7 +65,9 @@ public final class AuthenticationProcessor: RequestProcessor {
     /// kept while the settings they depend on are unchanged, so a reload
     /// neither invalidates nonces nor releases a locked-out source.
     public init(peers: PeerTable, config: AuthConfiguration, bearer: BearerValidator? = nil, previous: AuthenticationProcessor? = nil,
+                generated: RUECredentialTable = .shared,
                 now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        self.generated = generated
         self.peers = peers
         self.config = config
         self.bearer = bearer
@@ -244,18 +248,26 @@ public final class AuthenticationProcessor: RequestProcessor {
             return .refuse(SIPStatus(400).detailed("Digest uri does not match the Request-URI"),
                            "uri \(uri) is not the Request-URI \(request.requestURI ?? "-")")
         }
-        guard let account = accounts[username], let ha1 = account.ha1[algorithm] else {
+        // The account's configured hash, then the passwords stird generated
+        // for its RUE instances (RFC 9248 §9 `sip-password`).
+        guard let account = accounts[username] else {
             return .failure(user: username, why: "unknown user or no \(algorithm.rawValue) hash")
         }
-        let expected = algorithm.response(ha1: ha1, nonce: nonce, nc: ncText, cnonce: cnonce, qop: qop.lowercased(),
-                                          method: method, uri: uri)
+        let ha1s = (account.ha1[algorithm].map { [$0] } ?? []) + generated.ha1s(account: username, realm: config.realm, algorithm: algorithm)
+        guard !ha1s.isEmpty else { return .failure(user: username, why: "unknown user or no \(algorithm.rawValue) hash") }
+        let expectedAll = ha1s.map {
+            algorithm.response(ha1: $0, nonce: nonce, nc: ncText, cnonce: cnonce, qop: qop.lowercased(), method: method, uri: uri)
+        }
         let issued: Int64
         switch nonces.check(nonce, source: source, now: now) {
         case .unknown: return .challenge(.unknownNonce, stale: false, user: username)
         case .stale(let at): issued = at
         case .fresh(let at): issued = at
         }
-        guard MessageDigest.constantTimeEqual(Array(expected.utf8), Array(response.lowercased().utf8)) else {
+        let received = Array(response.lowercased().utf8)
+        // Every candidate is compared (no early exit), each in constant time.
+        let matches = expectedAll.filter { MessageDigest.constantTimeEqual(Array($0.utf8), received) }.count
+        guard matches > 0 else {
             return .failure(user: username, why: "wrong response")
         }
         // A right answer to an old nonce: the client knows the password and

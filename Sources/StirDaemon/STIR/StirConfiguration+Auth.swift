@@ -1,3 +1,4 @@
+import Crypto
 import INIConfig
 
 /// INI → `AuthConfiguration` and `BearerConfiguration`: `[auth]`,
@@ -57,11 +58,18 @@ extension StirConfiguration {
         }
         a.tns = try tnSet(&r, "tns")
         a.bearerSubject = try r.optionalString("bearer_subject").flatMap { $0.isEmpty ? nil : $0 }
+        if let text = try r.optionalString("rue_login_hash"), !text.isEmpty {
+            guard let kdf = PasswordKDF(encoded: text) else {
+                throw r.error("rue_login_hash", "must be pbkdf2-sha256$ITERATIONS$SALT$HASH with at least "
+                    + "\(PasswordKDF.minimumIterations) iterations (stirctl passwd --kdf)")
+            }
+            a.rueLogin = kdf
+        }
         try r.finish()
-        if a.bearerSubject == nil && !auth.algorithms.contains(where: { a.ha1[$0] != nil }) {
+        if a.bearerSubject == nil && a.rueLogin == nil && !auth.algorithms.contains(where: { a.ha1[$0] != nil }) {
             throw r.error("ha1_sha512_256", "missing: the account needs ha1_sha512_256 or ha1_sha256"
                 + (auth.allowMD5 ? " or ha1_md5" : " (ha1_md5 is used only with [auth] allow_md5 = yes)")
-                + ", or a bearer_subject")
+                + ", a bearer_subject or a rue_login_hash")
         }
         return a
     }
