@@ -23,6 +23,13 @@ public final class ProxyCore {
     let lingeringClients: LingerTable
     var nextUnique: UInt64
     var draining = false
+    /// B2BUA calls on this loop, by the Call-ID of each of their legs.
+    var dialogs: [String: DialogContext] = [:]
+    /// Calls (not legs) in `dialogs`.
+    var dialogCount = 0
+    /// This loop's place among the loops: leg B Call-IDs must hash here.
+    var loopIndex = 0
+    var loopCount = 1
     /// Seals our branches and checks them on responses without a transaction.
     let branches = BranchAuthenticator()
     var cachedLocalEndpoints: Set<String>?
@@ -181,6 +188,12 @@ public struct ProxyStats: Equatable, Sendable {
     /// and shares handed to a loop's queue (`ProxyShards.hand`).
     public var readerShares = 0
     public var handedShares = 0
+    /// B2BUA calls held now (a gauge), started, and ended by cause.
+    public var dialogsActive = 0
+    public var dialogsCreated = 0
+    public var dialogsEnded: [DialogEndCause: Int] = [:]
+    /// New B2BUA calls refused because `max_dialogs` was reached.
+    public var dialogsRefused = 0
     public init() {}
 }
 

@@ -13,9 +13,11 @@ public struct StaticRoute: Equatable, Sendable {
     /// For `transport = tls`: the name the next hop's certificate must
     /// carry (RFC 5922 §7.2); nil checks `nextHop`'s address.
     public var tlsServerName: String?
+    /// Proxy or B2BUA for INVITEs this route carries (`mode`, else `[proxy] mode`).
+    public var mode: CallMode
 
     public init(name: String, userPrefix: String?, domain: String?, nextHop: SocketAddress, transport: TransportProtocol,
-                transportFixed: Bool = false, tlsServerName: String? = nil) {
+                transportFixed: Bool = false, tlsServerName: String? = nil, mode: CallMode = .proxy) {
         self.name = name
         self.userPrefix = userPrefix
         self.domain = domain?.lowercased()
@@ -23,6 +25,7 @@ public struct StaticRoute: Equatable, Sendable {
         self.transport = transport
         self.transportFixed = transportFixed
         self.tlsServerName = tlsServerName
+        self.mode = mode
     }
 }
 

@@ -32,6 +32,16 @@ extension StirdMetrics {
             total("handed_shares", "Shares of received messages handed to a loop's queue (a worker thread runs them).",
                   stats.handedShares),
         ]
+        samples.append((name: "stird_b2bua_dialogs", help: "B2BUA calls held now (both legs count as one).",
+                        labels: [], value: Double(stats.dialogsActive)))
+        samples.append((name: "stird_b2bua_dialogs_created_total", help: "B2BUA calls started (leg B INVITE sent).",
+                        labels: [], value: Double(stats.dialogsCreated)))
+        samples.append((name: "stird_b2bua_dialogs_refused_total", help: "New B2BUA calls refused with 503: max_dialogs reached.",
+                        labels: [], value: Double(stats.dialogsRefused)))
+        for cause in DialogEndCause.allCases {
+            samples.append((name: "stird_b2bua_dialogs_ended_total", help: "B2BUA calls ended, by cause.",
+                            labels: [("cause", cause.rawValue)], value: Double(stats.dialogsEnded[cause] ?? 0)))
+        }
         if let activeTransactions {
             samples.append((name: "stird_sip_transactions", help: "Server and client transactions alive now.",
                             labels: [], value: Double(activeTransactions)))
