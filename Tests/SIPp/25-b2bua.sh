@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# B2BUA mode (RFC 3261 §§12-17 as UAS on leg A and UAC on leg B, RFC 7092):
+# basic call with BYE from the caller, BYE from the callee, CANCEL, 486,
+# 481 for an unknown dialog, max_dialogs (503), and a proxy-mode route in
+# the same daemon unchanged. Each b2bua flow checks on the wire (SIPp
+# -trace_msg) that the callee never sees the caller's Call-ID, tag, Via or
+# Contact and the caller never sees the callee's.
+source "$(dirname "$0")/lib.sh"
+STIRD_PORT=26800; UAC_PORT=26820
+BASIC=26831; CALLEE_BYE=26832; CANCEL=26833; BUSY=26834; PROXIED=26835
+write_config "$WORK/stird.ini" <<EOF
+[proxy]
+mode = b2bua
+loops = 2
+[route "basic"]
+user_prefix = 101
+next_hop = 127.0.0.1:$BASIC
+[route "callee-bye"]
+user_prefix = 102
+next_hop = 127.0.0.1:$CALLEE_BYE
+[route "cancel"]
+user_prefix = 103
+next_hop = 127.0.0.1:$CANCEL
+[route "busy"]
+user_prefix = 104
+next_hop = 127.0.0.1:$BUSY
+[route "proxied"]
+user_prefix = 105
+next_hop = 127.0.0.1:$PROXIED
+mode = proxy
+EOF
+start_stird "$WORK/stird.ini" || { fail "stird starts"; finish; }
+
+# hidden UAS_LOG UAC_LOG UAS_PORT: the callee's messages carry none of the
+# caller's Call-ID (SIPp's "N-pid@127.0.0.1"), From tag, Via or Contact,
+# and the caller's none of the callee's To tag, Via, Contact or
+# Record-Route. (From and To URIs are identities and cross unchanged: STIR
+# signs and verifies their TNs.)
+hidden() {
+    local uas=$1 uac=$2 port=$3
+    grep -q '^Call-ID: ' "$uas" && grep -q '^Call-ID: ' "$uac" || return 1
+    ! grep -q '^Call-ID: .*@' "$uas" && ! grep -q 'SIPpTag00' "$uas" && ! grep -qi "^Via: .*:$UAC_PORT" "$uas" \
+        && ! grep -qi '^Contact: .*sipp@' "$uas" && ! grep -q 'SIPpTag01' "$uac" && ! grep -qi '^Contact: .*callee@' "$uac" \
+        && ! grep -qi "^Via: .*:$port" "$uac" && ! grep -qi '^Record-Route:' "$uac"
+}
+
+# 1. Basic call, BYE from the caller (10 calls).
+start_uas $BASIC -sf "$SCEN/uas-rr.xml" -m 10 -trace_msg || { fail "uas starts"; finish; }
+run_uac basic -sf "$SCEN/uac-rr.xml" 127.0.0.1:$STIRD_PORT -s 1015550000 -m 10 -r 5 -trace_msg
+check "10 b2bua calls: INVITE, 180, 200, ACK, BYE from the caller, 200" test $? -eq 0
+check "callee completed 10 calls (ACK and BYE reached it on leg B)" wait_uas 20
+check "basic: neither side saw the other's Call-ID, tag, Via or Contact" \
+    hidden "$(ls "$WORK"/uas-rr_*_messages.log)" "$(ls "$WORK"/uac-rr_*_messages.log)" $BASIC
+
+# 2. BYE from the callee.
+start_uas $CALLEE_BYE -sf "$SCEN/uas-bye.xml" -m 5 -trace_msg || { fail "uas starts"; finish; }
+run_uac callee-bye -sf "$SCEN/uac-bye-received.xml" 127.0.0.1:$STIRD_PORT -s 1025550000 -m 5 -r 5 -trace_msg
+check "5 b2bua calls ended by the callee: the caller got the BYE and answered it" test $? -eq 0
+check "callee's BYE was answered 200" wait_uas 20
+check "callee BYE: neither side saw the other's Call-ID, tag, Via or Contact" \
+    hidden "$(ls "$WORK"/uas-bye_*_messages.log)" "$(ls "$WORK"/uac-bye-received_*_messages.log)" $CALLEE_BYE
+
+# 3. CANCEL after 180: 200 for the CANCEL and 487 at the caller, CANCEL on leg B.
+start_uas $CANCEL -sf "$SCEN/uas-cancel.xml" -m 5 -trace_msg || { fail "uas starts"; finish; }
+run_uac cancel -sf "$SCEN/uac-cancel.xml" 127.0.0.1:$STIRD_PORT -s 1035550000 -m 5 -r 5 -trace_msg
+check "5 cancelled b2bua calls end 200/487 at the caller" test $? -eq 0
+check "callee saw 5 CANCELs on leg B and its scenario completed" wait_uas 20
+check "cancel: neither side saw the other's Call-ID, tag, Via or Contact" \
+    hidden "$(ls "$WORK"/uas-cancel_*_messages.log)" "$(ls "$WORK"/uac-cancel_*_messages.log)" $CANCEL
+
+# 4. 486 from the callee, relayed; each side ACKs its own leg.
+start_uas $BUSY -sf "$SCEN/uas-busy.xml" -m 5 || { fail "uas starts"; finish; }
+render "$SCEN/uac-expect-final.xml" "$WORK/uac-486.xml" STATUS=486 MF=70
+run_uac busy -sf "$WORK/uac-486.xml" 127.0.0.1:$STIRD_PORT -s 1045550000 -m 5 -r 5
+check "5 b2bua calls: the caller receives the callee's 486" test $? -eq 0
+check "callee received stird's ACK on leg B for each 486" wait_uas 20
+
+# 5. A proxy-mode route in the same daemon: the callee sees the caller's Call-ID, tag and Via.
+render "$SCEN/uas-rr.xml" "$WORK/uas-proxied.xml"
+sed -i 's/name="uas-rr"/name="uas-proxied"/' "$WORK/uas-proxied.xml"
+start_uas $PROXIED -sf "$WORK/uas-proxied.xml" -m 3 -trace_msg || { fail "uas starts"; finish; }
+run_uac proxied -sf "$SCEN/uac-rr.xml" 127.0.0.1:$STIRD_PORT -s 1055550000 -m 3 -r 5
+check "3 calls on the proxy-mode route complete" test $? -eq 0
+check "proxy-mode callee finished" wait_uas 20
+proxied_log=$(ls "$WORK"/uas-proxied_*_messages.log)
+check "proxy mode unchanged: the callee saw the caller's Call-ID, tag and Via" \
+    eval "grep -q '^Call-ID: .*@127.0.0.1' '$proxied_log' && grep -q SIPpTag00 '$proxied_log' && grep -q '127.0.0.1:$UAC_PORT' '$proxied_log'"
+
+# 6. 481 for a request aimed at stird's B2BUA Contact in no dialog.
+printf 'BYE sip:b2bua@127.0.0.1:%s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKnodlg%s;rport\r\nMax-Forwards: 70\r\nFrom: <sip:a@127.0.0.1>;tag=x1\r\nTo: <sip:b@127.0.0.1>;tag=nosuch\r\nCall-ID: nodialog-%s\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n' \
+    $STIRD_PORT "$RANDOM" "$RANDOM" > "$WORK/bye481.sip"
+check "BYE in an unknown dialog: 481" test "$(send_udp $STIRD_PORT "$WORK/bye481.sip" 1 | awk 'NR==1')" = "SIP/2.0 481 Call/Transaction Does Not Exist"
+
+ended() { metric "stird_b2bua_dialogs_ended_total{cause=\"$1\"}"; }
+created=$(metric stird_b2bua_dialogs_created_total); held=$(metric stird_b2bua_dialogs)
+check "metrics: 25 dialogs created ($created), ended 10 bye_caller ($(ended bye_caller)), 5 bye_callee ($(ended bye_callee)), 5 cancelled ($(ended cancelled)), 5 rejected ($(ended rejected)), 0 held ($held)" \
+    test "$created $(ended bye_caller) $(ended bye_callee) $(ended cancelled) $(ended rejected) $held" = "25 10 5 5 5 0"
+check "stird still running" stird_alive
+kill "$STIRD_PID"; wait "$STIRD_PID" 2>/dev/null
+
+# 7. max_dialogs: two unanswered calls held (their next hop never answers),
+# the third gets 503 with Retry-After.
+STIRD_PORT=26840
+write_config "$WORK/limit.ini" <<EOF
+[proxy]
+mode = b2bua
+loops = 1
+max_dialogs = 2
+[route "silent"]
+next_hop = 127.0.0.1:9
+EOF
+start_stird "$WORK/limit.ini" || { fail "limited stird starts"; finish; }
+for n in 1 2 3; do
+    printf 'INVITE sip:1065550000@127.0.0.1:%s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKlim%s;rport\r\nMax-Forwards: 70\r\nFrom: <sip:a@127.0.0.1>;tag=l%s\r\nTo: <sip:1065550000@127.0.0.1>\r\nCall-ID: limit-%s-%s\r\nCSeq: 1 INVITE\r\nContact: <sip:a@127.0.0.1:9>\r\nContent-Length: 0\r\n\r\n' \
+        $STIRD_PORT "$n$RANDOM" "$n" "$n" "$RANDOM" > "$WORK/limit$n.sip"
+done
+first=$(send_udp $STIRD_PORT "$WORK/limit1.sip" 0.5 | awk 'NR==1')
+second=$(send_udp $STIRD_PORT "$WORK/limit2.sip" 0.5 | awk 'NR==1')
+third=$(send_udp $STIRD_PORT "$WORK/limit3.sip" 0.5 | awk 'NR==1')
+check "max_dialogs = 2: two calls held ($first / $second), the third refused ($third)" \
+    eval "[ '$first' = 'SIP/2.0 100 Trying' ] && [ '$second' = 'SIP/2.0 100 Trying' ] && [[ '$third' == 'SIP/2.0 503 Service Unavailable'* ]]"
+check "metrics: 1 call refused ($(metric stird_b2bua_dialogs_refused_total)), 2 held ($(metric stird_b2bua_dialogs))" \
+    test "$(metric stird_b2bua_dialogs_refused_total) $(metric stird_b2bua_dialogs)" = "1 2"
+finish
