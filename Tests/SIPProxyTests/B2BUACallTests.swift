@@ -200,7 +200,8 @@ import TestSupport
 
     @Test func maxDialogDurationEndsTheCallWithByeOnBothLegs() throws {
         let h = Self.harness { $0.b2bua.maxDialogDuration = .seconds(60) }
-        let (legB, _) = try Self.answeredCall(h)
+        let (legB, ok) = try Self.answeredCall(h)
+        h.receive(Self.callerRequest("ACK", toTag: ok.toTag!, cseq: 1, branch: "z9hG4bKack"))
         h.advance(.seconds(61))
         let byes = h.take().filter { $0.message?.method == "BYE" }
         // Each leg's route set: the caller's Record-Route, the callee's.
@@ -247,5 +248,68 @@ extension Msg {
     static func invite(extra: String, body: String) -> String {
         let head = invite(extra: extra).replacingOccurrences(of: "Content-Length: 0\r\n\r\n", with: "")
         return head + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
+    }
+}
+
+/// RFC 3261 §13.3.1.4 on leg A, SIGHUP and drain with calls up.
+@Suite struct B2BUADialogLifeTests {
+    @Test func the2xxIsResentUntilTheAckAndTheCallEndsWithoutOne() throws {
+        let h = B2BUACallTests.harness()
+        let (_, ok) = try B2BUACallTests.answeredCall(h)
+        h.advance(.milliseconds(500))
+        #expect(h.take().map(\.firstLine) == ["SIP/2.0 200 OK"])
+        h.advance(.seconds(1))
+        #expect(h.take().map(\.firstLine) == ["SIP/2.0 200 OK"])
+        h.receive(B2BUACallTests.callerRequest("ACK", toTag: ok.toTag!, cseq: 1, branch: "z9hG4bKack"))
+        _ = h.take()
+        h.advance(.seconds(10))
+        #expect(h.take().isEmpty)
+
+        let lost = B2BUACallTests.harness()
+        _ = try B2BUACallTests.answeredCall(lost)
+        for _ in 0..<40 { lost.advance(.seconds(1)) }
+        let sent = lost.take()
+        #expect(sent.filter { $0.firstLine == "SIP/2.0 200 OK" }.count >= 6)
+        #expect(Set(sent.filter { $0.message?.method == "BYE" }.compactMap { $0.message?.callID }).count == 2)
+        #expect(lost.queue.sync { lost.core.stats.dialogsEnded[.noAck] } == 1)
+    }
+
+    @Test func confirmedCallsSurviveARouteReloadAndADrain() throws {
+        let h = B2BUACallTests.harness()
+        let (legB, ok) = try B2BUACallTests.answeredCall(h)
+        h.receive(B2BUACallTests.callerRequest("ACK", toTag: ok.toTag!, cseq: 1, branch: "z9hG4bKack"))
+        _ = h.take()
+        h.queue.sync {
+            h.core.updateRoutes(RouteTable())
+            h.core.beginDrain()
+        }
+        // A new call is refused while draining …
+        h.receive(Msg.invite(branch: "z9hG4bKc9", callID: "call-2"))
+        #expect(h.take().first?.firstLine.hasPrefix("SIP/2.0 503") == true)
+        // … the call up still ends normally, on both legs.
+        h.receive(B2BUACallTests.callerRequest("BYE", toTag: ok.toTag!))
+        let out = h.take()
+        #expect(out.contains { $0.firstLine == "SIP/2.0 200 OK" })
+        #expect(out.contains { $0.message?.method == "BYE" && $0.message?.callID == legB.callID })
+    }
+}
+
+@Suite struct B2BUADialogValueTests {
+    @Test func earlyConfirmedAndEnded() {
+        var d = B2BUADialog()
+        #expect(d.handle(.reinviteStarted) == .glare)  // no re-INVITE before the 2xx
+        #expect(d.handle(.answered) == .none && d.state == .confirmed)
+        #expect(d.handle(.failed(status: 486, cancelled: false)) == .none)  // a confirmed call does not fail
+        #expect(d.handle(.reinviteStarted) == .none)
+        #expect(d.handle(.reinviteStarted) == .glare)
+        #expect(d.handle(.reinviteEnded) == .none)
+        #expect(d.handle(.bye(fromCaller: false)) == .ended(.byeCallee))
+        #expect(d.handle(.bye(fromCaller: true)) == .none)  // ends once
+    }
+
+    @Test(arguments: [(486, false, DialogEndCause.rejected), (487, false, .cancelled), (408, false, .noAnswer), (500, true, .cancelled)])
+    func failureCauses(status: Int, cancelled: Bool, cause: DialogEndCause) {
+        var d = B2BUADialog()
+        #expect(d.handle(.failed(status: status, cancelled: cancelled)) == .ended(cause))
     }
 }

@@ -118,7 +118,7 @@ extension ProxyCore {
         }
         guard let server = client.server, servers[server.key] === server, server.finalStatusSent == nil else { return }
         relay(response, status: status, to: server, contact: status < 300 && (client.method == "INVITE" || client.method == "UPDATE"),
-              toTag: nil)
+              toTag: nil, d, serverOnA: toB)
     }
 
     private func initialInviteResponse(_ client: ClientContext, _ d: DialogContext, _ response: SIPMessage, status: Int) {
@@ -143,7 +143,7 @@ extension ProxyCore {
             respond(server, SIPStatus(408))
             return
         }
-        relay(response, status: status, to: server, contact: status < 300, toTag: server.toTag)
+        relay(response, status: status, to: server, contact: status < 300, toTag: server.toTag, d, serverOnA: true)
     }
 
     /// Leg B's far end as a response shows it (§12.1.2); a 2xx decides.
@@ -157,7 +157,8 @@ extension ProxyCore {
 
     /// Builds stird's response on `server` from the request it received,
     /// with the status, body and passed header fields of `response`.
-    private func relay(_ response: SIPMessage, status: Int, to server: ServerContext, contact: Bool, toTag: String?) {
+    private func relay(_ response: SIPMessage, status: Int, to server: ServerContext, contact: Bool, toTag: String?,
+                       _ d: DialogContext, serverOnA: Bool) {
         guard let original = server.originalRequest() else { return }
         if server.upstream.viaReceived != nil || server.upstream.viaRport != nil {
             original.setTopViaReceived(server.upstream.viaReceived, rport: server.upstream.viaRport)
@@ -167,7 +168,34 @@ extension ProxyCore {
         for (name, value) in passedHeaders(response) { out.addHeader(name: name, value: value) }
         out.body = response.body
         stats.responsesForwarded += 1
-        sendOnServer(server, out.serialize(), status: status)
+        let bytes = out.serialize()
+        sendOnServer(server, bytes, status: status)
+        if server.method == "INVITE", (200..<300).contains(status), !server.upstream.transport.isReliable {
+            retransmit2xx(d, side: serverOnA ? 0 : 1, Unacknowledged2xx(bytes: bytes, upstream: server.upstream, t1: config.timers.t1))
+        }
+    }
+
+    /// §13.3.1.4: resend the 2xx at T1, 2*T1, … (at most T2 apart) until
+    /// its ACK; after 64*T1 without one the call is ended on both legs.
+    private func retransmit2xx(_ d: DialogContext, side: Int, _ pending: Unacknowledged2xx) {
+        var p = pending
+        if let t = d.unacked[side]?.timer { scheduler.cancel(t) }
+        p.timer = scheduler.schedule(after: p.interval) { [weak self, d] in
+            guard let self, var p = d.unacked[side] else { return }
+            p.elapsed += p.interval
+            if p.elapsed >= self.config.timers.t1 * 64 {
+                d.unacked[side] = nil
+                guard case .ended = self.dialogEvent(d, .unacknowledged) else { return }
+                self.sendBye(on: true, d)
+                self.sendBye(on: false, d)
+                return
+            }
+            let u = p.upstream
+            self.sender.send(p.bytes, to: u.responseAddress, transport: u.transport, connectionID: u.connectionID)
+            p.interval = min(p.interval * 2, self.config.timers.t2)
+            self.retransmit2xx(d, side: side, p)
+        }
+        d.unacked[side] = p
     }
 
     /// A 2xx retransmitted by leg B after its INVITE client transaction
@@ -247,6 +275,10 @@ extension ProxyCore {
         }
         let fromA = d.a.callID == callID && d.a.localTag == toTag
         guard request.fromTag == (fromA ? d.a.remoteTag : d.b.remoteTag) else { return true }
+        if let pending = d.unacked[fromA ? 0 : 1] {
+            if let t = pending.timer { scheduler.cancel(t) }
+            d.unacked[fromA ? 0 : 1] = nil
+        }
         sendAck(on: fromA, d, body: request.body, source: request)
         return true
     }
@@ -271,6 +303,8 @@ extension ProxyCore {
             stats.dialogsEnded[cause, default: 0] += 1
             if let t = d.lifetimeTimer { scheduler.cancel(t) }
             d.lifetimeTimer = nil
+            for case let p? in d.unacked { if let t = p.timer { scheduler.cancel(t) } }
+            d.unacked = [nil, nil]
             d.inviteServer?.dialog = nil
             d.inviteServer = nil
             decision(d.a.callID, "-", "b2bua: dialog ended, \(cause.rawValue)")

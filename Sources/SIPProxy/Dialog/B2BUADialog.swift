@@ -26,6 +26,8 @@ struct B2BUADialog: Equatable {
         case bye(fromCaller: Bool)
         /// `max_dialog_s` passed.
         case expired
+        /// A 2xx stird sent was never ACKed (§13.3.1.4).
+        case unacknowledged
         /// A re-INVITE started (either side) or ended.
         case reinviteStarted
         case reinviteEnded
@@ -56,6 +58,8 @@ struct B2BUADialog: Equatable {
             return end(fromCaller ? .byeCaller : .byeCallee)
         case .expired:
             return end(.maxDuration)
+        case .unacknowledged:
+            return end(.noAck)
         case .reinviteStarted:
             if reinviting || state != .confirmed { return .glare }
             reinviting = true

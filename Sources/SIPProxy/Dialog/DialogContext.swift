@@ -19,6 +19,9 @@ final class DialogContext {
     var lifetimeTimer: TimerToken?
     /// How A reached us: requests stird sends on leg A leave from there.
     let aUpstream: Upstream
+    /// stird's 2xx to an INVITE on leg A (index 0) or leg B (index 1),
+    /// retransmitted over UDP until the ACK comes (RFC 3261 §13.3.1.4).
+    var unacked: [Unacknowledged2xx?] = [nil, nil]
 
     init(a: DialogLeg, b: DialogLeg, bHop: NextHop, aUpstream: Upstream) {
         self.a = a

@@ -12,4 +12,7 @@ public enum DialogEndCause: String, Equatable, Hashable, Sendable, CaseIterable 
     case noAnswer = "no_answer"
     /// `max_dialog_s` passed: stird ended it with BYE on both legs.
     case maxDuration = "max_duration"
+    /// stird's 2xx to an INVITE got no ACK within 64*T1 (RFC 3261
+    /// §13.3.1.4): ended with BYE on both legs.
+    case noAck = "no_ack"
 }
