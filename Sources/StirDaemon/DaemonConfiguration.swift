@@ -178,6 +178,10 @@ public struct DaemonConfiguration: Equatable, Sendable {
         if let owned = passed.first(where: { B2BUASettings.legOwnedHeaders.contains($0.lowercased()) }) {
             throw r.error("b2bua_pass_headers", "'\(owned)' belongs to each leg (RFC 3261 §12) and is never passed")
         }
+        let lowered = Set(passed.map { $0.lowercased() })
+        if lowered.contains("identity") && !lowered.contains("date") {
+            throw r.error("b2bua_pass_headers", "Identity needs Date passed too: the signature covers it (RFC 8224 §4.1)")
+        }
         proxy.b2bua.passHeaders = passed
         proxy.b2bua.maxDialogs = try r.int("max_dialogs", default: proxy.b2bua.maxDialogs, range: 1...10_000_000)
         proxy.b2bua.maxDialogDuration = try r.duration("max_dialog_s", default: proxy.b2bua.maxDialogDuration, range: 1...604_800)

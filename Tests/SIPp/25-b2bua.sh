@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # B2BUA mode (RFC 3261 §§12-17 as UAS on leg A and UAC on leg B, RFC 7092):
 # basic call with BYE from the caller, BYE from the callee, CANCEL, 486,
-# 481 for an unknown dialog, max_dialogs (503), and a proxy-mode route in
-# the same daemon unchanged. Each b2bua flow checks on the wire (SIPp
+# 481 for an unknown dialog, max_dialogs (503), a proxy-mode route in the
+# same daemon unchanged, and a call signed by a b2bua stird (on leg B) and
+# verified by a second stird. Each b2bua flow checks on the wire (SIPp
 # -trace_msg) that the callee never sees the caller's Call-ID, tag, Via or
 # Contact and the caller never sees the callee's.
 source "$(dirname "$0")/lib.sh"
+source "$ROOT/Tests/SIPp/tools/stir_lib.sh"
 STIRD_PORT=26800; UAC_PORT=26820
 BASIC=26831; CALLEE_BYE=26832; CANCEL=26833; BUSY=26834; PROXIED=26835
 write_config "$WORK/stird.ini" <<EOF
@@ -121,4 +123,52 @@ check "max_dialogs = 2: two calls held ($first / $second), the third refused ($t
     eval "[ '$first' = 'SIP/2.0 100 Trying' ] && [ '$second' = 'SIP/2.0 100 Trying' ] && [[ '$third' == 'SIP/2.0 503 Service Unavailable'* ]]"
 check "metrics: 1 call refused ($(metric stird_b2bua_dialogs_refused_total)), 2 held ($(metric stird_b2bua_dialogs))" \
     test "$(metric stird_b2bua_dialogs_refused_total) $(metric stird_b2bua_dialogs)" = "1 2"
+kill "$STIRD_PID"; wait "$STIRD_PID" 2>/dev/null
+
+# 8. STIR across the legs: SIPp → signing stird in b2bua mode (127.0.0.2)
+# → verifying stird, a proxy (127.0.0.3) → callee. The Identity made on
+# leg A's request crosses with Date and the From/To TNs it covers, so the
+# verifier passes it on leg B, whose Call-ID and tags are stird's own.
+SIGNER_PORT=26850; VERIFIER_PORT=26860; STIR_UAS=26870
+setup_pki 26883 26884 26886 || { fail "test PKI and x5u server"; finish; }
+CALLEE_LOG=$WORK/callee.jsonl
+{ stird_header 127.0.0.2 $SIGNER_PORT; cat <<EOF
+[peer "pbx"]
+addresses = 127.0.0.1
+trusted = yes
+sign = yes
+tns = 12155551000-12155551099
+[credential "main"]
+private_key = $PKI/leaf-spc.key
+certificate = $PKI/leaf-spc.pem
+x5u = $X5U/leaf-spc-chain.pem
+spc = 1234
+[route "verifier"]
+next_hop = 127.0.0.3:$VERIFIER_PORT
+mode = b2bua
+EOF
+} > "$WORK/signer.ini"
+{ stird_header 127.0.0.3 $VERIFIER_PORT; verify_section; cat <<EOF
+[peer "signer"]
+addresses = 127.0.0.2
+verify = yes
+on_failure = reject
+[route "callee"]
+next_hop = 127.0.0.1:$STIR_UAS
+EOF
+} > "$WORK/verifier.ini"
+start_named signer "$WORK/signer.ini" 127.0.0.2 $SIGNER_PORT || { fail "signing b2bua stird starts"; finish; }
+start_named verifier "$WORK/verifier.ini" 127.0.0.3 $VERIFIER_PORT || { fail "verifying stird starts"; finish; }
+python3 "$TOOLS/responder.py" $STIR_UAS 486 "$CALLEE_LOG" 60 &
+PIDS+=("$!")
+sleep 0.3
+render "$SCEN/uac-stir.xml" "$WORK/uac-stir.xml" STATUS=486 FROM=+12155551010
+UAC_PORT=26821 run_uac stir -sf "$WORK/uac-stir.xml" 127.0.0.2:$SIGNER_PORT -s +12155559999 -m 5 -r 5
+check "5 calls signed on leg B by a b2bua stird and verified by a second stird complete" test $? -eq 0
+invites=$(grep -c '"method": "INVITE"' "$CALLEE_LOG")
+passed=$(grep '"method": "INVITE"' "$CALLEE_LOG" | grep -c 'verstat=TN-Validation-Passed')
+check "callee saw verstat=TN-Validation-Passed on all $invites INVITEs ($passed)" test "$passed" -eq 5 -a "$invites" -eq 5
+check "callee saw leg B's Call-IDs, none of the caller's" \
+    test "$(grep '"method": "INVITE"' "$CALLEE_LOG" | grep -c '"call_id": "[0-9a-f]\{32\}"')" -eq 5
+check "signer logged attest A" grep -q 'attest=A.*stir-sign: signed' "$WORK/signer.log"
 finish
