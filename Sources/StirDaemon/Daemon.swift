@@ -93,7 +93,9 @@ public final class Daemon {
         // ProxyShards reads each loop's counters on that loop.
         metrics.register { [weak self] in
             guard let self, let shards = self.shards else { return [] }
-            return StirdMetrics.samples(for: shards.stats, activeTransactions: shards.activeTransactionCount)
+            let stats = shards.stats
+            return StirdMetrics.samples(for: stats, activeTransactions: shards.activeTransactionCount)
+                + StirdMetrics.dialogSamples(for: stats)
         }
         // The certificate cache's counters (its own lock; no hop to the
         // loop), from whichever cache the current generation uses.

@@ -32,6 +32,20 @@ extension StirdMetrics {
             total("handed_shares", "Shares of received messages handed to a loop's queue (a worker thread runs them).",
                   stats.handedShares),
         ]
+        if let activeTransactions {
+            samples.append((name: "stird_sip_transactions", help: "Server and client transactions alive now.",
+                            labels: [], value: Double(activeTransactions)))
+            samples.append((name: "stird_sip_transactions_lingering",
+                            help: "Of those, finished transactions kept only for retransmissions (Timers J, K, L, M).",
+                            labels: [], value: Double(stats.lingeringTransactions)))
+        }
+        return samples
+    }
+
+    /// The B2BUA's calls (`stird_b2bua_*`): held now, started, refused
+    /// past `max_dialogs`, and ended by `DialogEndCause`.
+    public static func dialogSamples(for stats: ProxyStats) -> [MetricSample] {
+        var samples: [MetricSample] = []
         samples.append((name: "stird_b2bua_dialogs", help: "B2BUA calls held now (both legs count as one).",
                         labels: [], value: Double(stats.dialogsActive)))
         samples.append((name: "stird_b2bua_dialogs_created_total", help: "B2BUA calls started (leg B INVITE sent).",
@@ -41,13 +55,6 @@ extension StirdMetrics {
         for cause in DialogEndCause.allCases {
             samples.append((name: "stird_b2bua_dialogs_ended_total", help: "B2BUA calls ended, by cause.",
                             labels: [("cause", cause.rawValue)], value: Double(stats.dialogsEnded[cause] ?? 0)))
-        }
-        if let activeTransactions {
-            samples.append((name: "stird_sip_transactions", help: "Server and client transactions alive now.",
-                            labels: [], value: Double(activeTransactions)))
-            samples.append((name: "stird_sip_transactions_lingering",
-                            help: "Of those, finished transactions kept only for retransmissions (Timers J, K, L, M).",
-                            labels: [], value: Double(stats.lingeringTransactions)))
         }
         return samples
     }
