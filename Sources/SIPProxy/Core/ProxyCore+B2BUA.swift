@@ -165,6 +165,9 @@ extension ProxyCore {
         }
         let out = original.makeResponse(status: status, reason: response.reasonPhrase ?? "", toTag: toTag)
         if contact { out.addHeader(name: "Contact", value: contactValue(server.upstream.local, server.upstream.transport)) }
+        // RFC 3262 §3: a reliable provisional keeps its RSeq end to end;
+        // leg B's numbering serves leg A, whose one early dialog it maps to.
+        if status < 200, let rseq = response.headers(named: "RSeq").first { out.addHeader(name: "RSeq", value: rseq) }
         for (name, value) in passedHeaders(response) { out.addHeader(name: name, value: value) }
         out.body = response.body
         stats.responsesForwarded += 1
@@ -393,6 +396,12 @@ extension ProxyCore {
             let request = self.legRequest(method, leg: leg, cseq: cseq, requestURI: leg.remoteTarget, local: local,
                                           transport: hop.transport, branch: branch, maxForwards: maxForwards,
                                           source: source, contact: targetRefresh)
+            // RFC 3262 §7.2: RAck names the provisional's RSeq and the CSeq
+            // of the INVITE it answered — on this leg, the INVITE stird sent.
+            if method == "PRACK", let rack = source?.headers(named: "RAck").first {
+                let parts = rack.split(separator: " ", omittingEmptySubsequences: true)
+                if parts.count == 3 { request.addHeader(name: "RAck", value: "\(parts[0]) \(leg.inviteCSeq) \(parts[2])") }
+            }
             let reliable = hop.transport.isReliable
             let machine: ClientContext.Machine = method == "INVITE"
                 ? .invite(InviteClientTransaction(reliable: reliable, timers: self.config.timers))
