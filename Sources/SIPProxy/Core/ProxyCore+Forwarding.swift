@@ -149,7 +149,7 @@ extension ProxyCore {
 
     func route(_ ctx: ServerContext) {
         guard let request = ctx.request else { return }
-        if let b2bua = b2buaRoute(for: ctx, request) {
+        if hasB2BUARoutes, let b2bua = b2buaRoute(for: ctx, request) {
             startB2BUA(ctx, route: b2bua)
             return
         }

@@ -112,7 +112,7 @@ extension ProxyCore {
         startServer(ctx)
         // A B2BUA call's in-dialog requests, and 481 for those aimed at
         // stird's B2BUA Contact that match no call (RFC 3261 §12.2.2).
-        if request.toTag != nil, b2buaInDialog(ctx, request) { return }
+        if request.toTag != nil, hasB2BUARoutes || !dialogs.isEmpty, b2buaInDialog(ctx, request) { return }
         // While draining, only new dialogs and out-of-dialog requests are
         // refused: a request with a To tag belongs to a dialog that exists
         // (RFC 3261 §12.2), and refusing its BYE would leave the far end's

@@ -30,6 +30,10 @@ public final class ProxyCore {
     /// This loop's place among the loops: leg B Call-IDs must hash here.
     var loopIndex = 0
     var loopCount = 1
+    /// Some route is in `b2bua` mode: only then does a proxy-only
+    /// configuration pay for the B2BUA's look-ups (with calls still up
+    /// after a reload, `dialogs` is not empty and they run too).
+    private(set) var hasB2BUARoutes: Bool
     /// Seals our branches and checks them on responses without a transaction.
     let branches = BranchAuthenticator()
     var cachedLocalEndpoints: Set<String>?
@@ -49,6 +53,7 @@ public final class ProxyCore {
         self.processors = processors
         self.logger = logger
         self.localNames = Set(config.localNames.map { $0.lowercased() })
+        self.hasB2BUARoutes = config.routes.routes.contains { $0.mode == .b2bua }
         self.lingeringServers = LingerTable(scheduler: scheduler)
         self.lingeringClients = LingerTable(scheduler: scheduler)
         // Unique branch parts must not repeat across restarts within the
@@ -65,6 +70,7 @@ public final class ProxyCore {
     public func updateRoutes(_ routes: RouteTable) {
         dispatchPrecondition(condition: .onQueue(queue))
         config.routes = routes
+        hasB2BUARoutes = routes.routes.contains { $0.mode == .b2bua }
     }
 
     /// From now on, new requests are refused with 503 and Retry-After.
