@@ -78,6 +78,7 @@ extension ProxyCore {
                                    destination: route.nextHop, transport: hop.transport, server: ctx)
         client.serverName = hop.serverName
         client.dialog = d
+        client.initialB2BUAInvite = true
         clients[client.key] = client
         ctx.client = client
         ctx.phase = .forwarded
@@ -106,7 +107,7 @@ extension ProxyCore {
     /// other leg's server transaction.
     func b2buaResponse(_ client: ClientContext, _ d: DialogContext, _ response: SIPMessage, status: Int) {
         let toB = d.b.callID == response.callID
-        if client.method == "INVITE", client === d.inviteClient {
+        if client.method == "INVITE", client.initialB2BUAInvite {
             initialInviteResponse(client, d, response, status: status)
             return
         }
@@ -122,16 +123,21 @@ extension ProxyCore {
     }
 
     private func initialInviteResponse(_ client: ClientContext, _ d: DialogContext, _ response: SIPMessage, status: Int) {
-        if case .terminated = d.dialog.state {
-            // Leg A is gone (CANCEL, Timer C): a late 2xx still makes a
-            // dialog on leg B, which is ACKed and ended (§15).
-            if (200..<300).contains(status) {
-                adoptRemote(d, response, final: true)
-                sendAck(on: true, d, body: [], source: nil)
-                sendBye(on: true, d)
+        if (200..<300).contains(status), d.dialog.state != .early {
+            if d.isConfirmed, response.toTag == d.b.remoteTag {
+                // The 2xx again: the same ACK again (§13.2.2.4).
+                if let ack = d.ackB, let hop = legHop(d.b, isB: true), let address = SocketAddress(host: hop.host, port: hop.port) {
+                    sender.send(ack, to: address, transport: hop.transport, connectionID: nil, serverName: hop.serverName)
+                }
+                return
             }
+            // Leg A is gone (CANCEL, Timer C), or a second fork answered
+            // after the first: that dialog on leg B is ACKed and ended with
+            // a BYE (§13.2.2.4, §15).
+            endStrayDialog(d, response)
             return
         }
+        if case .terminated = d.dialog.state { return }
         if status < 300, response.toTag != nil { adoptRemote(d, response, final: status >= 200) }
         guard let server = client.server, servers[server.key] === server, server.finalStatusSent == nil else { return }
         if status >= 200 {
@@ -144,6 +150,19 @@ extension ProxyCore {
             return
         }
         relay(response, status: status, to: server, contact: status < 300, toTag: server.toTag, d, serverOnA: true)
+    }
+
+    /// ACK and BYE for a dialog a 2xx made on leg B that leg A will not
+    /// have: built from leg B with that response's tag, Contact and
+    /// Record-Route (§12.1.2).
+    func endStrayDialog(_ d: DialogContext, _ response: SIPMessage) {
+        guard let tag = response.toTag else { return }
+        var stray = d.b
+        stray.remoteTag = tag
+        if let target = response.contacts.first?.uri { stray.remoteTarget = target }
+        stray.routeSet = response.recordRoutes.reversed().map(\.description)
+        sendAck(on: true, d, body: [], source: nil, leg: stray)
+        sendOnLeg(toB: true, d, method: "BYE", source: nil, server: nil, maxForwards: config.defaultMaxForwards, leg: stray)
     }
 
     /// Leg B's far end as a response shows it (§12.1.2); a 2xx decides.
@@ -205,7 +224,13 @@ extension ProxyCore {
     /// finished gets the same ACK again (§13.2.2.4).
     func b2buaRetransmitted2xx(_ response: SIPMessage) -> Bool {
         guard let callID = response.callID, let tag = response.fromTag, let d = dialogs[Self.dialogKey(callID, tag)],
-              d.b.callID == callID, let ack = d.ackB, let hop = legHop(d.b, isB: true),
+              d.b.callID == callID else { return false }
+        if response.toTag != d.b.remoteTag {
+            // Another fork's 2xx (§13.2.2.4): ACK it and end that dialog.
+            endStrayDialog(d, response)
+            return true
+        }
+        guard let ack = d.ackB, let hop = legHop(d.b, isB: true),
               let address = SocketAddress(host: hop.host, port: hop.port) else { return false }
         sender.send(ack, to: address, transport: hop.transport, connectionID: nil, serverName: hop.serverName)
         stats.retransmissionsAbsorbed += 1
@@ -357,17 +382,19 @@ extension ProxyCore {
         sendOnLeg(toB: toB, d, method: "BYE", source: source, server: nil, maxForwards: config.defaultMaxForwards)
     }
 
-    private func sendAck(on toB: Bool, _ d: DialogContext, body: [UInt8], source: SIPMessage?) {
-        let leg = toB ? d.b : d.a
+    /// The ACK for the other leg's 2xx; `override` names a dialog on leg B
+    /// other than the call's own (a stray fork), whose ACK is not kept.
+    private func sendAck(on toB: Bool, _ d: DialogContext, body: [UInt8], source: SIPMessage?, leg override: DialogLeg? = nil) {
+        let leg = override ?? (toB ? d.b : d.a)
         guard leg.inviteCSeq > 0 || toB, let hop = legHop(leg, isB: toB) else { return }
         resolve(hop) { [weak self, d] address in
             guard let self, let address, let local = self.sender.localAddress(transport: hop.transport, family: address.family) else { return }
-            let leg = toB ? d.b : d.a
+            let leg = override ?? (toB ? d.b : d.a)
             let ack = self.legRequest("ACK", leg: leg, cseq: leg.inviteCSeq, requestURI: leg.remoteTarget, local: local,
                                       transport: hop.transport, branch: self.b2buaBranch(), maxForwards: self.config.defaultMaxForwards,
                                       source: source, contact: false, body: body)
             let bytes = ack.serialize()
-            if toB { d.ackB = bytes }
+            if toB, override == nil { d.ackB = bytes }
             self.sender.send(bytes, to: address, transport: hop.transport, connectionID: nil, serverName: hop.serverName)
         }
     }
@@ -375,11 +402,12 @@ extension ProxyCore {
     /// Sends a new request of stird's own on one leg in a client
     /// transaction; its responses come back to `server` (when given).
     private func sendOnLeg(toB: Bool, _ d: DialogContext, method: String, source: SIPMessage?, server: ServerContext?,
-                           maxForwards: Int) {
+                           maxForwards: Int, leg override: DialogLeg? = nil) {
         var leg = toB ? d.b : d.a
         let cseq = leg.nextCSeq()
         if method == "INVITE" { leg.inviteCSeq = cseq }
         if toB { d.b = leg } else { d.a = leg }
+        if let override { leg = override }
         guard let hop = legHop(leg, isB: toB) else {
             if let server { respond(server, SIPStatus(500).detailed("no target")) }
             return
@@ -390,7 +418,7 @@ extension ProxyCore {
                 if let server, server.finalStatusSent == nil { self.respond(server, SIPStatus(503).detailed("next hop unresolvable")) }
                 return
             }
-            let leg = toB ? d.b : d.a
+            let leg = override ?? (toB ? d.b : d.a)
             let branch = self.b2buaBranch()
             let targetRefresh = method == "INVITE" || method == "UPDATE"
             let request = self.legRequest(method, leg: leg, cseq: cseq, requestURI: leg.remoteTarget, local: local,

@@ -132,6 +132,8 @@ final class ClientContext {
     /// The B2BUA call this request was sent for: its responses are
     /// translated to the other leg instead of relayed (§16.7).
     var dialog: DialogContext?
+    /// The INVITE that opened a B2BUA call on leg B (not a re-INVITE).
+    var initialB2BUAInvite = false
 
     init(branch: String, method: String, machine: Machine, request: SIPMessage, bytes: [UInt8],
          destination: SocketAddress, transport: TransportProtocol, server: ServerContext?) {
