@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/Tests/SIPp/tools/stir_lib.sh"
 STIRD_PORT=26800; UAC_PORT=26820
-BASIC=26831; CALLEE_BYE=26832; CANCEL=26833; BUSY=26834; PROXIED=26835
+BASIC=26831; CALLEE_BYE=26832; CANCEL=26833; BUSY=26834; PROXIED=26835; BUILTIN=26836
 write_config "$WORK/stird.ini" <<EOF
 [proxy]
 mode = b2bua
@@ -26,6 +26,9 @@ next_hop = 127.0.0.1:$CANCEL
 [route "busy"]
 user_prefix = 104
 next_hop = 127.0.0.1:$BUSY
+[route "builtin"]
+user_prefix = 107
+next_hop = 127.0.0.1:$BUILTIN
 [route "proxied"]
 user_prefix = 105
 next_hop = 127.0.0.1:$PROXIED
@@ -53,6 +56,14 @@ check "10 b2bua calls: INVITE, 180, 200, ACK, BYE from the caller, 200" test $? 
 check "callee completed 10 calls (ACK and BYE reached it on leg B)" wait_uas 20
 check "basic: neither side saw the other's Call-ID, tag, Via or Contact" \
     hidden "$(ls "$WORK"/uas-rr_*_messages.log)" "$(ls "$WORK"/uac-rr_*_messages.log)" $BASIC
+
+# 1b. SIPp's built-in uac and uas (they ignore Contact and Record-Route:
+# the caller's ACK and BYE reach stird by its address and find the call by
+# Call-ID and To tag).
+start_uas $BUILTIN -sn uas -m 5 || { fail "uas starts"; finish; }
+run_uac builtin -sn uac 127.0.0.1:$STIRD_PORT -s 1075550000 -m 5 -r 5
+check "5 b2bua calls between SIPp's built-in uac and uas" test $? -eq 0
+check "built-in callee completed 5 calls" wait_uas 20
 
 # 2. BYE from the callee.
 start_uas $CALLEE_BYE -sf "$SCEN/uas-bye.xml" -m 5 -trace_msg || { fail "uas starts"; finish; }
@@ -95,8 +106,8 @@ check "BYE in an unknown dialog: 481" test "$(send_udp $STIRD_PORT "$WORK/bye481
 
 ended() { metric "stird_b2bua_dialogs_ended_total{cause=\"$1\"}"; }
 created=$(metric stird_b2bua_dialogs_created_total); held=$(metric stird_b2bua_dialogs)
-check "metrics: 25 dialogs created ($created), ended 10 bye_caller ($(ended bye_caller)), 5 bye_callee ($(ended bye_callee)), 5 cancelled ($(ended cancelled)), 5 rejected ($(ended rejected)), 0 held ($held)" \
-    test "$created $(ended bye_caller) $(ended bye_callee) $(ended cancelled) $(ended rejected) $held" = "25 10 5 5 5 0"
+check "metrics: 30 dialogs created ($created), ended 15 bye_caller ($(ended bye_caller)), 5 bye_callee ($(ended bye_callee)), 5 cancelled ($(ended cancelled)), 5 rejected ($(ended rejected)), 0 held ($held)" \
+    test "$created $(ended bye_caller) $(ended bye_callee) $(ended cancelled) $(ended rejected) $held" = "30 15 5 5 5 0"
 check "stird still running" stird_alive
 kill "$STIRD_PID"; wait "$STIRD_PID" 2>/dev/null
 
