@@ -138,8 +138,13 @@ extension ProxyCore {
             return
         }
         if case .terminated = d.dialog.state { return }
-        if status < 300, response.toTag != nil { adoptRemote(d, response, final: status >= 200) }
         guard let server = client.server, servers[server.key] === server, server.finalStatusSent == nil else { return }
+        var aTag = server.toTag
+        if status < 300, response.toTag != nil {
+            adoptRemote(d, response, final: status >= 200)
+            aTag = fork(d, response).aTag
+            if status >= 200 { pickFork(d, aTag: aTag) }
+        }
         if status >= 200 {
             d.inviteClient = nil
             if status < 300 { _ = d.dialog.handle(.answered) }
@@ -149,7 +154,49 @@ extension ProxyCore {
             respond(server, SIPStatus(408))
             return
         }
-        relay(response, status: status, to: server, contact: status < 300, toTag: server.toTag, d, serverOnA: true)
+        relay(response, status: status, to: server, contact: status < 300, toTag: aTag, d, serverOnA: true)
+    }
+
+    /// The early dialog a provisional or 2xx on leg B belongs to, made on
+    /// its first response: the first fork keeps leg A's To tag, each later
+    /// one gets a new one, found in the table like it (§12.1.2).
+    private func fork(_ d: DialogContext, _ response: SIPMessage) -> EarlyFork {
+        let tag = response.toTag ?? ""
+        let target = response.contacts.first?.uri
+        let routes = response.recordRoutes.reversed().map(\.description)
+        if let i = d.forks.firstIndex(where: { $0.bTag == tag }) {
+            if let target { d.forks[i].remoteTarget = target }
+            if !routes.isEmpty { d.forks[i].routeSet = routes }
+            return d.forks[i]
+        }
+        let aTag = d.forks.isEmpty ? d.a.localTag : makeTag()
+        let fork = EarlyFork(bTag: tag, aTag: aTag, remoteTarget: target ?? d.b.remoteTarget, routeSet: routes)
+        d.forks.append(fork)
+        dialogs[Self.dialogKey(d.a.callID, aTag)] = d
+        return fork
+    }
+
+    /// A 2xx chose the fork leg A's To tag `aTag` stands for: it becomes
+    /// the call's leg A tag, the other early dialogs leave the table.
+    private func pickFork(_ d: DialogContext, aTag: String) {
+        for f in d.forks where f.aTag != aTag {
+            let key = Self.dialogKey(d.a.callID, f.aTag)
+            if dialogs[key] === d { dialogs[key] = nil }
+        }
+        d.a.localTag = aTag
+        d.forks = []
+    }
+
+    /// Leg A and leg B as one early fork sees them: leg A with the fork's
+    /// To tag, leg B with its remote tag, target and route set.
+    private func forkLegs(_ d: DialogContext, _ fork: EarlyFork) -> (a: DialogLeg, b: DialogLeg) {
+        var a = d.a
+        a.localTag = fork.aTag
+        var b = d.b
+        b.remoteTag = fork.bTag
+        b.remoteTarget = fork.remoteTarget
+        b.routeSet = fork.routeSet
+        return (a, b)
     }
 
     /// ACK and BYE for a dialog a 2xx made on leg B that leg A will not
@@ -250,8 +297,10 @@ extension ProxyCore {
             respond(ctx, SIPStatus(481))
             return true
         }
-        let fromA = d.a.callID == ctx.callID && d.a.localTag == toTag
-        let remoteTag = fromA ? d.a.remoteTag : d.b.remoteTag
+        let fromA = d.a.callID == ctx.callID && (d.a.localTag == toTag || d.forks.contains { $0.aTag == toTag })
+        // Early and forked (§12.1.2): the fork this request is in.
+        let early = d.forks.count > 1 ? d.forks.first { fromA ? $0.aTag == toTag : $0.bTag == request.fromTag } : nil
+        let remoteTag = fromA ? d.a.remoteTag : (early?.bTag ?? d.b.remoteTag)
         guard request.fromTag == remoteTag else {
             respond(ctx, SIPStatus(481))
             return true
@@ -291,7 +340,9 @@ extension ProxyCore {
             }
         }
         let maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
-        sendOnLeg(toB: fromA, d, method: ctx.method, source: request, server: ctx, maxForwards: maxForwards)
+        let legs = early.map { forkLegs(d, $0) }
+        sendOnLeg(toB: fromA, d, method: ctx.method, source: request, server: ctx, maxForwards: maxForwards,
+                  leg: fromA ? legs?.b : legs?.a)
         return true
     }
 
@@ -323,7 +374,9 @@ extension ProxyCore {
     func dialogEvent(_ d: DialogContext, _ event: B2BUADialog.Event) -> B2BUADialog.Outcome {
         let outcome = d.dialog.handle(event)
         if case let .ended(cause) = outcome {
-            for key in [Self.dialogKey(d.a.callID, d.a.localTag), Self.dialogKey(d.b.callID, d.b.localTag)] where dialogs[key] === d {
+            let keys = [Self.dialogKey(d.a.callID, d.a.localTag), Self.dialogKey(d.b.callID, d.b.localTag)]
+                + d.forks.map { Self.dialogKey(d.a.callID, $0.aTag) }
+            for key in keys where dialogs[key] === d {
                 dialogs[key] = nil
             }
             dialogCount -= 1

@@ -22,6 +22,9 @@ final class DialogContext {
     /// stird's 2xx to an INVITE on leg A (index 0) or leg B (index 1),
     /// retransmitted over UDP until the ACK comes (RFC 3261 §13.3.1.4).
     var unacked: [Unacknowledged2xx?] = [nil, nil]
+    /// Early dialogs on leg B, in the order their first provisional came;
+    /// emptied when a 2xx picks one.
+    var forks: [EarlyFork] = []
 
     init(a: DialogLeg, b: DialogLeg, bHop: NextHop, aUpstream: Upstream) {
         self.a = a

@@ -6,7 +6,7 @@ struct DialogLeg {
     /// Call-ID of this leg's dialog (leg B's is stird's own, see `B2BUACallID`).
     let callID: String
     /// stird's tag: To tag on leg A (§12.1.1), From tag on leg B (§12.1.2).
-    let localTag: String
+    var localTag: String
     /// The far end's tag; nil on leg B until a response carries one.
     var remoteTag: String?
     /// stird's URI of this dialog (From on requests it sends), without tag.
