@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/Tests/SIPp/tools/stir_lib.sh"
 STIRD_PORT=26800; UAC_PORT=26820
-BASIC=26831; CALLEE_BYE=26832; CANCEL=26833; BUSY=26834; PROXIED=26835; BUILTIN=26836
+BASIC=26831; CALLEE_BYE=26832; CANCEL=26833; BUSY=26834; PROXIED=26835; BUILTIN=26836; INDIALOG=26837
 write_config "$WORK/stird.ini" <<EOF
 [proxy]
 mode = b2bua
@@ -29,6 +29,9 @@ next_hop = 127.0.0.1:$BUSY
 [route "builtin"]
 user_prefix = 107
 next_hop = 127.0.0.1:$BUILTIN
+[route "indialog"]
+user_prefix = 108
+next_hop = 127.0.0.1:$INDIALOG
 [route "proxied"]
 user_prefix = 105
 next_hop = 127.0.0.1:$PROXIED
@@ -64,6 +67,15 @@ start_uas $BUILTIN -sn uas -m 5 || { fail "uas starts"; finish; }
 run_uac builtin -sn uac 127.0.0.1:$STIRD_PORT -s 1075550000 -m 5 -r 5
 check "5 b2bua calls between SIPp's built-in uac and uas" test $? -eq 0
 check "built-in callee completed 5 calls" wait_uas 20
+
+# 1c. In-dialog requests from the caller: re-INVITE (with an SDP body,
+# ACKed), UPDATE, INFO, OPTIONS, then BYE, each crossing to leg B.
+start_uas $INDIALOG -sf "$SCEN/uas-indialog.xml" -m 3 -trace_msg || { fail "uas starts"; finish; }
+run_uac indialog -sf "$SCEN/uac-indialog.xml" 127.0.0.1:$STIRD_PORT -s 1085550000 -m 3 -r 5 -trace_msg
+check "3 b2bua calls with re-INVITE, UPDATE, INFO, OPTIONS and BYE from the caller, each answered 200" test $? -eq 0
+check "callee saw each in-dialog request on leg B (re-INVITE with the caller's body) and the ACKs" wait_uas 20
+check "in-dialog: neither side saw the other's Call-ID, tag, Via or Contact" \
+    hidden "$(ls "$WORK"/uas-indialog_*_messages.log)" "$(ls "$WORK"/uac-indialog_*_messages.log)" $INDIALOG
 
 # 2. BYE from the callee.
 start_uas $CALLEE_BYE -sf "$SCEN/uas-bye.xml" -m 5 -trace_msg || { fail "uas starts"; finish; }
@@ -106,8 +118,8 @@ check "BYE in an unknown dialog: 481" test "$(send_udp $STIRD_PORT "$WORK/bye481
 
 ended() { metric "stird_b2bua_dialogs_ended_total{cause=\"$1\"}"; }
 created=$(metric stird_b2bua_dialogs_created_total); held=$(metric stird_b2bua_dialogs)
-check "metrics: 30 dialogs created ($created), ended 15 bye_caller ($(ended bye_caller)), 5 bye_callee ($(ended bye_callee)), 5 cancelled ($(ended cancelled)), 5 rejected ($(ended rejected)), 0 held ($held)" \
-    test "$created $(ended bye_caller) $(ended bye_callee) $(ended cancelled) $(ended rejected) $held" = "30 15 5 5 5 0"
+check "metrics: 33 dialogs created ($created), ended 18 bye_caller ($(ended bye_caller)), 5 bye_callee ($(ended bye_callee)), 5 cancelled ($(ended cancelled)), 5 rejected ($(ended rejected)), 0 held ($held)" \
+    test "$created $(ended bye_caller) $(ended bye_callee) $(ended cancelled) $(ended rejected) $held" = "33 18 5 5 5 0"
 check "stird still running" stird_alive
 kill "$STIRD_PID"; wait "$STIRD_PID" 2>/dev/null
 
