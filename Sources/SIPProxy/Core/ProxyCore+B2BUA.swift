@@ -71,10 +71,21 @@ extension ProxyCore {
         // RFC 7332 §3: a B2BUA passes Max-Forwards on, decremented.
         let maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
         let branch = b2buaBranch()
-        let invite = legRequest("INVITE", leg: b, cseq: 1, requestURI: ruri, local: local, transport: hop.transport,
-                                branch: branch, maxForwards: maxForwards, source: request, contact: true)
+        guard let invite = legRequest("INVITE", leg: b, cseq: 1, requestURI: ruri, local: local, transport: hop.transport,
+                                      branch: branch, maxForwards: maxForwards, source: request, contact: true) else {
+            respond(ctx, SIPStatus(500).detailed("leg B request not buildable"))
+            return
+        }
+        let bytes = invite.serialize()
+        // RFC 3261 §18.1.1: leg B's INVITE must fit a UDP datagram (stird
+        // does not switch a B2BUA leg to TCP).
+        if hop.transport == .udp, bytes.count > udpLimit(route.nextHop.family) {
+            decision(ctx.callID, "INVITE", "513: leg B INVITE of \(bytes.count) bytes too large for UDP")
+            respond(ctx, SIPStatus(513))
+            return
+        }
         let machine = ClientContext.Machine.invite(InviteClientTransaction(reliable: hop.transport.isReliable, timers: config.timers))
-        let client = ClientContext(branch: branch, method: "INVITE", machine: machine, request: invite, bytes: invite.serialize(),
+        let client = ClientContext(branch: branch, method: "INVITE", machine: machine, request: invite, bytes: bytes,
                                    destination: route.nextHop, transport: hop.transport, server: ctx)
         client.serverName = hop.serverName
         client.dialog = d
@@ -321,8 +332,14 @@ extension ProxyCore {
         switch ctx.method {
         case "BYE":
             // §15.1.2: the BYE ends the dialog here; stird answers it and
-            // ends the other leg with a BYE of its own.
+            // ends the other leg with a BYE of its own. A caller's BYE in
+            // an early dialog (§15) ends its unanswered INVITE: 487 on leg
+            // A, CANCEL on leg B, as a CANCEL would.
             respond(ctx, SIPStatus(200))
+            if fromA, !d.isConfirmed, let invite = d.inviteServer, invite.finalStatusSent == nil {
+                cancelInvite(invite)
+                return true
+            }
             guard case .ended = dialogEvent(d, .bye(fromCaller: fromA)) else { return true }
             sendBye(on: fromA, d, source: request)
             return true
@@ -443,9 +460,10 @@ extension ProxyCore {
         resolve(hop) { [weak self, d] address in
             guard let self, let address, let local = self.sender.localAddress(transport: hop.transport, family: address.family) else { return }
             let leg = override ?? (toB ? d.b : d.a)
-            let ack = self.legRequest("ACK", leg: leg, cseq: leg.inviteCSeq, requestURI: leg.remoteTarget, local: local,
-                                      transport: hop.transport, branch: self.b2buaBranch(), maxForwards: self.config.defaultMaxForwards,
-                                      source: source, contact: false, body: body)
+            guard let ack = self.legRequest("ACK", leg: leg, cseq: leg.inviteCSeq, requestURI: leg.remoteTarget, local: local,
+                                            transport: hop.transport, branch: self.b2buaBranch(),
+                                            maxForwards: self.config.defaultMaxForwards, source: source, contact: false, body: body)
+            else { return }
             let bytes = ack.serialize()
             if toB, override == nil { d.ackB = bytes }
             self.sender.send(bytes, to: address, transport: hop.transport, connectionID: nil, serverName: hop.serverName)
@@ -474,9 +492,12 @@ extension ProxyCore {
             let leg = override ?? (toB ? d.b : d.a)
             let branch = self.b2buaBranch()
             let targetRefresh = method == "INVITE" || method == "UPDATE"
-            let request = self.legRequest(method, leg: leg, cseq: cseq, requestURI: leg.remoteTarget, local: local,
-                                          transport: hop.transport, branch: branch, maxForwards: maxForwards,
-                                          source: source, contact: targetRefresh)
+            guard let request = self.legRequest(method, leg: leg, cseq: cseq, requestURI: leg.remoteTarget, local: local,
+                                                transport: hop.transport, branch: branch, maxForwards: maxForwards,
+                                                source: source, contact: targetRefresh) else {
+                if let server, server.finalStatusSent == nil { self.respond(server, SIPStatus(500).detailed("request not buildable")) }
+                return
+            }
             // RFC 3262 §7.2: RAck names the provisional's RSeq and the CSeq
             // of the INVITE it answered — on this leg, the INVITE stird sent.
             if method == "PRACK", let rack = source?.headers(named: "RAck").first {
@@ -506,7 +527,7 @@ extension ProxyCore {
     /// `source` only the configured header fields and the body.
     func legRequest(_ method: String, leg: DialogLeg, cseq: UInt32, requestURI: String, local: SocketAddress,
                     transport: TransportProtocol, branch: String, maxForwards: Int, source: SIPMessage?, contact: Bool,
-                    body: [UInt8]? = nil) -> SIPMessage {
+                    body: [UInt8]? = nil) -> SIPMessage? {
         var text = method + " " + requestURI + " SIP/2.0\r\n"
         text += "Via: " + Self.viaValue(transport: transport, local: local, branch: branch) + "\r\n"
         for route in leg.routeSet { text += "Route: " + route + "\r\n" }
@@ -519,7 +540,9 @@ extension ProxyCore {
         if contact { text += "Contact: " + contactValue(local, transport) + "\r\n" }
         if let source { for (name, value) in passedHeaders(source) { text += name + ": " + value + "\r\n" } }
         text += "Content-Length: 0\r\n\r\n"
-        let message = SIPMessage.parseHeaderSection(Array(text.utf8))!
+        // Every part comes from a parsed message or from stird; the parse
+        // cannot fail on them, but a daemon does not trap on input.
+        guard let message = SIPMessage.parseHeaderSection(Array(text.utf8)), message.isRequest else { return nil }
         let payload = body ?? source?.body ?? []
         if !payload.isEmpty { message.body = payload }
         return message
