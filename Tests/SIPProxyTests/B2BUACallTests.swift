@@ -283,7 +283,9 @@ extension Msg {
             h.core.updateRoutes(RouteTable())
             h.core.beginDrain()
         }
-        // A new call is refused while draining …
+        // The drain waits for the call …
+        #expect(h.queue.sync { h.core.pendingDrainCount } == 1)
+        // … a new call is refused while draining …
         h.receive(Msg.invite(branch: "z9hG4bKc9", callID: "call-2"))
         #expect(h.take().first?.firstLine.hasPrefix("SIP/2.0 503") == true)
         // … the call up still ends normally, on both legs.
@@ -291,6 +293,7 @@ extension Msg {
         let out = h.take()
         #expect(out.contains { $0.firstLine == "SIP/2.0 200 OK" })
         #expect(out.contains { $0.message?.method == "BYE" && $0.message?.callID == legB.callID })
+        #expect(h.queue.sync { h.core.pendingDrainCount } == 0)
     }
 }
 

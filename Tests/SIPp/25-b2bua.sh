@@ -2,7 +2,8 @@
 # B2BUA mode (RFC 3261 §§12-17 as UAS on leg A and UAC on leg B, RFC 7092):
 # basic call with BYE from the caller, BYE from the callee, CANCEL, 486,
 # 481 for an unknown dialog, max_dialogs (503), a proxy-mode route in the
-# same daemon unchanged, and a call signed by a b2bua stird (on leg B) and
+# same daemon unchanged, calls kept across SIGHUP and ended during a
+# SIGTERM drain, and a call signed by a b2bua stird (on leg B) and
 # verified by a second stird. Each b2bua flow checks on the wire (SIPp
 # -trace_msg) that the callee never sees the caller's Call-ID, tag, Via or
 # Contact and the caller never sees the callee's.
@@ -147,6 +148,38 @@ check "max_dialogs = 2: two calls held ($first / $second), the third refused ($t
 check "metrics: 1 call refused ($(metric stird_b2bua_dialogs_refused_total)), 2 held ($(metric stird_b2bua_dialogs))" \
     test "$(metric stird_b2bua_dialogs_refused_total) $(metric stird_b2bua_dialogs)" = "1 2"
 kill "$STIRD_PID"; wait "$STIRD_PID" 2>/dev/null
+
+# 7b. Calls up across SIGHUP and SIGTERM: 3 calls held 3 s each; SIGHUP
+# while they are up, then SIGTERM: their BYEs are still routed during the
+# drain, a new call gets 503, and stird exits once they ended.
+STIRD_PORT=26890; HELD=26891
+write_config "$WORK/held.ini" <<EOF
+[proxy]
+mode = b2bua
+[route "held"]
+next_hop = 127.0.0.1:$HELD
+EOF
+start_stird "$WORK/held.ini" || { fail "held-call stird starts"; finish; }
+start_uas $HELD -sf "$SCEN/uas-rr.xml" -m 3 || { fail "uas starts"; finish; }
+render "$SCEN/uac-rr.xml" "$WORK/uac-held.xml"
+sed -i 's/<pause milliseconds="200"\/>/<pause milliseconds="3000"\/>/; s/name="uac-rr"/name="uac-held"/' "$WORK/uac-held.xml"
+UAC_PORT=26822 run_uac held -sf "$WORK/uac-held.xml" 127.0.0.1:$STIRD_PORT -s 1095550000 -m 3 -r 10 &
+HELD_UAC=$!
+sleep 1
+kill -HUP "$STIRD_PID"
+sleep 0.5
+check "SIGHUP with 3 calls up: stird reloaded and still holds them ($(metric stird_b2bua_dialogs))" \
+    eval "grep -q 'reload' '$WORK/stird.log' && test '$(metric stird_b2bua_dialogs)' = 3"
+kill -TERM "$STIRD_PID"
+sleep 0.3
+sed 's/z9hG4bKlim/z9hG4bKdrn/; s/limit-/drain-/' "$WORK/limit1.sip" | sed "s/127.0.0.1:26840/127.0.0.1:$STIRD_PORT/" > "$WORK/drain.sip"
+check "during the drain a new call gets 503" \
+    eval "[[ '$(send_udp $STIRD_PORT "$WORK/drain.sip" 0.5 | awk 'NR==1')' == 'SIP/2.0 503 Service Unavailable'* ]]"
+wait $HELD_UAC
+check "the 3 calls up ended normally during the drain (BYE routed on both legs)" test $? -eq 0
+check "callee saw the 3 BYEs" wait_uas 20
+for _ in $(seq 1 50); do stird_alive || break; sleep 0.1; done
+check "stird exited once its calls had ended" eval "! stird_alive"
 
 # 8. STIR across the legs: SIPp → signing stird in b2bua mode (127.0.0.2)
 # → verifying stird, a proxy (127.0.0.3) → callee. The Identity made on

@@ -215,4 +215,9 @@ extension ProxyCore {
     public var pendingTransactionCount: Int {
         servers.values.filter { $0.finalStatusSent == nil }.count
     }
+
+    /// What a drain waits for: those transactions and the B2BUA calls still
+    /// up, whose in-dialog requests (the BYE above all) are still routed
+    /// until they end or `drain_timeout_s` passes.
+    public var pendingDrainCount: Int { pendingTransactionCount + dialogCount }
 }

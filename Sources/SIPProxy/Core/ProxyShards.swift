@@ -263,6 +263,11 @@ public final class ProxyShards {
         shards.reduce(0) { sum, core in sum + core.queue.sync { core.pendingTransactionCount } }
     }
 
+    /// Summed `ProxyCore.pendingDrainCount`.
+    public var pendingDrainCount: Int {
+        shards.reduce(0) { sum, core in sum + core.queue.sync { core.pendingDrainCount } }
+    }
+
     public var activeTransactionCount: Int {
         shards.reduce(0) { sum, core in sum + core.queue.sync { core.activeTransactionCount } }
     }
