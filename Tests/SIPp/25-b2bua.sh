@@ -125,9 +125,12 @@ check "stird still running" stird_alive
 kill "$STIRD_PID"; wait "$STIRD_PID" 2>/dev/null
 
 # 7. max_dialogs: two unanswered calls held (their next hop never answers),
-# the third gets 503 with Retry-After.
+# the third gets 503 with Retry-After; then no answer at all: 408 (Timer B,
+# 64*T1 with t1_ms = 100).
 STIRD_PORT=26840
 write_config "$WORK/limit.ini" <<EOF
+[transaction]
+t1_ms = 100
 [proxy]
 mode = b2bua
 loops = 1
@@ -147,6 +150,12 @@ check "max_dialogs = 2: two calls held ($first / $second), the third refused ($t
     eval "[ '$first' = 'SIP/2.0 100 Trying' ] && [ '$second' = 'SIP/2.0 100 Trying' ] && [[ '$third' == 'SIP/2.0 503 Service Unavailable'* ]]"
 check "metrics: 1 call refused ($(metric stird_b2bua_dialogs_refused_total)), 2 held ($(metric stird_b2bua_dialogs))" \
     test "$(metric stird_b2bua_dialogs_refused_total) $(metric stird_b2bua_dialogs)" = "1 2"
+sleep 6
+render "$SCEN/uac-expect-final.xml" "$WORK/uac-408.xml" STATUS=408 MF=70
+UAC_PORT=26823 run_uac noanswer -sf "$WORK/uac-408.xml" 127.0.0.1:$STIRD_PORT -s 1065550000 -m 2 -r 5
+check "2 b2bua calls nobody answers: the caller gets 408" test $? -eq 0
+check "metrics: 4 calls ended no_answer ($(metric 'stird_b2bua_dialogs_ended_total{cause="no_answer"}'))" \
+    test "$(metric 'stird_b2bua_dialogs_ended_total{cause="no_answer"}')" = 4
 kill "$STIRD_PID"; wait "$STIRD_PID" 2>/dev/null
 
 # 7b. Calls up across SIGHUP and SIGTERM: 3 calls held 3 s each; SIGHUP
