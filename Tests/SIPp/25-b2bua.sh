@@ -10,7 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/Tests/SIPp/tools/stir_lib.sh"
 STIRD_PORT=26800; UAC_PORT=26820
-BASIC=26831; CALLEE_BYE=26832; CANCEL=26833; BUSY=26834; PROXIED=26835; BUILTIN=26836; INDIALOG=26837
+BASIC=26831; CALLEE_BYE=26832; CANCEL=26833; BUSY=26834; PROXIED=26835; BUILTIN=26836; INDIALOG=26837; CALLEE_DIALOG=26838
 write_config "$WORK/stird.ini" <<EOF
 [proxy]
 mode = b2bua
@@ -33,6 +33,9 @@ next_hop = 127.0.0.1:$BUILTIN
 [route "indialog"]
 user_prefix = 108
 next_hop = 127.0.0.1:$INDIALOG
+[route "callee-dialog"]
+user_prefix = 110
+next_hop = 127.0.0.1:$CALLEE_DIALOG
 [route "proxied"]
 user_prefix = 105
 next_hop = 127.0.0.1:$PROXIED
@@ -86,6 +89,14 @@ check "callee's BYE was answered 200" wait_uas 20
 check "callee BYE: neither side saw the other's Call-ID, tag, Via or Contact" \
     hidden "$(ls "$WORK"/uas-bye_*_messages.log)" "$(ls "$WORK"/uac-bye-received_*_messages.log)" $CALLEE_BYE
 
+# 2b. In-dialog requests from the callee: re-INVITE with SDP (ACKed), INFO, BYE.
+start_uas $CALLEE_DIALOG -sf "$SCEN/uas-indialog-callee.xml" -m 3 -trace_msg || { fail "uas starts"; finish; }
+run_uac callee-dialog -sf "$SCEN/uac-indialog-callee.xml" 127.0.0.1:$STIRD_PORT -s 1105550000 -m 3 -r 5 -trace_msg
+check "3 b2bua calls: the caller answered the callee's re-INVITE (with its body), INFO and BYE" test $? -eq 0
+check "callee's re-INVITE, INFO and BYE were answered 200, its ACK sent" wait_uas 20
+check "callee in-dialog: neither side saw the other's Call-ID, tag, Via or Contact" \
+    hidden "$(ls "$WORK"/uas-indialog-callee_*_messages.log)" "$(ls "$WORK"/uac-indialog-callee_*_messages.log)" $CALLEE_DIALOG
+
 # 3. CANCEL after 180: 200 for the CANCEL and 487 at the caller, CANCEL on leg B.
 start_uas $CANCEL -sf "$SCEN/uas-cancel.xml" -m 5 -trace_msg || { fail "uas starts"; finish; }
 run_uac cancel -sf "$SCEN/uac-cancel.xml" 127.0.0.1:$STIRD_PORT -s 1035550000 -m 5 -r 5 -trace_msg
@@ -119,8 +130,8 @@ check "BYE in an unknown dialog: 481" test "$(send_udp $STIRD_PORT "$WORK/bye481
 
 ended() { metric "stird_b2bua_dialogs_ended_total{cause=\"$1\"}"; }
 created=$(metric stird_b2bua_dialogs_created_total); held=$(metric stird_b2bua_dialogs)
-check "metrics: 33 dialogs created ($created), ended 18 bye_caller ($(ended bye_caller)), 5 bye_callee ($(ended bye_callee)), 5 cancelled ($(ended cancelled)), 5 rejected ($(ended rejected)), 0 held ($held)" \
-    test "$created $(ended bye_caller) $(ended bye_callee) $(ended cancelled) $(ended rejected) $held" = "33 18 5 5 5 0"
+check "metrics: 36 dialogs created ($created), ended 18 bye_caller ($(ended bye_caller)), 8 bye_callee ($(ended bye_callee)), 5 cancelled ($(ended cancelled)), 5 rejected ($(ended rejected)), 0 held ($held)" \
+    test "$created $(ended bye_caller) $(ended bye_callee) $(ended cancelled) $(ended rejected) $held" = "36 18 8 5 5 0"
 check "stird still running" stird_alive
 kill "$STIRD_PID"; wait "$STIRD_PID" 2>/dev/null
 
