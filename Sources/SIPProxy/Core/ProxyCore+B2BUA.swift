@@ -405,6 +405,7 @@ extension ProxyCore {
             d.unacked = [nil, nil]
             d.inviteServer?.dialog = nil
             d.inviteServer = nil
+            d.inviteClient = nil
             decision(d.a.callID, "-", "b2bua: dialog ended, \(cause.rawValue)")
         }
         return outcome
