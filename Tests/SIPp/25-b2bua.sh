@@ -10,7 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/Tests/SIPp/tools/stir_lib.sh"
 STIRD_PORT=26800; UAC_PORT=26820
-BASIC=26831; CALLEE_BYE=26832; CANCEL=26833; BUSY=26834; PROXIED=26835; BUILTIN=26836; INDIALOG=26837; CALLEE_DIALOG=26838
+BASIC=26831; CALLEE_BYE=26832; CANCEL=26833; BUSY=26834; PROXIED=26835; BUILTIN=26836; INDIALOG=26837; CALLEE_DIALOG=26838; PRACK=26839
 write_config "$WORK/stird.ini" <<EOF
 [proxy]
 mode = b2bua
@@ -36,6 +36,9 @@ next_hop = 127.0.0.1:$INDIALOG
 [route "callee-dialog"]
 user_prefix = 110
 next_hop = 127.0.0.1:$CALLEE_DIALOG
+[route "prack"]
+user_prefix = 111
+next_hop = 127.0.0.1:$PRACK
 [route "proxied"]
 user_prefix = 105
 next_hop = 127.0.0.1:$PROXIED
@@ -80,6 +83,14 @@ check "3 b2bua calls with re-INVITE, UPDATE, INFO, OPTIONS and BYE from the call
 check "callee saw each in-dialog request on leg B (re-INVITE with the caller's body) and the ACKs" wait_uas 20
 check "in-dialog: neither side saw the other's Call-ID, tag, Via or Contact" \
     hidden "$(ls "$WORK"/uas-indialog_*_messages.log)" "$(ls "$WORK"/uac-indialog_*_messages.log)" $INDIALOG
+
+# 1d. 100rel (RFC 3262): the callee's reliable 183 reaches the caller with
+# its RSeq; the caller's PRACK reaches the callee with RAck naming leg B's
+# INVITE; then 200, ACK, BYE.
+start_uas $PRACK -sf "$SCEN/uas-prack.xml" -m 3 || { fail "uas starts"; finish; }
+run_uac prack -sf "$SCEN/uac-prack.xml" 127.0.0.1:$STIRD_PORT -s 1115550000 -m 3 -r 5
+check "3 b2bua calls with a reliable 183 PRACKed across the legs" test $? -eq 0
+check "callee got each PRACK with RAck for leg B's INVITE, and the ACK and BYE" wait_uas 20
 
 # 2. BYE from the callee.
 start_uas $CALLEE_BYE -sf "$SCEN/uas-bye.xml" -m 5 -trace_msg || { fail "uas starts"; finish; }
@@ -130,8 +141,8 @@ check "BYE in an unknown dialog: 481" test "$(send_udp $STIRD_PORT "$WORK/bye481
 
 ended() { metric "stird_b2bua_dialogs_ended_total{cause=\"$1\"}"; }
 created=$(metric stird_b2bua_dialogs_created_total); held=$(metric stird_b2bua_dialogs)
-check "metrics: 36 dialogs created ($created), ended 18 bye_caller ($(ended bye_caller)), 8 bye_callee ($(ended bye_callee)), 5 cancelled ($(ended cancelled)), 5 rejected ($(ended rejected)), 0 held ($held)" \
-    test "$created $(ended bye_caller) $(ended bye_callee) $(ended cancelled) $(ended rejected) $held" = "36 18 8 5 5 0"
+check "metrics: 39 dialogs created ($created), ended 21 bye_caller ($(ended bye_caller)), 8 bye_callee ($(ended bye_callee)), 5 cancelled ($(ended cancelled)), 5 rejected ($(ended rejected)), 0 held ($held)" \
+    test "$created $(ended bye_caller) $(ended bye_callee) $(ended cancelled) $(ended rejected) $held" = "39 21 8 5 5 0"
 check "stird still running" stird_alive
 kill "$STIRD_PID"; wait "$STIRD_PID" 2>/dev/null
 
