@@ -96,7 +96,9 @@ public final class Daemon {
         // ProxyShards reads each loop's counters on that loop.
         metrics.register { [weak self] in
             guard let self, let shards = self.shards else { return [] }
-            return StirdMetrics.samples(for: shards.stats, activeTransactions: shards.activeTransactionCount)
+            let stats = shards.stats
+            return StirdMetrics.samples(for: stats, activeTransactions: shards.activeTransactionCount)
+                + StirdMetrics.dialogSamples(for: stats)
         }
         // The certificate cache's counters (its own lock; no hop to the
         // loop), from whichever cache the current generation uses.
@@ -200,7 +202,8 @@ public final class Daemon {
     }
 
     /// SIGTERM/SIGINT: stop accepting, answer new requests 503, wait until
-    /// every transaction has its final response (bounded), then exit.
+    /// every transaction has its final response and every B2BUA call has
+    /// ended (bounded), then exit.
     private func drain() {
         if draining {
             logger.warning("second signal: exiting now")
@@ -211,14 +214,14 @@ public final class Daemon {
         SDNotify.send(SDNotify.stopping)
         shards.forEach { $0.beginDrain() }
         transport.stopListening()
-        logger.notice("draining", metadata: ["pending": "\(shards.pendingTransactionCount)", "timeout": "\(config.drainTimeout)"])
+        logger.notice("draining", metadata: ["pending": "\(shards.pendingDrainCount)", "timeout": "\(config.drainTimeout)"])
         let deadline = DispatchTime.now() + .milliseconds(Int(config.drainTimeout.components.seconds * 1000))
         exitWhenDrained(by: deadline)
     }
 
     /// Polls every 50 ms on the transport queue until nothing is pending or the deadline passes.
     private func exitWhenDrained(by deadline: DispatchTime) {
-        let pending = shards.pendingTransactionCount
+        let pending = shards.pendingDrainCount
         if pending == 0 || DispatchTime.now() >= deadline {
             logger.notice("stopped", metadata: ["pending": "\(pending)"])
             transport.shutdown()

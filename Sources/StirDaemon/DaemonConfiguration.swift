@@ -58,7 +58,7 @@ public struct DaemonConfiguration: Equatable, Sendable {
         try readTLS(doc)
         try readTransaction(doc)
         try readProxy(doc)
-        proxy.routes = try Self.readRoutes(doc)
+        proxy.routes = try Self.readRoutes(doc, defaultMode: proxy.mode)
         try checkTLSRoutes(doc)
         try readDebug(doc)
         metrics = try MetricsConfiguration.read(doc)
@@ -187,6 +187,18 @@ public struct DaemonConfiguration: Equatable, Sendable {
         let mtu = try r.int("udp_mtu_bytes", default: proxy.udpMTU ?? 0, range: 0...65_535)
         if mtu != 0 && mtu < 576 { throw r.error("udp_mtu_bytes", "must be 0 (unknown) or at least 576 (RFC 791), got \(mtu)") }
         proxy.udpMTU = mtu == 0 ? nil : mtu
+        proxy.mode = try r.choice("mode", default: proxy.mode, Self.modes)
+        let passed = try r.list("b2bua_pass_headers", default: proxy.b2bua.passHeaders)
+        if let owned = passed.first(where: { B2BUASettings.legOwnedHeaders.contains($0.lowercased()) }) {
+            throw r.error("b2bua_pass_headers", "'\(owned)' belongs to each leg (RFC 3261 §12) and is never passed")
+        }
+        let lowered = Set(passed.map { $0.lowercased() })
+        if lowered.contains("identity") && !lowered.contains("date") {
+            throw r.error("b2bua_pass_headers", "Identity needs Date passed too: the signature covers it (RFC 8224 §4.1)")
+        }
+        proxy.b2bua.passHeaders = passed
+        proxy.b2bua.maxDialogs = try r.int("max_dialogs", default: proxy.b2bua.maxDialogs, range: 1...10_000_000)
+        proxy.b2bua.maxDialogDuration = try r.duration("max_dialog_s", default: proxy.b2bua.maxDialogDuration, range: 1...604_800)
         let loopCount = try r.int("loops", default: 0, range: 0...64)
         loops = loopCount == 0 ? Self.cores : loopCount
         maxQueuedPerLoop = try r.int("max_queued_messages", default: maxQueuedPerLoop, range: 100...10_000_000)
@@ -205,8 +217,12 @@ public struct DaemonConfiguration: Equatable, Sendable {
         }
     }
 
-    /// `[route "name"]` sections, in file order.
-    public static func readRoutes(_ doc: INIDocument) throws -> RouteTable {
+    /// Values of `mode` in `[proxy]` and `[route]`.
+    static let modes: [String: CallMode] = Dictionary(uniqueKeysWithValues: CallMode.allCases.map { ($0.rawValue, $0) })
+
+    /// `[route "name"]` sections, in file order; a route without `mode`
+    /// takes `defaultMode` (`[proxy] mode`).
+    public static func readRoutes(_ doc: INIDocument, defaultMode: CallMode = .proxy) throws -> RouteTable {
         var routes: [StaticRoute] = []
         for section in doc.sections(named: "route") {
             var r = INISectionReader(section, file: doc.file)
@@ -232,9 +248,10 @@ public struct DaemonConfiguration: Equatable, Sendable {
             if let t = retarget, !RetargetProcessor.isValidTarget(t) {
                 throw r.error("retarget_to", "'\(t)' is not a TN (digits, optional +) or a sip:, sips: or tel: URI")
             }
+            let mode = try r.choice("mode", default: defaultMode, Self.modes)
             try r.finish()
             routes.append(StaticRoute(name: name, userPrefix: prefix, domain: domain, nextHop: hop, transport: transport,
-                                      transportFixed: fixed, tlsServerName: serverName, retargetTo: retarget))
+                                      transportFixed: fixed, tlsServerName: serverName, retargetTo: retarget, mode: mode))
         }
         return RouteTable(routes: routes)
     }

@@ -103,6 +103,33 @@ import Testing
         #expect(c.proxy.staticHosts["sbc.example.net"] == "127.0.0.2")
     }
 
+    /// B2BUA keys: the default mode is proxy, `[proxy] mode` is the
+    /// default of routes without their own, and the pass list refuses the
+    /// fields each leg owns and Identity without Date.
+    @Test func readsTheB2BUAKeys() throws {
+        let c = try load("""
+        [proxy]
+        mode = b2bua
+        b2bua_pass_headers = Identity, Date, X-Carrier
+        max_dialogs = 10
+        max_dialog_s = 60
+        [route "edge"]
+        user_prefix = 1
+        next_hop = 127.0.0.1:6000
+        [route "core"]
+        next_hop = 127.0.0.1:6001
+        mode = proxy
+        """)
+        #expect(c.proxy.mode == .b2bua)
+        #expect(c.proxy.routes.routes.map(\.mode) == [.b2bua, .proxy])
+        #expect(c.proxy.b2bua.passHeaders == ["Identity", "Date", "X-Carrier"])
+        #expect(c.proxy.b2bua.maxDialogs == 10 && c.proxy.b2bua.maxDialogDuration == .seconds(60))
+        #expect(try load("[route \"r\"]\nnext_hop = 127.0.0.1:6000").proxy.routes.routes.first?.mode == .proxy)
+        #expect(error("[proxy]\nb2bua_pass_headers = Date, Via")?.contains("t.ini:2: b2bua_pass_headers: 'Via' belongs to each leg") == true)
+        #expect(error("[proxy]\nb2bua_pass_headers = Identity")?.contains("Identity needs Date") == true)
+        #expect(error("[proxy]\nmode = sbc")?.contains("t.ini:2: mode") == true)
+    }
+
     /// The INVITE shedding threshold defaults to 1,000 and follows a
     /// smaller queue bound down to half of it, so that setting the bound
     /// alone stays valid.

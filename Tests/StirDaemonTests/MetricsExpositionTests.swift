@@ -132,6 +132,23 @@ import Testing
         #expect(StirdMetrics.samples(for: stats).count == 14)
     }
 
+    @Test func dialogStatsBecomeB2BUAMetricsByCause() {
+        var stats = ProxyStats()
+        stats.dialogsActive = 2
+        stats.dialogsCreated = 9
+        stats.dialogsRefused = 1
+        stats.dialogsEnded = [.byeCaller: 4, .noAnswer: 3]
+        let samples = StirdMetrics.dialogSamples(for: stats)
+        func value(_ name: String, _ cause: String? = nil) -> Double? {
+            samples.first { $0.name == name && $0.labels.first?.1 == cause }?.value
+        }
+        #expect(value("stird_b2bua_dialogs") == 2 && value("stird_b2bua_dialogs_created_total") == 9)
+        #expect(value("stird_b2bua_dialogs_refused_total") == 1)
+        #expect(value("stird_b2bua_dialogs_ended_total", "bye_caller") == 4 && value("stird_b2bua_dialogs_ended_total", "no_answer") == 3)
+        #expect(value("stird_b2bua_dialogs_ended_total", "max_duration") == 0)
+        #expect(samples.count == 3 + DialogEndCause.allCases.count)
+    }
+
     @Test func certificateCountersBecomeCacheMetricsWithFailureCodes() {
         var counters = CertificateCounters()
         counters.hits = 7

@@ -24,5 +24,9 @@ public struct ProxyConfiguration: Equatable, Sendable {
     /// §18.1.1). nil: unknown; then only a request that cannot fit a UDP
     /// datagram at all (65,507 bytes over IPv4, 65,527 over IPv6) switches.
     public var udpMTU: Int?
+    /// How routes without their own `mode` carry calls (`[proxy] mode`).
+    public var mode: CallMode = .proxy
+    /// Back-to-back user agent settings, for routes in `b2bua` mode.
+    public var b2bua = B2BUASettings()
     public init() {}
 }

@@ -135,7 +135,7 @@ extension ProxyCore {
 
     /// The `transport` parameter; a sips URI always means TLS (RFC 3261
     /// §26.2.2: `transport=tcp` in a SIPS URI is TLS over TCP).
-    private func transportParameter(of uri: SIPURI) -> TransportProtocol {
+    func transportParameter(of uri: SIPURI) -> TransportProtocol {
         if uri.scheme == "sips" { return .tls }
         if case let .some(.some(t)) = uri.parameter("transport") {
             switch t.lowercased() {
@@ -149,6 +149,10 @@ extension ProxyCore {
 
     func route(_ ctx: ServerContext) {
         guard let request = ctx.request else { return }
+        if hasB2BUARoutes, let b2bua = b2buaRoute(for: ctx, request) {
+            startB2BUA(ctx, route: b2bua)
+            return
+        }
         guard let hop = nextHop(for: request) else {
             decision(ctx.callID, ctx.method, "404 no route")
             respond(ctx, SIPStatus(404))

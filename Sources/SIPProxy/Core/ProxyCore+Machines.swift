@@ -190,6 +190,7 @@ extension ProxyCore {
         if servers[ctx.key] === ctx { servers[ctx.key] = nil }
         ctx.client?.server = nil
         ctx.client = nil
+        ctx.dialog = nil
     }
 
     /// The transaction's work is done: it leaves the table of live contexts
@@ -213,5 +214,6 @@ extension ProxyCore {
         client.timerC = nil
         if clients[client.key] === client { clients[client.key] = nil }
         client.server = nil
+        client.dialog = nil
     }
 }

@@ -43,6 +43,7 @@ extension ProxyCore {
             }
         }
         // ACK for a 2xx is its own transaction-less request (RFC 3261 §16.11 / §13.2.2.4).
+        if request.toTag != nil, !dialogs.isEmpty, b2buaAck(request) { return }
         forwardStatelessly(request, rx)
     }
 
@@ -82,6 +83,10 @@ extension ProxyCore {
     func cancelInvite(_ invite: ServerContext) {
         guard invite.finalStatusSent == nil else { return }
         invite.cancelled = true
+        if invite.dialog != nil, invite.phase == .forwarded {
+            b2buaCancel(invite)
+            return
+        }
         switch invite.phase {
         case .processing, .suspended:
             if let t = invite.processorTimer { scheduler.cancel(t) }
@@ -105,6 +110,9 @@ extension ProxyCore {
         if absorbedByLingering(key, upstream) { return }
         let ctx = makeServerContext(key: key, request: request, rx: rx, upstream: upstream, method: method)
         startServer(ctx)
+        // A B2BUA call's in-dialog requests, and 481 for those aimed at
+        // stird's B2BUA Contact that match no call (RFC 3261 §12.2.2).
+        if request.toTag != nil, hasB2BUARoutes || !dialogs.isEmpty, b2buaInDialog(ctx, request) { return }
         // While draining, only new dialogs and out-of-dialog requests are
         // refused: a request with a To tag belongs to a dialog that exists
         // (RFC 3261 §12.2), and refusing its BYE would leave the far end's
@@ -167,6 +175,7 @@ extension ProxyCore {
         }
         // Step 4: loop detection (optional in the RFC; cheap here).
         if hasLooped(request) { return SIPRequestRejection(SIPStatus(482)) }
+        if method == "INVITE", !dialogs.isEmpty, b2buaLooped(request) { return SIPRequestRejection(SIPStatus(482)) }
         // Step 5: Proxy-Require.
         let required = request.headers(named: "Proxy-Require")
             .flatMap { $0.split(separator: ",").map { String($0).trimmingCharactersInSet() } }

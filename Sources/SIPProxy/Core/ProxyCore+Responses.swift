@@ -25,6 +25,7 @@ extension ProxyCore {
         }
         ctx.lastResponse = bytes
         if status >= 200, ctx.finalStatusSent == nil { ctx.finalStatusSent = status }
+        if status >= 200, let d = ctx.dialog { b2buaInviteAnswered(ctx, d, status: status) }
         if status >= 200 { ctx.shed() }
         feed(ctx, .tuResponse(status: status), .tuResponse(status: status))
         // RFC 6026 §7.1: in Accepted the transaction never resends a 2xx
@@ -65,6 +66,7 @@ extension ProxyCore {
                 // upstream (RFC 6026 §7.2), which the Via says where; any
                 // other retransmission is absorbed (§17.1.1.2, §17.1.2.2).
                 if cseq.method == "INVITE", (200..<300).contains(status) {
+                    if !dialogs.isEmpty, b2buaRetransmitted2xx(response) { return }
                     forwardResponseStatelessly(response)
                 } else {
                     stats.retransmissionsAbsorbed += 1
@@ -93,6 +95,10 @@ extension ProxyCore {
         } else if let t = client.timerC {
             scheduler.cancel(t)
             client.timerC = nil
+        }
+        if let d = client.dialog {
+            b2buaResponse(client, d, response, status: status)
+            return
         }
         guard let server = client.server, servers[server.key] === server else {
             forwardResponseStatelessly(response)

@@ -23,6 +23,17 @@ public final class ProxyCore {
     let lingeringClients: LingerTable
     var nextUnique: UInt64
     var draining = false
+    /// B2BUA calls on this loop, by the Call-ID of each of their legs.
+    var dialogs: [String: DialogContext] = [:]
+    /// Calls (not legs) in `dialogs`.
+    var dialogCount = 0
+    /// This loop's place among the loops: leg B Call-IDs must hash here.
+    var loopIndex = 0
+    var loopCount = 1
+    /// Some route is in `b2bua` mode: only then does a proxy-only
+    /// configuration pay for the B2BUA's look-ups (with calls still up
+    /// after a reload, `dialogs` is not empty and they run too).
+    private(set) var hasB2BUARoutes: Bool
     /// Seals our branches and checks them on responses without a transaction.
     let branches = BranchAuthenticator()
     var cachedLocalEndpoints: Set<String>?
@@ -42,6 +53,7 @@ public final class ProxyCore {
         self.processors = processors
         self.logger = logger
         self.localNames = Set(config.localNames.map { $0.lowercased() })
+        self.hasB2BUARoutes = config.routes.routes.contains { $0.mode == .b2bua }
         self.lingeringServers = LingerTable(scheduler: scheduler)
         self.lingeringClients = LingerTable(scheduler: scheduler)
         // Unique branch parts must not repeat across restarts within the
@@ -58,6 +70,7 @@ public final class ProxyCore {
     public func updateRoutes(_ routes: RouteTable) {
         dispatchPrecondition(condition: .onQueue(queue))
         config.routes = routes
+        hasB2BUARoutes = routes.routes.contains { $0.mode == .b2bua }
     }
 
     /// From now on, new requests are refused with 503 and Retry-After.
@@ -181,6 +194,12 @@ public struct ProxyStats: Equatable, Sendable {
     /// and shares handed to a loop's queue (`ProxyShards.hand`).
     public var readerShares = 0
     public var handedShares = 0
+    /// B2BUA calls held now (a gauge), started, and ended by cause.
+    public var dialogsActive = 0
+    public var dialogsCreated = 0
+    public var dialogsEnded: [DialogEndCause: Int] = [:]
+    /// New B2BUA calls refused because `max_dialogs` was reached.
+    public var dialogsRefused = 0
     public init() {}
 }
 
@@ -196,4 +215,9 @@ extension ProxyCore {
     public var pendingTransactionCount: Int {
         servers.values.filter { $0.finalStatusSent == nil }.count
     }
+
+    /// What a drain waits for: those transactions and the B2BUA calls still
+    /// up, whose in-dialog requests (the BYE above all) are still routed
+    /// until they end or `drain_timeout_s` passes.
+    public var pendingDrainCount: Int { pendingTransactionCount + dialogCount }
 }

@@ -41,6 +41,10 @@ public final class ProxyShards {
             cores.append(ProxyCore(config: config, sender: sender, scheduler: scheduler, queue: queue,
                                    processors: try makeProcessors(), logger: log))
         }
+        for (i, core) in cores.enumerated() {
+            core.loopIndex = i
+            core.loopCount = cores.count
+        }
         shards = cores
         queued = Array(repeating: 0, count: cores.count)
         overload = Array(repeating: OverloadReport(), count: cores.count)
@@ -259,6 +263,11 @@ public final class ProxyShards {
         shards.reduce(0) { sum, core in sum + core.queue.sync { core.pendingTransactionCount } }
     }
 
+    /// Summed `ProxyCore.pendingDrainCount`.
+    public var pendingDrainCount: Int {
+        shards.reduce(0) { sum, core in sum + core.queue.sync { core.pendingDrainCount } }
+    }
+
     public var activeTransactionCount: Int {
         shards.reduce(0) { sum, core in sum + core.queue.sync { core.activeTransactionCount } }
     }
@@ -283,6 +292,10 @@ public final class ProxyShards {
             total.strayResponses += s.strayResponses
             total.droppedResponses += s.droppedResponses
             total.suspended += s.suspended
+            total.dialogsActive += s.dialogsActive
+            total.dialogsCreated += s.dialogsCreated
+            total.dialogsRefused += s.dialogsRefused
+            total.dialogsEnded.merge(s.dialogsEnded, uniquingKeysWith: +)
         }
         lock.lock()
         total.overloadDrops = dropped + shedInvites

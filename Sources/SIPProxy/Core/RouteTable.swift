@@ -16,9 +16,11 @@ public struct StaticRoute: Equatable, Sendable {
     /// `retarget_to`: the TN or URI the daemon retargets matching requests
     /// to before routing them again (the core itself ignores it).
     public var retargetTo: String?
+    /// Proxy or B2BUA for INVITEs this route carries (`mode`, else `[proxy] mode`).
+    public var mode: CallMode
 
     public init(name: String, userPrefix: String?, domain: String?, nextHop: SocketAddress, transport: TransportProtocol,
-                transportFixed: Bool = false, tlsServerName: String? = nil, retargetTo: String? = nil) {
+                transportFixed: Bool = false, tlsServerName: String? = nil, retargetTo: String? = nil, mode: CallMode = .proxy) {
         self.name = name
         self.userPrefix = userPrefix
         self.domain = domain?.lowercased()
@@ -27,6 +29,7 @@ public struct StaticRoute: Equatable, Sendable {
         self.transportFixed = transportFixed
         self.tlsServerName = tlsServerName
         self.retargetTo = retargetTo
+        self.mode = mode
     }
 }
 

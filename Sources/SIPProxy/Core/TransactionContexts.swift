@@ -71,6 +71,8 @@ final class ServerContext {
     var finalStatusSent: Int?
     let toTag: String
     let notes = TransactionNotes()
+    /// The B2BUA call whose leg-A INVITE this is (until its final response).
+    var dialog: DialogContext?
 
     init(key: ServerKey, machine: Machine, method: String, callID: String, receivedBytes: [UInt8],
          request: SIPMessage, upstream: Upstream, toTag: String) {
@@ -127,6 +129,11 @@ final class ClientContext {
     var receivedProvisional = false
     var cancelPending = false
     var cancelSent = false
+    /// The B2BUA call this request was sent for: its responses are
+    /// translated to the other leg instead of relayed (§16.7).
+    var dialog: DialogContext?
+    /// The INVITE that opened a B2BUA call on leg B (not a re-INVITE).
+    var initialB2BUAInvite = false
 
     init(branch: String, method: String, machine: Machine, request: SIPMessage, bytes: [UInt8],
          destination: SocketAddress, transport: TransportProtocol, server: ServerContext?) {

@@ -42,6 +42,23 @@ extension StirdMetrics {
         return samples
     }
 
+    /// The B2BUA's calls (`stird_b2bua_*`): held now, started, refused
+    /// past `max_dialogs`, and ended by `DialogEndCause`.
+    public static func dialogSamples(for stats: ProxyStats) -> [MetricSample] {
+        var samples: [MetricSample] = []
+        samples.append((name: "stird_b2bua_dialogs", help: "B2BUA calls held now (both legs count as one).",
+                        labels: [], value: Double(stats.dialogsActive)))
+        samples.append((name: "stird_b2bua_dialogs_created_total", help: "B2BUA calls started (leg B INVITE sent).",
+                        labels: [], value: Double(stats.dialogsCreated)))
+        samples.append((name: "stird_b2bua_dialogs_refused_total", help: "New B2BUA calls refused with 503: max_dialogs reached.",
+                        labels: [], value: Double(stats.dialogsRefused)))
+        for cause in DialogEndCause.allCases {
+            samples.append((name: "stird_b2bua_dialogs_ended_total", help: "B2BUA calls ended, by cause.",
+                            labels: [("cause", cause.rawValue)], value: Double(stats.dialogsEnded[cause] ?? 0)))
+        }
+        return samples
+    }
+
     /// The certificate provider's cache and fetch counters
     /// (`stird_cert_*`); failures by their stable `CertificateFailure.code`.
     public static func samples(for counters: CertificateCounters) -> [MetricSample] {
