@@ -48,10 +48,7 @@ addresses = 127.0.0.7
 trusted = yes
 sign = yes
 authenticate = digest
-[credential "main"]
-private_key = $PKI/leaf-spc.key
-certificate = $PKI/leaf-spc.pem
-x5u = $X5U/leaf-spc-chain.pem
+$(signing_credential)
 [route "callee"]
 next_hop = 127.0.0.1:$UAS_PORT
 EOF

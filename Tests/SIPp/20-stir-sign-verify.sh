@@ -21,10 +21,7 @@ sign = yes
 gateway = yes
 [sign]
 only_dest_prefixes = 1
-[credential "main"]
-private_key = $PKI/leaf-spc.key
-certificate = $PKI/leaf-spc.pem
-x5u = $X5U/leaf-spc-chain.pem
+$(signing_credential)
 spc = 1234
 [route "verifier"]
 next_hop = 127.0.0.3:$VERIFIER_PORT

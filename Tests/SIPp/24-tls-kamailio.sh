@@ -27,10 +27,7 @@ tls_identities = sip:carrier.test
 trusted = yes
 sign = yes
 tns = 12155551000-12155551099
-[credential "main"]
-private_key = $PKI/leaf-spc.key
-certificate = $PKI/leaf-spc.pem
-x5u = $X5U/leaf-spc-chain.pem
+$(signing_credential)
 [route "b"]
 next_hop = 127.0.0.1:$KB_TLS_PORT
 transport = tls

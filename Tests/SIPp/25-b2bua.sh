@@ -225,10 +225,7 @@ addresses = 127.0.0.1
 trusted = yes
 sign = yes
 tns = 12155551000-12155551099
-[credential "main"]
-private_key = $PKI/leaf-spc.key
-certificate = $PKI/leaf-spc.pem
-x5u = $X5U/leaf-spc-chain.pem
+$(signing_credential)
 spc = 1234
 [route "verifier"]
 next_hop = 127.0.0.3:$VERIFIER_PORT

@@ -24,10 +24,7 @@ tns = 12155551000-12155551099
 addresses = 127.0.0.6
 trusted = yes
 sign_div = ${SIGN_DIV:-yes}
-[credential "main"]
-private_key = $PKI/leaf-spc.key
-certificate = $PKI/leaf-spc.pem
-x5u = $X5U/leaf-spc-chain.pem
+$(signing_credential)
 [sign]
 rcd_names_file = $WORK/names.txt
 [route "forward"]

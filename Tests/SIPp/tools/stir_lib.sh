@@ -46,6 +46,13 @@ stird_header() {
     printf '[metrics]\nlisten = %s:%s\n' "$1" "$(($2 + 5))"
 }
 
+# signing_credential: the [credential "main"] every signing test stird uses
+# (the test PKI's SPC leaf, its chain served at $X5U).
+signing_credential() {
+    printf '[credential "main"]\nprivate_key = %s\ncertificate = %s\nx5u = %s\n' \
+        "$PKI/leaf-spc.key" "$PKI/leaf-spc.pem" "$X5U/leaf-spc-chain.pem"
+}
+
 # verify_section: a [verify] section trusting the test PKI's root over loopback.
 verify_section() {
     cat <<EOT
