@@ -21,22 +21,12 @@ import Testing
     init() throws { keys = try KeyFiles() }
 
     var peers: PeerTable {
-        var pbx = PeerConfiguration(name: "pbx")
-        pbx.networks = [IPNetwork("192.0.2.1")!]
-        pbx.trusted = true
-        pbx.sign = true
-        pbx.tns = PolicyTests.tns("1215555*")
-        var carrier = PeerConfiguration(name: "carrier")
-        carrier.networks = [IPNetwork("198.51.100.9")!]
-        carrier.trusted = true
-        carrier.signDiv = true
-        var other = PeerConfiguration(name: "other")
-        other.networks = [IPNetwork("198.51.100.10")!]
-        other.trusted = true
-        var verified = PeerConfiguration(name: "verified")
-        verified.networks = [IPNetwork("198.51.100.11")!]
-        verified.verify = true
-        return PeerTable([pbx, carrier, other, verified])
+        PeerTable([
+            peer("pbx", "192.0.2.1") { $0.trusted = true; $0.sign = true; $0.tns = PolicyTests.tns("1215555*") },
+            peer("carrier", "198.51.100.9") { $0.trusted = true; $0.signDiv = true },
+            peer("other", "198.51.100.10") { $0.trusted = true },
+            peer("verified", "198.51.100.11") { $0.verify = true },
+        ])
     }
 
     /// `main` signs the caller's SHAKEN; `div` covers only the original target.

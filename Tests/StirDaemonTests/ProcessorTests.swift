@@ -16,13 +16,6 @@ import Testing
         lookup.results[Self.x5u] = .available(StaticCertificate(publicKey: keys.key.publicKey))
     }
 
-    func peer(_ name: String, _ address: String, _ edit: (inout PeerConfiguration) -> Void) -> PeerConfiguration {
-        var p = PeerConfiguration(name: name)
-        p.networks = [IPNetwork(address)!]
-        edit(&p)
-        return p
-    }
-
     var peers: PeerTable {
         PeerTable([
             peer("pbx", "192.0.2.1") { $0.trusted = true; $0.sign = true; $0.tns = PolicyTests.tns("1215555*") },

@@ -58,19 +58,11 @@ import Testing
     }
 
     var peers: PeerTable {
-        var pbx = PeerConfiguration(name: "pbx")
-        pbx.networks = [IPNetwork("192.0.2.1")!]
-        pbx.trusted = true
-        pbx.sign = true
-        pbx.tns = PolicyTests.tns("1215555*")
-        var carrier = PeerConfiguration(name: "carrier")
-        carrier.networks = [IPNetwork("198.51.100.1")!]
-        carrier.verify = true
-        carrier.trusted = true
-        var untrusted = PeerConfiguration(name: "untrusted")
-        untrusted.networks = [IPNetwork("198.51.100.2")!]
-        untrusted.verify = true
-        return PeerTable([pbx, carrier, untrusted])
+        PeerTable([
+            peer("pbx", "192.0.2.1") { $0.trusted = true; $0.sign = true; $0.tns = PolicyTests.tns("1215555*") },
+            peer("carrier", "198.51.100.1") { $0.verify = true; $0.trusted = true },
+            peer("untrusted", "198.51.100.2") { $0.verify = true },
+        ])
     }
 
     func signed(from: String = "<sip:+12155551010@192.0.2.1;user=phone>;tag=f1") throws -> SIPMessage {

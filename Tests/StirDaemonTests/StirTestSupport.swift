@@ -123,3 +123,11 @@ func parseConfig(_ text: String) throws -> StirConfiguration {
 func configError(_ text: String) -> String? {
     do { _ = try parseConfig(text); return nil } catch { return "\(error)" }
 }
+
+/// A peer at one address, edited by `edit` (the processor suites' tables).
+func peer(_ name: String, _ address: String, _ edit: (inout PeerConfiguration) -> Void) -> PeerConfiguration {
+    var p = PeerConfiguration(name: name)
+    p.networks = [IPNetwork(address)!]
+    edit(&p)
+    return p
+}
