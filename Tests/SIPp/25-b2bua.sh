@@ -15,30 +15,11 @@ write_config "$WORK/stird.ini" <<EOF
 [proxy]
 mode = b2bua
 loops = 2
-[route "basic"]
-user_prefix = 101
-next_hop = 127.0.0.1:$BASIC
-[route "callee-bye"]
-user_prefix = 102
-next_hop = 127.0.0.1:$CALLEE_BYE
-[route "cancel"]
-user_prefix = 103
-next_hop = 127.0.0.1:$CANCEL
-[route "busy"]
-user_prefix = 104
-next_hop = 127.0.0.1:$BUSY
-[route "builtin"]
-user_prefix = 107
-next_hop = 127.0.0.1:$BUILTIN
-[route "indialog"]
-user_prefix = 108
-next_hop = 127.0.0.1:$INDIALOG
-[route "callee-dialog"]
-user_prefix = 110
-next_hop = 127.0.0.1:$CALLEE_DIALOG
-[route "prack"]
-user_prefix = 111
-next_hop = 127.0.0.1:$PRACK
+$(for r in basic:101:$BASIC callee-bye:102:$CALLEE_BYE cancel:103:$CANCEL busy:104:$BUSY builtin:107:$BUILTIN \
+             indialog:108:$INDIALOG callee-dialog:110:$CALLEE_DIALOG prack:111:$PRACK; do
+      IFS=: read -r name prefix port <<< "$r"
+      printf '[route "%s"]\nuser_prefix = %s\nnext_hop = 127.0.0.1:%s\n' "$name" "$prefix" "$port"
+  done)
 [route "proxied"]
 user_prefix = 105
 next_hop = 127.0.0.1:$PROXIED
