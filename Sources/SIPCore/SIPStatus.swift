@@ -19,9 +19,7 @@ public struct SIPStatus: Hashable, Sendable, CustomStringConvertible {
         SIPStatus(code, reason: "\(SIPStatus.registeredPhrase(code)) (\(detail))")
     }
 
-    public var isProvisional: Bool { code < 200 }
     public var isFinal: Bool { code >= 200 }
-    public var isSuccess: Bool { (200..<300).contains(code) }
     /// "486 Busy Here".
     public var description: String { "\(code) \(reason)" }
 

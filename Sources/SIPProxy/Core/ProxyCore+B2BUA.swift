@@ -445,7 +445,7 @@ extension ProxyCore {
     func legHop(_ leg: DialogLeg, isB: Bool) -> NextHop? {
         let text = leg.routeSet.first.flatMap { try? SIPNameAddr.parse($0) }?.uri ?? leg.remoteTarget
         guard let uri = SIPURI(text), let host = uri.host else { return nil }
-        return NextHop(host: host, port: uri.port ?? Self.defaultPort(uri), transport: transportParameter(of: uri),
+        return NextHop(host: host, port: uri.port ?? Self.defaultPort(uri), transport: transportOf(uri).0,
                        serverName: Self.name(host), secure: uri.scheme == "sips")
     }
 

@@ -101,9 +101,9 @@ extension ProxyCore {
         let ruri = request.parsedRequestURI
         let secure = ruri?.scheme == "sips" || request.routes.first?.parsedURI?.scheme == "sips"
         if let first = request.routes.first?.parsedURI, let host = first.host {
-            return NextHop(host: host, port: first.port ?? Self.defaultPort(first), transport: transportParameter(of: first),
-                           transportFixed: hasTransportParameter(first) || first.scheme == "sips",
-                           serverName: Self.name(host), secure: secure)
+            let (transport, fixed) = transportOf(first)
+            return NextHop(host: host, port: first.port ?? Self.defaultPort(first), transport: transport, transportFixed: fixed,
+                           serverName: transport == .tls ? Self.name(host) : nil, secure: secure)
         }
         // The static table routes out-of-dialog requests. An in-dialog request
         // (To tag) goes where its Route set or remote target says (RFC 3261
@@ -115,9 +115,9 @@ extension ProxyCore {
                            serverName: r.tlsServerName, secure: secure)
         }
         if let ruri, ruri.scheme != "tel", let host = ruri.host, !isLocal(host: host, port: ruri.port ?? Self.defaultPort(ruri)) {
-            return NextHop(host: host, port: ruri.port ?? Self.defaultPort(ruri), transport: transportParameter(of: ruri),
-                           transportFixed: hasTransportParameter(ruri) || ruri.scheme == "sips",
-                           serverName: Self.name(host), secure: secure)
+            let (transport, fixed) = transportOf(ruri)
+            return NextHop(host: host, port: ruri.port ?? Self.defaultPort(ruri), transport: transport, transportFixed: fixed,
+                           serverName: transport == .tls ? Self.name(host) : nil, secure: secure)
         }
         return nil
     }
@@ -128,23 +128,18 @@ extension ProxyCore {
     /// A host name to check a TLS certificate against; nil for a numeric host.
     static func name(_ host: String) -> String? { SocketAddress(host: host, port: 0) == nil ? host : nil }
 
-    private func hasTransportParameter(_ uri: SIPURI) -> Bool {
-        if case .some(.some) = uri.parameter("transport") { return true }
-        return false
-    }
-
-    /// The `transport` parameter; a sips URI always means TLS (RFC 3261
+    /// The transport a URI asks for, and whether it names one (a
+    /// `transport` parameter, or sips): a named transport is not switched
+    /// for size (RFC 3261 §18.1.1). A sips URI always means TLS (RFC 3261
     /// §26.2.2: `transport=tcp` in a SIPS URI is TLS over TCP).
-    func transportParameter(of uri: SIPURI) -> TransportProtocol {
-        if uri.scheme == "sips" { return .tls }
-        if case let .some(.some(t)) = uri.parameter("transport") {
-            switch t.lowercased() {
-            case "tcp": return .tcp
-            case "tls": return .tls
-            default: break
-            }
+    func transportOf(_ uri: SIPURI) -> (TransportProtocol, fixed: Bool) {
+        if uri.scheme == "sips" { return (.tls, true) }
+        guard case let .some(.some(t)) = uri.parameter("transport") else { return (.udp, false) }
+        switch t.lowercased() {
+        case "tcp": return (.tcp, true)
+        case "tls": return (.tls, true)
+        default: return (.udp, true)
         }
-        return .udp
     }
 
     func route(_ ctx: ServerContext) {

@@ -259,10 +259,6 @@ public final class ProxyShards {
         for core in shards { core.queue.sync { body(core) } }
     }
 
-    public var pendingTransactionCount: Int {
-        shards.reduce(0) { sum, core in sum + core.queue.sync { core.pendingTransactionCount } }
-    }
-
     /// Summed `ProxyCore.pendingDrainCount`.
     public var pendingDrainCount: Int {
         shards.reduce(0) { sum, core in sum + core.queue.sync { core.pendingDrainCount } }
@@ -311,13 +307,13 @@ public final class ProxyShards {
     /// wherever the field sits in the header section.
     ///
     /// The value is found by a byte scan of the whole header section. When
-    /// the scan finds none, the message is parsed here (a rare path: only
+    /// the scan finds none, its header section is parsed here (a rare path: only
     /// malformed messages miss it) and the parser's Call-ID decides; a
     /// message without one goes to loop 0, whose core judges it (400 for a
     /// request, RFC 3261 §16.3 step 1 and §8.1.1; a response is dropped).
     static func shardIndex(_ bytes: [UInt8], count: Int) -> Int {
         if let value = callIDValue(bytes) { return index(of: value, count: count) }
-        if let parsed = (try? SIPMessage.parse(bytes))?.callID ?? SIPMessage.parseHeaderSection(bytes)?.callID {
+        if let parsed = SIPMessage.parseHeaderSection(bytes)?.callID {
             return index(of: Array(parsed.utf8)[...], count: count)
         }
         return 0

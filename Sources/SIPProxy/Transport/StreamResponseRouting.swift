@@ -39,9 +39,7 @@ enum StreamResponseRouting {
         guard let request = SIPMessage.parseHeaderSection(headerSection), request.isRequest,
               request.method != "ACK", let via = request.vias.first, request.from != nil, request.to != nil,
               request.callID != nil, request.cseq != nil else { return nil }
-        var sentBy = via.host.lowercased()
-        if sentBy.hasPrefix("["), sentBy.hasSuffix("]") { sentBy = String(sentBy.dropFirst().dropLast()) }
-        if sentBy != source.host.lowercased() { request.setTopViaReceived(source.host, rport: nil) }
+        if via.host.replacingBrackets().lowercased() != source.host.lowercased() { request.setTopViaReceived(source.host, rport: nil) }
         let tag = String(UInt64.random(in: 1...UInt64.max), radix: 16)
         let status = error == SIPStreamFramer.messageTooLarge ? SIPStatus(513) : error.status
         return request.makeResponse(status, toTag: tag).serialize()
