@@ -34,10 +34,6 @@ public struct MessageDigest: Sendable {
     public static let sha384 = MessageDigest(name: "SHA2-384", length: 48)
     public static let sha512 = MessageDigest(name: "SHA2-512", length: 64)
 
-    /// False when the OpenSSL in use does not provide the algorithm (MD5
-    /// under a FIPS-only provider).
-    public var isAvailable: Bool { md.pointer != nil }
-
     /// The digest of `data`; nil only if OpenSSL fails.
     public func hash(_ data: [UInt8]) -> [UInt8]? {
         guard let pointer = md.pointer else { return nil }

@@ -259,10 +259,11 @@ public final class AuthenticationProcessor: RequestProcessor {
             algorithm.response(ha1: $0, nonce: nonce, nc: ncText, cnonce: cnonce, qop: qop.lowercased(), method: method, uri: uri)
         }
         let issued: Int64
+        let expired: Bool
         switch nonces.check(nonce, source: source, now: now) {
         case .unknown: return .challenge(.unknownNonce, stale: false, user: username)
-        case .stale(let at): issued = at
-        case .fresh(let at): issued = at
+        case .stale(let at): (issued, expired) = (at, true)
+        case .fresh(let at): (issued, expired) = (at, false)
         }
         let received = Array(response.lowercased().utf8)
         // Every candidate is compared (no early exit), each in constant time.
@@ -272,7 +273,7 @@ public final class AuthenticationProcessor: RequestProcessor {
         }
         // A right answer to an old nonce: the client knows the password and
         // only needs a new nonce (RFC 7616 §3.3 stale).
-        if now - issued > config.nonceLifetimeSeconds { return .challenge(.stale, stale: true, user: username) }
+        if expired { return .challenge(.stale, stale: true, user: username) }
         switch counts.accept(nonce: nonce, issued: issued, nc: nc, now: now) {
         case .accepted: return .authenticated(account.name)
         case .replayed: return .challenge(.replayed, stale: true, user: username)

@@ -18,7 +18,7 @@ public struct PeerTable: Sendable {
     /// `context.source`).
     public func peer(for context: RequestContext) -> PeerConfiguration {
         if !context.tlsPeerIdentities.isEmpty,
-           let p = peers.first(where: { !$0.tlsIdentities.isEmpty && $0.tlsIdentities.contains(where: context.tlsPeerIdentities.contains) }) {
+           let p = peers.first(where: { $0.tlsIdentities.contains(where: context.tlsPeerIdentities.contains) }) {
             return p
         }
         return peer(for: context.source.host)

@@ -16,6 +16,9 @@ public final class RetargetProcessor: RequestProcessor {
     public let name = "stir-div"
     let peers: PeerTable
     let routes: RouteTable
+    /// Some route has `retarget_to`: otherwise the route lookup is skipped
+    /// (the processor may exist only for peers with `sign_div`).
+    let retargets: Bool
     let signer: DivSigner
     let extractor: SIPIdentityExtractor
     /// `[verify] attestation_header`: set by our verifier only on a call that
@@ -27,6 +30,7 @@ public final class RetargetProcessor: RequestProcessor {
                 attestationHeader: String? = "X-Stir-Attestation") {
         self.peers = peers
         self.routes = routes
+        self.retargets = routes.routes.contains { $0.retargetTo != nil }
         self.attestationHeader = attestationHeader
         self.signer = DivSigner(credentials: credentials)
         self.extractor = SIPIdentityExtractor(policy: extraction)
@@ -41,13 +45,14 @@ public final class RetargetProcessor: RequestProcessor {
         guard context.method == "INVITE", request.toTag == nil, let current = request.requestURI else { return .proceed }
         let log = CallLog(logger: context.logger, callID: context.callID)
         let previous: String
-        let ruri = request.parsedRequestURI
-        if let route = routes.lookup(user: ruri?.user, host: ruri?.host), let target = route.retargetTo {
+        let peer = peers.peer(for: context)
+        let ruri = retargets ? request.parsedRequestURI : nil
+        if retargets, let route = routes.lookup(user: ruri?.user, host: ruri?.host), let target = route.retargetTo {
             let next = Self.retargeted(current, to: target)
             request.requestURI = next
             log.info("stir-div: retargeted", metadata: ["route": "\(route.name)", "from": "\(current)", "to": "\(next)"])
             previous = current
-        } else if peers.peer(for: context).signDiv,
+        } else if peer.signDiv,
                   let left = RetargetHistory.previousTarget(historyInfo: request.headers(named: "History-Info"),
                                                             diversion: request.headers(named: "Diversion")) {
             previous = left
@@ -56,7 +61,7 @@ public final class RetargetProcessor: RequestProcessor {
         }
         // §4.1: a div vouches for the PASSporTs it chains to; not for ones
         // our own verification of this peer's call rejected.
-        if peers.peer(for: context).verify, let name = attestationHeader, request.headers(named: name).isEmpty {
+        if peer.verify, let name = attestationHeader, request.headers(named: name).isEmpty {
             log.info("stir-div: no div PASSporT", metadata: ["reason": "upstream PASSporTs did not verify"])
             return .proceed
         }
