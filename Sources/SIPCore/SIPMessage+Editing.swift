@@ -133,6 +133,12 @@ extension SIPMessage {
         insertOnTop(name: "Record-Route", value: value)
     }
 
+    /// Adds a Path value on top (RFC 3327 §4.2: each proxy on the way to
+    /// the registrar puts its own first), e.g. "<sip:token@192.0.2.1;lr;ob>".
+    public func prependPath(_ value: String) {
+        if headers(named: "Path").isEmpty { addHeader(name: "Path", value: value) } else { insertOnTop(name: "Path", value: value) }
+    }
+
     /// Removes the topmost Record-Route value (undoes `prependRecordRoute`).
     public func removeFirstRecordRoute() {
         removeFirstElement("record-route")

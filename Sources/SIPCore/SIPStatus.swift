@@ -51,7 +51,7 @@ public struct SIPStatus: Hashable, Sendable, CustomStringConvertible {
         416: "Unsupported URI Scheme", 417: "Unknown Resource-Priority",  // RFC 4412
         420: "Bad Extension", 421: "Extension Required", 422: "Session Interval Too Small",  // RFC 4028
         423: "Interval Too Brief", 428: "Use Identity Header",  // RFC 8224 §13.2
-        429: "Provide Referrer Identity", 433: "Anonymity Disallowed",  // RFC 3892, RFC 5079
+        429: "Provide Referrer Identity", 430: "Flow Failed", 433: "Anonymity Disallowed",  // RFC 3892, RFC 5626, RFC 5079
         436: "Bad Identity Info", 437: "Unsupported Credential", 438: "Invalid Identity Header",  // RFC 8224 §13.2
         439: "First Hop Lacks Outbound Support", 440: "Max-Breadth Exceeded",  // RFC 5626, RFC 5393
         469: "Bad Info Package", 470: "Consent Needed",  // RFC 6086, RFC 5360

@@ -11,6 +11,10 @@ public final class CapturingSender: MessageSender {
         public var transport: TransportProtocol
         /// The name a new TLS connection would check (RFC 5922 §7.2).
         public var serverName: String?
+        /// The connection named (a response's, or a flow's).
+        public var connectionID: UInt64? = nil
+        /// Sent with `send(_:overFlow:...)`: that connection or nothing.
+        public var overFlow = false
         public var text: String { String(decoding: bytes, as: UTF8.self) }
         public var message: SIPMessage? { try? SIPMessage.parse(bytes) }
         public var firstLine: String { String(decoding: bytes.prefix { $0 != 13 }, as: UTF8.self) }
@@ -31,7 +35,11 @@ public final class CapturingSender: MessageSender {
 
     public func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?,
                      serverName: String?) {
-        sent.append(Sent(bytes: bytes, to: destination, transport: transport, serverName: serverName))
+        sent.append(Sent(bytes: bytes, to: destination, transport: transport, serverName: serverName, connectionID: connectionID))
+    }
+
+    public func send(_ bytes: [UInt8], overFlow connectionID: UInt64, to destination: SocketAddress, transport: TransportProtocol) {
+        sent.append(Sent(bytes: bytes, to: destination, transport: transport, serverName: nil, connectionID: connectionID, overFlow: true))
     }
 
     public func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress? {

@@ -28,5 +28,9 @@ public struct ProxyConfiguration: Equatable, Sendable {
     public var mode: CallMode = .proxy
     /// Back-to-back user agent settings, for routes in `b2bua` mode.
     public var b2bua = B2BUASettings()
+    /// Relay REGISTERs arriving over TLS or TCP here with a Path naming
+    /// their flow (`[rue] registrar`, RFC 5626 §5); nil: REGISTER is
+    /// routed like any request.
+    public var registrar: EdgeRegistrar?
     public init() {}
 }

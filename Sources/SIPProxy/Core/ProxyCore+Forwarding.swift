@@ -19,6 +19,11 @@ struct NextHop {
     /// A `sips:` Request-URI or Route: the request may only leave over TLS
     /// (RFC 3261 §26.2.2, RFC 5630 §3.1.3).
     var secure = false
+    /// Send over exactly this flow (RFC 5626 §5.3), never a new connection.
+    var flow: FlowToken?
+    /// A REGISTER relayed to the registrar: add a Path naming this flow
+    /// (RFC 3327 §4.2, RFC 5626 §5.1).
+    var pathFlow: FlowToken?
 }
 
 extension ProxyCore {
@@ -148,6 +153,24 @@ extension ProxyCore {
             startB2BUA(ctx, route: b2bua)
             return
         }
+        if config.registrar != nil {
+            if routeByFlow(ctx, request) { return }
+            if let hop = registrarHop(for: ctx, request) {
+                if let address = SocketAddress(host: hop.host, port: hop.port) {
+                    forward(ctx, to: address, hop: hop)
+                    return
+                }
+                resolve(hop) { [weak self, ctx] address in
+                    guard let self, servers[ctx.key] === ctx, !ctx.cancelled else { return }
+                    guard let address else {
+                        self.respond(ctx, SIPStatus(503).detailed("registrar unresolvable"))
+                        return
+                    }
+                    self.forward(ctx, to: address, hop: hop)
+                }
+                return
+            }
+        }
         guard let hop = nextHop(for: request) else {
             decision(ctx.callID, ctx.method, "404 no route")
             respond(ctx, SIPStatus(404))
@@ -224,6 +247,7 @@ extension ProxyCore {
             return
         }
         request.maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
+        if let flow = hop.pathFlow { insertPath(request, flow: flow, transport: transport, local: local) }
         let loop = Branch.loopHash(of: request)
         let branch = branches.seal(Branch.make(loopHash: loop, unique: makeUnique()), upstream: request.topVia)
         let recordRoute = config.recordRoute && request.toTag == nil && ProxyCore.recordRouteMethods.contains(ctx.method)
@@ -252,6 +276,7 @@ extension ProxyCore {
         let client = ClientContext(branch: branch, method: ctx.method, machine: machine, request: request,
                                    bytes: bytes, destination: destination, transport: transport, server: ctx)
         client.serverName = hop.serverName
+        client.flowConnection = hop.flow?.connectionID
         clients[client.key] = client
         ctx.client = client
         ctx.phase = .forwarded

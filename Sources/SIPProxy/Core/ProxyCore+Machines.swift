@@ -54,16 +54,12 @@ extension ProxyCore {
         for action in actions {
             switch action {
             case .sendRequest:
-                sender.send(client.bytes, to: client.destination, transport: client.transport, connectionID: nil,
-                            serverName: client.serverName)
+                sendToClient(client, client.bytes)
             case .sendAck:
                 if client.ackBytes == nil, let response = client.lastResponse, let request = client.request {
                     client.ackBytes = request.makeAck(for: response).serialize()
                 }
-                if let ack = client.ackBytes {
-                    sender.send(ack, to: client.destination, transport: client.transport, connectionID: nil,
-                                serverName: client.serverName)
-                }
+                if let ack = client.ackBytes { sendToClient(client, ack) }
             case let .passToTU(status):
                 clientPassedResponse(client, status: status)
             case let .startTimer(timer, after):
@@ -75,7 +71,7 @@ extension ProxyCore {
             case .timeout:
                 clientFailed(client, SIPStatus(408))
             case .transportFailure:
-                clientFailed(client, SIPStatus(503))
+                clientFailed(client, transportFailureStatus(client))
             case .terminated:
                 linger = nil
                 endClient(client)
@@ -89,8 +85,7 @@ extension ProxyCore {
         for action in actions {
             switch action {
             case .sendRequest:
-                sender.send(client.bytes, to: client.destination, transport: client.transport, connectionID: nil,
-                            serverName: client.serverName)
+                sendToClient(client, client.bytes)
             case let .passToTU(status):
                 clientPassedResponse(client, status: status)
             case let .startTimer(timer, after):
@@ -102,7 +97,7 @@ extension ProxyCore {
             case .timeout:
                 clientFailed(client, SIPStatus(408))
             case .transportFailure:
-                clientFailed(client, SIPStatus(503))
+                clientFailed(client, transportFailureStatus(client))
             case .terminated:
                 linger = nil
                 endClient(client)
@@ -140,6 +135,25 @@ extension ProxyCore {
     }
 
     func startClient(_ client: ClientContext) { feed(client, .start, .start) }
+
+    /// A client transaction's request or ACK: over its flow only when it
+    /// has one (RFC 5626 §5.3), else to its destination.
+    private func sendToClient(_ client: ClientContext, _ bytes: [UInt8]) {
+        if let id = client.flowConnection {
+            sender.send(bytes, overFlow: id, to: client.destination, transport: client.transport)
+        } else {
+            sender.send(bytes, to: client.destination, transport: client.transport, connectionID: nil, serverName: client.serverName)
+        }
+    }
+
+    /// §16.9: a transport error is a 503, except on a flow, whose loss
+    /// is 430 Flow Failed (RFC 5626 §5.3, §11.6: the registrar side then
+    /// knows this binding is dead, not the whole proxy).
+    private func transportFailureStatus(_ client: ClientContext) -> SIPStatus {
+        guard client.flowConnection != nil else { return SIPStatus(503) }
+        if client.method != "CANCEL", client.method != "ACK" { flows.flowFailed() }
+        return SIPStatus(430)
+    }
 
     private func send100(_ ctx: ServerContext) {
         guard let original = ctx.originalRequest() else { return }

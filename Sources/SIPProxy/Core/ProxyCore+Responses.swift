@@ -110,6 +110,7 @@ extension ProxyCore {
         }
         response.removeTopVia()
         server.notes.drain(into: response)
+        if server.flowRegistration != nil { registrationAnswered(server, status: status) }
         stats.responsesForwarded += 1
         sendOnServer(server, response.serialize(), status: status)
     }
@@ -156,6 +157,7 @@ extension ProxyCore {
                                 bytes: cancel.serialize(), destination: client.destination, transport: client.transport,
                                 server: client.server)
         ctx.serverName = client.serverName
+        ctx.flowConnection = client.flowConnection
         clients[ctx.key] = ctx
         startClient(ctx)
     }

@@ -36,6 +36,10 @@ public final class ProxyCore {
     private(set) var hasB2BUARoutes: Bool
     /// Seals our branches and checks them on responses without a transaction.
     let branches = BranchAuthenticator()
+    /// Seals and opens the flow tokens of our Path URIs (RFC 5626 §5.2).
+    let flowTokens = FlowTokenSealer()
+    /// The open flows (the transport reports them); process-wide.
+    public var flows = FlowTable.shared
     var cachedLocalEndpoints: Set<String>?
     /// `config.localNames`, lower-cased once (isLocal runs several times per message).
     let localNames: Set<String>

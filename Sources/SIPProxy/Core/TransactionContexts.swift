@@ -73,6 +73,9 @@ final class ServerContext {
     let notes = TransactionNotes()
     /// The B2BUA call whose leg-A INVITE this is (until its final response).
     var dialog: DialogContext?
+    /// A REGISTER relayed to the registrar from this flow (connection id)
+    /// and what it does to its bindings (`ProxyCore.bindingChange`).
+    var flowRegistration: (UInt64, Bool?)?
 
     init(key: ServerKey, machine: Machine, method: String, callID: String, receivedBytes: [UInt8],
          request: SIPMessage, upstream: Upstream, toTag: String) {
@@ -117,6 +120,8 @@ final class ClientContext {
     let transport: TransportProtocol
     /// The name a new TLS connection to `destination` must authenticate.
     var serverName: String?
+    /// Sent over this flow only (RFC 5626 §5.3); its loss is a 430.
+    var flowConnection: UInt64?
     /// The server transaction this one forwards for. A strong reference
     /// (a weak one gives both contexts a side table and slower reference
     /// counting on every call): the cycle with `ServerContext.client` is

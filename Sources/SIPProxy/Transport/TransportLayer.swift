@@ -76,6 +76,9 @@ public final class TransportLayer: MessageSender {
     /// socket wake-up produced (one or more messages): on `queue` for TCP,
     /// on a UDP socket's reader thread for UDP. Must be thread-safe.
     public var onMessages: (([ReceivedMessage]) -> Void)?
+    /// Told of every stream connection opened and closed, so the proxy
+    /// loops can route by flow token (RFC 5626 §5.3); set before `start()`.
+    public var flowTable: FlowTable?
 
     public init(config: TransportConfiguration, queue: DispatchQueue, logger: Logger) {
         self.config = config
@@ -213,6 +216,18 @@ public final class TransportLayer: MessageSender {
         }
     }
 
+    public func send(_ bytes: [UInt8], overFlow connectionID: UInt64, to destination: SocketAddress, transport: TransportProtocol) {
+        let deliver = { [self] in
+            if let c = connections[connectionID], c.usable, c.transport == transport, c.remote == destination {
+                c.send(bytes)
+            } else {
+                logger.debug("flow gone", metadata: ["conn": "\(connectionID)", "remote": "\(destination)"])
+                onUndelivered?(bytes)
+            }
+        }
+        if DispatchQueue.getSpecific(key: TransportLayer.queueKey) == ObjectIdentifier(self) { deliver() } else { queue.async(execute: deliver) }
+    }
+
     private func sendStream(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?,
                             serverName: String?) {
         if let id = connectionID, let c = connections[id], c.usable, c.transport == transport {
@@ -316,6 +331,7 @@ public final class TransportLayer: MessageSender {
         if !c.inbound { c.onUndelivered = { [weak self] _, bytes in self?.undelivered(bytes) } }
         connections[c.id] = c
         connectionByRemote[RemoteKey(transport: c.transport, address: c.remote)] = c.id
+        flowTable?.opened(FlowToken(connectionID: c.id, remote: c.remote, transport: c.transport))
         logger.debug("\(c.transport.rawValue) connection open", metadata: ["conn": "\(c.id)", "remote": "\(c.remote)"])
     }
 
@@ -354,6 +370,7 @@ public final class TransportLayer: MessageSender {
 
     private func closed(_ c: TCPConnection, _ why: String) {
         connections[c.id] = nil
+        flowTable?.closed(connectionID: c.id)
         let key = RemoteKey(transport: c.transport, address: c.remote)
         if connectionByRemote[key] == c.id { connectionByRemote[key] = nil }
         if c.inbound, let source = c.remote.withPort(0) {

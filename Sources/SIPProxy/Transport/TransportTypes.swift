@@ -49,12 +49,22 @@ public protocol MessageSender: AnyObject {
     /// The address to put in our Via sent-by / Record-Route for traffic to
     /// `family` over `transport`, or nil when we do not listen there.
     func localAddress(transport: TransportProtocol, family: SocketAddress.Family) -> SocketAddress?
+    /// Sends over exactly this connection, an RFC 5626 flow (§5.3): never
+    /// over another connection to the same far end and never over a new
+    /// one (the far end may be behind a NAT that only this connection
+    /// passes). When it is gone the message is reported undelivered.
+    func send(_ bytes: [UInt8], overFlow connectionID: UInt64, to destination: SocketAddress, transport: TransportProtocol)
 }
 
 extension MessageSender {
     /// Senders that never open TLS connections ignore the name.
     public func send(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?,
                      serverName: String?) {
+        send(bytes, to: destination, transport: transport, connectionID: connectionID)
+    }
+
+    /// Senders without connections of their own send as for a response.
+    public func send(_ bytes: [UInt8], overFlow connectionID: UInt64, to destination: SocketAddress, transport: TransportProtocol) {
         send(bytes, to: destination, transport: transport, connectionID: connectionID)
     }
 }
