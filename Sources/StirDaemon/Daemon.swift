@@ -79,6 +79,7 @@ public final class Daemon {
             stirLoops = loops
             transport.onMessages = { [shards] batch in shards!.receive(batch) }
             transport.onUndelivered = { [shards] bytes in shards!.undelivered(bytes) }
+            if config.proxy.registrar != nil { transport.flowTable = FlowTable.shared }
             try transport.start()
         }
         try startMetrics()
@@ -107,6 +108,7 @@ public final class Daemon {
             return StirdMetrics.samples(for: provider.counters)
         }
         metrics.register { StirdMetrics.samples(for: ES256KeyTables.shared.counts) }
+        if config.proxy.registrar != nil { metrics.register { StirdMetrics.samples(forFlows: FlowTable.shared) } }
         // TLS counters live on the transport queue, which never waits for
         // the metrics queue.
         if !config.transport.tls.isEmpty || config.transport.tlsSettings.isConfigured {

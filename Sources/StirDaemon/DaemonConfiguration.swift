@@ -71,6 +71,11 @@ public struct DaemonConfiguration: Equatable, Sendable {
                            message: "needs the STIR chain: configure at least one [peer \"name\"]")
         }
         rue = try RUEConfiguration.read(doc)
+        proxy.registrar = rue.registrar
+        if rue.registrar != nil, transport.tcp.isEmpty, transport.tls.isEmpty, let section = doc.section(named: RUEConfiguration.sectionName) {
+            throw INIError(file: doc.file, line: section.entry("registrar")?.line ?? section.line, key: "registrar",
+                           message: "needs a [listen] tls or tcp listener: REGISTERs are relayed only from TLS and TCP flows (RFC 5626 §5)")
+        }
         if rue.enabled && stir.auth.realm.isEmpty, let section = doc.section(named: RUEConfiguration.sectionName) {
             throw INIError(file: doc.file, line: section.line,
                            message: "[rue] needs [auth] realm: the generated sip-passwords are kept as H(username:realm:password) (RFC 7616 §3.4.2)")

@@ -243,6 +243,25 @@ import Testing
         #expect(refusal(realm + "[rue]\nenabled = no\n").contains("accepted"))
     }
 
+    /// `registrar` becomes the proxy's edge registrar (for provider_domain);
+    /// a value that is not a sip/sips URI of a host, or a stird without a
+    /// TLS or TCP listener (no flows), is refused with file:line.
+    @Test func registrarIsReadIntoTheProxyAndChecked() throws {
+        let c = try load("[rue]\nenabled = no\nprovider_domain = vrs.example.net\nregistrar = sip:reg.example.net:5070;transport=tls\n")
+        let r = try #require(c.proxy.registrar)
+        #expect(r.host == "reg.example.net" && r.port == 5070 && r.transport == .tls && r.transportFixed)
+        #expect(r.serverName == "reg.example.net" && r.domain == "vrs.example.net")
+        #expect(try load("[rue]\nenabled = no\nregistrar = sips:192.0.2.9\n").proxy.registrar?.port == 5061)
+        #expect(try load("[rue]\nenabled = no\n").proxy.registrar == nil)
+        func refusal(_ text: String) -> String {
+            do { _ = try load(text); return "accepted" } catch { return "\(error)" }
+        }
+        #expect(refusal("[rue]\nenabled = no\nregistrar = sip:alice@reg.example.net\n").contains("t.ini:3: registrar: 'sip:alice@reg.example.net' is not"))
+        #expect(refusal("[rue]\nenabled = no\nregistrar = sip:reg.example.net;transport=sctp\n").contains("t.ini:3: registrar:"))
+        #expect(refusal("[listen]\nudp = 127.0.0.1:5060\ntcp =\n[rue]\nenabled = no\nregistrar = sip:192.0.2.9\n")
+            .contains("t.ini:6: registrar: needs a [listen] tls or tcp listener"))
+    }
+
     /// A login hash that is not a PBKDF2 string of enough iterations is refused.
     @Test func accountLoginHashIsChecked() throws {
         let good = PasswordKDF.make(password: "x", iterations: PasswordKDF.minimumIterations).encoded

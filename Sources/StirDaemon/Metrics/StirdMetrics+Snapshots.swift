@@ -98,6 +98,17 @@ extension StirdMetrics {
         return samples
     }
 
+    /// RUE flows (RFC 5626 §5): `stird_rue_registrations`, open flows
+    /// whose relayed REGISTER was answered 2xx, and
+    /// `stird_rue_flow_failures_total`, requests answered 430 Flow Failed
+    /// because their flow was gone.
+    public static func samples(forFlows flows: FlowTable) -> [MetricSample] {
+        [(name: "stird_rue_registrations", help: "Open RUE flows with a REGISTER relayed and answered 2xx (RFC 5626 §5)",
+          labels: [], value: Double(flows.registrations)),
+         (name: "stird_rue_flow_failures_total", help: "Requests for a RUE answered 430 Flow Failed: the flow was gone (RFC 5626 §5.3)",
+          labels: [], value: Double(flows.failures))]
+    }
+
     /// The key-table budget (`stird_key_tables*`, see `ES256KeyTables`).
     public static func samples(for counts: ES256KeyTables.Counts) -> [MetricSample] {
         [

@@ -27,6 +27,11 @@ public struct RUEConfiguration: Equatable, Sendable {
     /// Instances (devices) of one account holding a generated password at
     /// once; a new one beyond this replaces the oldest.
     public var maxInstancesPerAccount = 8
+    /// `registrar`: the provider's registrar, to which REGISTERs from RUEs
+    /// over TLS or TCP are relayed with a Path naming their flow (RFC 5626
+    /// §5, RFC 3327); nil: REGISTER is routed like any request. Works
+    /// with `enabled = no` too (the HTTPS service off, the relay on).
+    public var registrar: EdgeRegistrar?
 
     public static let sectionName = "rue"
 
@@ -56,6 +61,14 @@ public struct RUEConfiguration: Equatable, Sendable {
         c.storeFile = try r.string("store_file", default: c.storeFile)
         c.configLifetimeSeconds = try r.int("config_lifetime_s", default: c.configLifetimeSeconds, range: 60...31_536_000)
         c.maxInstancesPerAccount = try r.int("max_instances_per_account", default: c.maxInstancesPerAccount, range: 1...1_000)
+        let domain = c.providerDomain
+        c.registrar = try r.custom("registrar", default: c.registrar) { text in
+            if text.isEmpty { return .success(nil) }
+            guard let registrar = EdgeRegistrar(uri: text, domain: domain) else {
+                return .failure("'\(text)' is not sip:HOST[:PORT][;transport=udp|tcp|tls] or sips:HOST[:PORT]")
+            }
+            return .success(registrar)
+        }
         try r.finish()
         guard c.enabled else { return c }
         for (key, value) in [("certificate", c.certificate), ("private_key", c.privateKey), ("provider_domain", c.providerDomain),
