@@ -178,6 +178,61 @@ import TestSupport
         #expect(e.flows.registrations == 0)
     }
 
+    /// In-dialog requests of the far end (the registrar side).
+    static func inDialog(_ method: String, route: String, branch: String) -> String {
+        "\(method) sip:alice@10.0.0.9:5060;transport=tls SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5090;branch=z9hG4bK\(branch);rport\r\n"
+            + "Max-Forwards: 69\r\nRoute: \(route)\r\nFrom: <sip:+12155550000@example.net>;tag=c1\r\n"
+            + "To: <sip:+12155551234@stird.test>;tag=rue1\r\nCall-ID: in-1\r\nCSeq: \(method == "ACK" ? "1 ACK" : "2 " + method)\r\n"
+            + "Content-Length: 0\r\n\r\n"
+    }
+
+    /// The INVITE sent over the flow is Record-Routed with the flow's token
+    /// (RFC 5626 §5.3), so the dialog's ACK and BYE from the far end take
+    /// the flow too (the RUE's Contact may be unreachable behind a NAT),
+    /// while the RUE's own BYE, arriving on the flow, goes outward.
+    @Test func dialogRequestsFollowTheFlowRecordRoute() throws {
+        let e = Edge()
+        let path = try #require(e.register())
+        e.receive(Msgs.invite(route: path), from: Self.registrar, transport: .tcp, connectionID: 7)
+        let invite = try #require(e.h.take().first { $0.message?.method == "INVITE" }?.message)
+        let rr = try #require(invite.recordRoutes.first?.parsedURI)
+        let user = try #require(rr.user)
+        #expect(FlowTokenSealer().open(user[...]) == .valid(FlowToken(connectionID: Self.connection, remote: Self.rue, transport: .tls)))
+        let rrText = "<\(rr.description)>"
+
+        e.receive(Self.inDialog("ACK", route: rrText, branch: "ack1"), from: Self.registrar, transport: .tcp, connectionID: 7)
+        let ack = try #require(e.h.take().first { $0.message?.method == "ACK" })
+        #expect(ack.overFlow && ack.connectionID == Self.connection, "the 2xx ACK over the flow")
+
+        e.receive(Self.inDialog("BYE", route: rrText, branch: "bye1"), from: Self.registrar, transport: .tcp, connectionID: 7)
+        let bye = try #require(e.h.take().first { $0.message?.method == "BYE" })
+        #expect(bye.overFlow && bye.connectionID == Self.connection && bye.message?.routes.isEmpty == true)
+
+        // The RUE's BYE on its own flow: our Route is popped, the next one decides.
+        e.receive(Self.inDialog("BYE", route: rrText + ", <sip:127.0.0.1:5090;transport=tcp;lr>", branch: "bye2"))
+        let out = try #require(e.h.take().first { $0.message?.method == "BYE" })
+        #expect(!out.overFlow && out.to == Self.registrar && out.transport == .tcp)
+    }
+
+    /// A RUE calling out over the connection it registered on: the
+    /// Record-Route names that flow, so the callee's BYE reaches it. A
+    /// connection that never registered gets a plain Record-Route.
+    @Test func callFromARegisteredFlowIsRecordRoutedWithItsToken() throws {
+        let e = Edge()
+        _ = try #require(e.register())
+        e.receive(Msg.invite(ruri: "sip:+15551230000@127.0.0.1:5060").replacingOccurrences(of: "SIP/2.0/UDP", with: "SIP/2.0/TLS"))
+        let out = try #require(e.h.take().first { $0.message?.method == "INVITE" }?.message)
+        let user = try #require(out.recordRoutes.first?.parsedURI?.user)
+        #expect(FlowTokenSealer().open(user[...]) == .valid(FlowToken(connectionID: Self.connection, remote: Self.rue, transport: .tls)))
+
+        let other = FlowToken(connectionID: 43, remote: SocketAddress(host: "127.0.0.3", port: 40_002)!, transport: .tls)
+        e.flows.opened(other)
+        e.receive(Msg.invite(branch: "z9hG4bKc2", callID: "call-2").replacingOccurrences(of: "SIP/2.0/UDP", with: "SIP/2.0/TLS"),
+                  from: other.remote, connectionID: 43)
+        let plain = try #require(e.h.take().first { $0.message?.method == "INVITE" }?.message)
+        #expect(plain.recordRoutes.first?.parsedURI?.user == nil)
+    }
+
     /// Without `[rue] registrar` nothing changes: a Route to us with a
     /// user part is popped and the request routed as before.
     @Test func withoutARegistrarTokensMeanNothing() throws {

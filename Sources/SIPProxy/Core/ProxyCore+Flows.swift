@@ -54,6 +54,11 @@ extension ProxyCore {
             flows.flowFailed()
             decision(ctx.callID, ctx.method, "430: flow \(flow.connectionID) to \(flow.remote) is gone")
             respond(ctx, SIPStatus(430))
+        case .open(let flow) where flow.connectionID == ctx.upstream.connectionID:
+            // From the flow itself, outward (RFC 5626 §5.3): our Route
+            // (a Record-Route we wrote for this dialog) is done with.
+            if !request.routes.isEmpty { request.removeFirstRoute() }
+            return false
         case .open(let flow):
             if !request.routes.isEmpty { request.removeFirstRoute() }
             let secure = request.parsedRequestURI?.scheme == "sips"
@@ -62,6 +67,44 @@ extension ProxyCore {
             forward(ctx, to: flow.remote, hop: hop)
         }
         return true
+    }
+
+    /// An ACK for a 2xx (or a CANCEL without context) aimed at a flow: sent
+    /// over it without state; dropped when the flow is gone or the token
+    /// does not verify (neither can be answered). True when handled.
+    func statelessByFlow(_ request: SIPMessage, _ rx: ReceivedMessage) -> Bool {
+        switch flowRouting(for: request) {
+        case .none:
+            return false
+        case .open(let flow) where flow.connectionID == rx.connectionID:
+            if !request.routes.isEmpty { request.removeFirstRoute() }
+            return false
+        case .open(let flow):
+            if !request.routes.isEmpty { request.removeFirstRoute() }
+            guard let local = sender.localAddress(transport: flow.transport, family: flow.remote.family) else { return true }
+            request.maxForwards = request.maxForwards.map { $0 - 1 } ?? config.defaultMaxForwards
+            let stateless = Branch.stateless(for: request, loopHash: Branch.loopHash(of: request))
+            let branch = request.method == "ACK" ? stateless : branches.seal(stateless, upstream: request.topVia)
+            request.prependVia(ProxyCore.viaValue(transport: flow.transport, local: local, branch: branch))
+            sender.send(request.serialize(), overFlow: flow.connectionID, to: flow.remote, transport: flow.transport)
+            stats.requestsForwarded += 1
+            decision(request.callID ?? "-", request.method ?? "", "stateless forward over flow \(flow.connectionID) to \(flow.remote)")
+        case .gone, .tampered:
+            decision(request.callID ?? "-", request.method ?? "", "stateless: flow gone or token invalid, dropped")
+        }
+        return true
+    }
+
+    /// The flow a Record-Route must name so that the dialog's later
+    /// requests take it (RFC 5626 §5.3): the one this request is sent
+    /// over, or the registered flow it came from (a RUE calling out over
+    /// the connection it registered on). Other connections are not
+    /// named: their peers are reachable again by address.
+    func recordRouteFlow(_ ctx: ServerContext, _ hop: NextHop) -> FlowToken? {
+        guard config.registrar != nil else { return nil }
+        if let flow = hop.flow { return flow }
+        guard let id = ctx.upstream.connectionID, flows.isRegistered(connectionID: id) else { return nil }
+        return FlowToken(connectionID: id, remote: ctx.upstream.address, transport: ctx.upstream.transport)
     }
 
     /// A REGISTER that arrived over a TLS or TCP flow, for the registrar's

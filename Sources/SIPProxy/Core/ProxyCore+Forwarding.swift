@@ -251,7 +251,9 @@ extension ProxyCore {
         let loop = Branch.loopHash(of: request)
         let branch = branches.seal(Branch.make(loopHash: loop, unique: makeUnique()), upstream: request.topVia)
         let recordRoute = config.recordRoute && request.toTag == nil && ProxyCore.recordRouteMethods.contains(ctx.method)
-        var bytes = stamp(request, transport: transport, local: local, branch: branch, recordRoute: recordRoute, secure: hop.secure)
+        let routeUser = recordRoute ? recordRouteFlow(ctx, hop).map { flowTokens.seal($0) + "@" } ?? "" : ""
+        var bytes = stamp(request, transport: transport, local: local, branch: branch, recordRoute: recordRoute, secure: hop.secure,
+                          user: routeUser)
         if transport == .udp, bytes.count > udpLimit(destination.family) {
             // RFC 3261 §18.1.1: too large for UDP goes over TCP; where the
             // next hop's transport is fixed or we have no TCP, 513 at once
@@ -266,7 +268,8 @@ extension ProxyCore {
             }
             transport = .tcp
             local = tcp
-            bytes = stamp(request, transport: transport, local: local, branch: branch, recordRoute: recordRoute, secure: hop.secure)
+            bytes = stamp(request, transport: transport, local: local, branch: branch, recordRoute: recordRoute, secure: hop.secure,
+                          user: routeUser)
             decision(ctx.callID, ctx.method, "\(bytes.count) bytes too large for UDP: TCP instead")
         }
         let reliable = transport.isReliable
@@ -289,14 +292,16 @@ extension ProxyCore {
     /// Adds our Record-Route (when asked) and Via for `transport` and
     /// returns the bytes to send.
     /// A sips request gets a SIPS Record-Route (RFC 3261 §16.6 step 4).
+    /// `user` ("TOKEN@" or empty) names a flow the dialog's requests must
+    /// take (RFC 5626 §5.3).
     private func stamp(_ request: SIPMessage, transport: TransportProtocol, local: SocketAddress,
-                       branch: String, recordRoute: Bool, secure: Bool = false) -> [UInt8] {
+                       branch: String, recordRoute: Bool, secure: Bool = false, user: String = "") -> [UInt8] {
         if recordRoute {
             if secure {
-                request.prependRecordRoute("<sips:\(local.hostForURI):\(local.port);lr>")
+                request.prependRecordRoute("<sips:\(user)\(local.hostForURI):\(local.port);lr>")
             } else {
                 let t = transport == .udp ? "" : ";transport=" + transport.uriName
-                request.prependRecordRoute("<sip:\(local.hostForURI):\(local.port)\(t);lr>")
+                request.prependRecordRoute("<sip:\(user)\(local.hostForURI):\(local.port)\(t);lr>")
             }
         }
         request.prependVia(ProxyCore.viaValue(transport: transport, local: local, branch: branch))
@@ -320,6 +325,7 @@ extension ProxyCore {
             decision(request.callID ?? "-", request.method ?? "", "stateless: loop detected, dropped")
             return
         }
+        if config.registrar != nil, statelessByFlow(request, rx) { return }
         guard let hop = nextHop(for: request) else {
             decision(request.callID ?? "-", request.method ?? "", "stateless: no route, dropped")
             return

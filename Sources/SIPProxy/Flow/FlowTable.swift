@@ -42,6 +42,11 @@ public final class FlowTable: Sendable {
         state.withLock { $0.open[flow.connectionID] == flow }
     }
 
+    /// True when a REGISTER from this open connection was answered 2xx.
+    public func isRegistered(connectionID: UInt64) -> Bool {
+        state.withLock { $0.registered.contains(connectionID) }
+    }
+
     /// A REGISTER relayed from this flow was answered 2xx with bindings
     /// (`bound`), or 2xx without any (every binding removed, RFC 3261
     /// §10.3 step 8).

@@ -41,7 +41,7 @@ public final class FlowTokenSealer {
     }
 
     public func open(_ text: Substring) -> Opened {
-        guard let bytes = Self.unbase64url(text), bytes.count > Self.macBytes + 12 else { return .notAToken }
+        guard let bytes = Self.unbase64url(text), bytes.count > Self.macBytes + 12, bytes[0] == Self.version else { return .notAToken }
         let body = Array(bytes.dropLast(Self.macBytes))
         let given = bytes.suffix(Self.macBytes)
         let expected = hmac.mac(body)
