@@ -167,10 +167,12 @@ r=$(timeout 20 python3 "$TOOLS/rue_sim.py" fetch --ca "$PKI/sip-ca.pem" "$BASE/R
 check "RueConfig: 200 with phone-number +$RUE_TN ($r)" test "$r" = 200 -a "$(member "$WORK/rue.json" phone-number)" = "+$RUE_TN"
 check "stird_rue_registrations is 0 before any REGISTER" test "$(rmetric stird_rue_registrations)" = 0
 
-# 2. Register through stird over one TLS connection, kept open.
+# 2. Register through stird over one TLS connection, kept open. The RUE
+# advertises an address nobody can reach (as behind a NAT): everything for
+# it must come over its connection.
 RUE_OUT=$WORK/rue-register.out
 timeout 60 python3 "$TOOLS/rue_sim.py" register --ca "$PKI/sip-ca.pem" --host 127.0.0.1 --port $STIRD_TLS_PORT --bind 127.0.0.3 \
-    --config "$WORK/rue.json" --seconds 45 --keepalive 0.5 --close-file "$WORK/rue.close" > "$RUE_OUT" 2>&1 &
+    --config "$WORK/rue.json" --contact-host 192.0.2.1 --seconds 45 --keepalive 0.5 --close-file "$WORK/rue.close" > "$RUE_OUT" 2>&1 &
 RUE_PID=$!; PIDS+=("$RUE_PID")
 wait_line "$RUE_OUT" '^register [0-9]* path=' 10
 check "REGISTER without credentials: 401 from stird ($(sed -n 1p "$RUE_OUT"))" test "$(sed -n 1p "$RUE_OUT")" = "register 401"
@@ -182,7 +184,9 @@ check "stird_rue_registrations: 1" wait_metric stird_rue_registrations 1 5
 PATH_URI=$(sed -n 's/.*path=<\([^>]*\)>.*/\1/p' <<< "$reg")
 
 # 3. A signed call to the RUE's number: SIPp -> Kamailio (lookup, Path as
-# Route) -> stird (verifies) -> the RUE's connection; ACK and BYE follow.
+# Route) -> stird (verifies) -> the RUE's connection; ACK and BYE follow by
+# the Record-Route stird wrote with the flow token (RFC 5626 §5.3), never
+# to the unreachable Contact.
 NOW=$(date +%s)
 good=$(sign --key "$PKI/leaf-spc.key" --x5u "$X5U/leaf-spc-chain.pem" --orig $CALLER_TN --dest $RUE_TN --attest A)
 render "$SCEN/uac-rr-identity.xml" "$WORK/uac-in.xml" FROM=+$CALLER_TN "DATE=$(date -u -d "@$NOW" '+%a, %d %b %Y %H:%M:%S GMT')" \
@@ -191,7 +195,7 @@ UAC_PORT=$UAC_PORT run_uac incoming -sf "$WORK/uac-in.xml" 127.0.0.1:$K_PORT -s 
 check "call to +$RUE_TN via Kamailio and stird: 200, ACK, BYE complete" test $? -eq 0
 check "  ... the RUE got the INVITE over its registered connection, verified (verstat=TN-Validation-Passed)" \
     grep -q '^invite .*verstat=TN-Validation-Passed' "$RUE_OUT"
-check "  ... then the ACK" grep -q '^ack ' "$RUE_OUT"
+check "  ... then the ACK, stateless over the flow (stird's Record-Route names it)" grep -q '^ack ' "$RUE_OUT"
 check "  ... and the BYE" grep -q '^bye ' "$RUE_OUT"
 
 # 4. The RUE calls out (its own TLS connection, as 27): signed A.

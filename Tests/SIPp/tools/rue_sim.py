@@ -16,7 +16,7 @@ call --ca CA --host H --port P --bind ADDR --config FILE --from TN --to TN
     configuration's user-name and sip-password (or --password). Prints
     `STATUS REASON call-id=ID` per INVITE answered.
 register --ca CA --host H --port P --bind ADDR --config FILE [--seconds S]
-    [--keepalive S] [--close-file PATH] [--instance UUID]
+    [--keepalive S] [--close-file PATH] [--instance UUID] [--contact-host H]
     One TLS connection to stird, kept open (RFC 5626 §4.2): a REGISTER
     for the configuration's phone-number at its provider-domain, Contact
     with +sip.instance and reg-id, answered 401 and sent again with Digest
@@ -53,6 +53,7 @@ g.add_argument("--port", type=int, required=True)
 g.add_argument("--seconds", type=float, default=30)
 g.add_argument("--keepalive", type=float, default=2)
 g.add_argument("--close-file")
+g.add_argument("--contact-host", help="advertise this host in Contact (a RUE behind a NAT)")
 g.add_argument("--instance", default="00000000-0000-4000-8000-%012x" % random.getrandbits(48))
 k = sub.add_parser("ping")
 for name in ("--ca", "--host", "--bind"):
@@ -191,7 +192,7 @@ def register():
     raw = socket.create_connection((a.host, a.port), timeout=5, source_address=(a.bind, 0))
     s = ctx.wrap_socket(raw, server_hostname="localhost")
     lport = s.getsockname()[1]
-    contact = "<sip:%s@%s:%d;transport=tls>" % (user, a.bind, lport)
+    contact = "<sip:%s@%s:%d;transport=tls>" % (user, a.contact_host or a.bind, lport)
     call_id = "reg-%d@%s" % (random.getrandbits(48), a.bind)
     tag = "%x" % random.getrandbits(32)
     end = time.time() + a.seconds
