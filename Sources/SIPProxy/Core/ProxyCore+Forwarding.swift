@@ -149,12 +149,14 @@ extension ProxyCore {
 
     func route(_ ctx: ServerContext) {
         guard let request = ctx.request else { return }
+        // A request for a flow belongs to that registered UA whatever the
+        // route table says (RFC 5626 §5.3).
+        if config.registrar != nil, routeByFlow(ctx, request) { return }
         if hasB2BUARoutes, let b2bua = b2buaRoute(for: ctx, request) {
             startB2BUA(ctx, route: b2bua)
             return
         }
         if config.registrar != nil {
-            if routeByFlow(ctx, request) { return }
             if let hop = registrarHop(for: ctx, request) {
                 if let address = SocketAddress(host: hop.host, port: hop.port) {
                     forward(ctx, to: address, hop: hop)
