@@ -13,14 +13,15 @@ the keep-alive benchmark (Python's ssl module: SIPp in Debian has no TLS).
   rue_flows.py keepalive --host H --port P [--ca CA --server-name NAME]
                     [--flows N] [--interval-s K] [--hold-s D] [--idle-s I]
                     [--stird-pid PID] [--sources N]
-      Opens N TLS connections from this one process (asyncio), each from
-      one of N source addresses 127.0.0.2.. (round robin), then holds
+      Opens N TLS connections from this one process (asyncio), from
+      --sources addresses 127.0.0.2.. in turn (16 by default), then holds
       them D seconds, each sending an RFC 5626 §4.4.1 double-CRLF ping
       every K seconds (spread evenly) and expecting a CRLF pong before
       the next ping. No REGISTER: a flow here is the TLS connection plus
       its keep-alives. With --stird-pid, samples that process's RSS
       (/proc/PID/status VmRSS) and CPU (utime+stime of /proc/PID/stat)
-      and prints the figures. First an idle window of I seconds with the
+      and context switches (/proc/PID/task/*/status), and prints the
+      figures. First an idle window of I seconds with the
       connections open and no pings, for stird's baseline CPU.
 
 Every wait has a timeout; the whole run is bounded.
@@ -133,6 +134,20 @@ def proc_cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
+def proc_context_switches(pid):
+    """Voluntary and involuntary context switches of all the process's threads."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
 def proc_rss_kb(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -191,7 +206,7 @@ async def run_keepalive_async(args):
 
     def sample(name):
         if pid:
-            out[name] = (proc_rss_kb(pid), proc_cpu_ticks(pid), time.monotonic())
+            out[name] = (proc_rss_kb(pid), proc_cpu_ticks(pid), time.monotonic(), proc_context_switches(pid))
 
     sample("before")
     flows = [Flow() for _ in range(args.flows)]
@@ -242,6 +257,9 @@ async def run_keepalive_async(args):
         print("stird CPU over the hold: %.0f us in %.1f s (utime+stime, %d-us ticks) for %d keep-alives answered" % (
             ticks * tick_us, hold_s, tick_us, pongs))
         print("CPU per keep-alive: %.2f us" % per)
+        switches = out["hold_end"][3] - out["hold_start"][3]
+        print("stird context switches over the hold: %d (%.2f per keep-alive answered)" % (
+            switches, switches / pongs if pongs else float("nan")))
     return 0 if opened and not failed and missed == 0 else 1
 
 
