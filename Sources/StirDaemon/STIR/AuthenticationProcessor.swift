@@ -17,7 +17,14 @@ import SIPProxy
 /// untouched for the registrar behind us unless `[auth]
 /// authenticate_register = yes`: then stird authenticates it as the
 /// registrar's side would, with 401 and `WWW-Authenticate` /
-/// `Authorization` (RFC 3261 §22.2). Shared by every loop: its tables lock.
+/// `Authorization` (RFC 3261 §22.2).
+///
+/// A request over a TLS connection whose client certificate an account
+/// names (`[account] tls_identities`, e.g. an RFC 9248 relay user
+/// equipment's device certificate; mutual TLS, RFC 5922 §7.3), verified
+/// against `[tls] ca_file` during the handshake, is that account without a
+/// challenge; any other certificate changes nothing (the challenge as
+/// usual). Shared by every loop: its tables lock.
 public final class AuthenticationProcessor: RequestProcessor {
     public let name = "stir-auth"
     let peers: PeerTable
@@ -32,6 +39,8 @@ public final class AuthenticationProcessor: RequestProcessor {
     let bearer: BearerValidator?
     /// `bearer_subject` → account.
     let subjects: [String: AccountConfiguration]
+    /// `tls_identities` entry → account (each names one account: checked at load).
+    let certificates: [String: AccountConfiguration]
     let now: @Sendable () -> Int64
 
     /// The outcome of one request, the `result` label of
@@ -58,6 +67,9 @@ public final class AuthenticationProcessor: RequestProcessor {
         /// A Bearer token that is invalid, expired, for another audience,
         /// or whose subject is no account (RFC 6750 `invalid_token`).
         case invalidToken = "invalid_token"
+        /// A verified TLS client certificate an account names: the request
+        /// proceeds under that account, without a challenge.
+        case certificate
     }
 
     /// `previous` is the processor of the generation being replaced
@@ -73,12 +85,15 @@ public final class AuthenticationProcessor: RequestProcessor {
         self.bearer = bearer
         var table: [String: AccountConfiguration] = [:]
         var bySubject: [String: AccountConfiguration] = [:]
+        var byCertificate: [String: AccountConfiguration] = [:]
         for a in config.accounts {
             table[a.name] = a
             if let sub = a.bearerSubject { bySubject[sub] = a }
+            for identity in a.tlsIdentities where byCertificate[identity] == nil { byCertificate[identity] = a }
         }
         accounts = table
         subjects = bySubject
+        certificates = byCertificate
         let old = previous?.config
         if let previous, config.nonceSecret == old?.nonceSecret, config.nonceLifetimeSeconds == old?.nonceLifetimeSeconds {
             nonces = previous.nonces
@@ -115,6 +130,15 @@ public final class AuthenticationProcessor: RequestProcessor {
             return .proceed
         }
         let log = CallLog(logger: context.logger, callID: context.callID)
+        // A certificate cannot be guessed: checked before the lock-out,
+        // which counts wrong passwords from an address others may share.
+        if let account = certificateAccount(context) {
+            count(.certificate)
+            context.notes.account = account.name
+            removeOurCredentials(request, fields: fields, bearer: offer.bearer)
+            log.info("stir-auth: authenticated by client certificate", metadata: ["account": "\(account.name)", "peer": "\(peer.name)"])
+            return .proceed
+        }
         let source = context.source.host
         let current = now()
         if failures.isLocked(source, now: current) {
@@ -152,6 +176,27 @@ public final class AuthenticationProcessor: RequestProcessor {
             log.info("stir-auth: authentication failed", metadata: ["user": "\(user ?? "-")", "reason": "\(why)"])
             return .respond(fields.status, headers: challenges(stale: false, tokenError: verdict.result == .invalidToken))
         }
+    }
+
+    /// The account whose `tls_identities` the connection's verified client
+    /// certificate carries (`RequestContext.tlsPeerIdentities`: empty
+    /// unless the chain verified against `[tls] ca_file`), or nil. A
+    /// certificate two accounts name (one by its DNS name, another by its
+    /// fingerprint, say) is neither: it gets the challenge.
+    func certificateAccount(_ context: RequestContext) -> AccountConfiguration? {
+        guard !certificates.isEmpty else { return nil }
+        var found: AccountConfiguration?
+        for identity in context.tlsPeerIdentities {
+            guard let account = certificates[identity] else { continue }
+            if let f = found, f.name != account.name {
+                CallLog(logger: context.logger, callID: context.callID).notice(
+                    "stir-auth: client certificate named by two accounts, not used",
+                    metadata: ["accounts": "\(f.name), \(account.name)"])
+                return nil
+            }
+            found = account
+        }
+        return found
     }
 
     /// What a peer is offered: Digest algorithms (empty: none) and Bearer.

@@ -65,13 +65,54 @@ extension StirConfiguration {
             }
             a.rueLogin = kdf
         }
+        a.tlsIdentities = try r.list("tls_identities", default: []).map { item in
+            guard let identity = TLSPeerIdentity.normalized(item) else {
+                throw r.error("tls_identities", "'\(item)' is not a DNS name, a sip:/sips: URI or sha256: and 64 hex digits")
+            }
+            return identity
+        }
         try r.finish()
-        if a.bearerSubject == nil && a.rueLogin == nil && !auth.algorithms.contains(where: { a.ha1[$0] != nil }) {
+        if a.bearerSubject == nil && a.rueLogin == nil && a.tlsIdentities.isEmpty
+            && !auth.algorithms.contains(where: { a.ha1[$0] != nil }) {
             throw r.error("ha1_sha512_256", "missing: the account needs ha1_sha512_256 or ha1_sha256"
                 + (auth.allowMD5 ? " or ha1_md5" : " (ha1_md5 is used only with [auth] allow_md5 = yes)")
-                + ", a bearer_subject or a rue_login_hash")
+                + ", a bearer_subject, a rue_login_hash or tls_identities")
         }
         return a
+    }
+
+    /// Accounts' `tls_identities`: each certificate identity names one
+    /// account and no peer (a peer's is matched first and would hide the
+    /// account), and only verified client certificates carry identities,
+    /// so `[tls]` must ask for them and say which CAs issue them.
+    func checkAccountCertificates(_ doc: INIDocument) throws {
+        let sections = doc.sections(named: "account")
+        guard let first = auth.accounts.firstIndex(where: { !$0.tlsIdentities.isEmpty }) else { return }
+        func line(_ i: Int) -> Int { sections[i].entry("tls_identities")?.line ?? sections[i].line }
+        var owner: [String: String] = [:]
+        for p in peers {
+            for identity in p.tlsIdentities where owner[identity] == nil { owner[identity] = "peer \(p.name)" }
+        }
+        for (i, a) in auth.accounts.enumerated() {
+            for identity in a.tlsIdentities {
+                if let other = owner[identity], other != "account \(a.name)" {
+                    throw INIError(file: doc.file, line: line(i), key: "tls_identities",
+                                   message: "'\(identity)' already identifies \(other)")
+                }
+                owner[identity] = "account \(a.name)"
+            }
+        }
+        let tls = doc.section(named: "tls")
+        let caFile = tls?.entry("ca_file")?.value ?? ""
+        if caFile.isEmpty {
+            throw INIError(file: doc.file, line: line(first), key: "tls_identities",
+                           message: "needs [tls] ca_file: only a client certificate that chains to it is verified and identifies an account")
+        }
+        let verify = tls?.entry("verify_client")?.value.lowercased() ?? "no"
+        if verify == "no" {
+            throw INIError(file: doc.file, line: line(first), key: "tls_identities",
+                           message: "needs [tls] verify_client = optional or yes: with no, no client certificate is asked for")
+        }
     }
 
     static func readBearer(_ r: inout INISectionReader) throws -> BearerConfiguration {

@@ -45,6 +45,7 @@ extension StirConfiguration {
                 }
             }
         }
+        try checkAccountCertificates(doc)
         if peers.contains(where: \.sign), credentials.isEmpty, let p = doc.sections(named: "peer").first {
             throw INIError(file: doc.file, line: p.line, message: "a peer signs (sign = yes) but no [credential \"name\"] is configured")
         }
