@@ -217,15 +217,21 @@ public final class TransportLayer: MessageSender {
     }
 
     public func send(_ bytes: [UInt8], overFlow connectionID: UInt64, to destination: SocketAddress, transport: TransportProtocol) {
-        let deliver = { [self] in
-            if let c = connections[connectionID], c.usable, c.transport == transport, c.remote == destination {
-                c.send(bytes)
-            } else {
-                logger.debug("flow gone", metadata: ["conn": "\(connectionID)", "remote": "\(destination)"])
-                onUndelivered?(bytes)
-            }
+        if DispatchQueue.getSpecific(key: TransportLayer.queueKey) == ObjectIdentifier(self) {
+            sendOverFlow(bytes, connectionID, destination, transport)
+        } else {
+            queue.async { self.sendOverFlow(bytes, connectionID, destination, transport) }
         }
-        if DispatchQueue.getSpecific(key: TransportLayer.queueKey) == ObjectIdentifier(self) { deliver() } else { queue.async(execute: deliver) }
+    }
+
+    /// On `queue`: over that connection only, or undelivered (RFC 5626 §5.3).
+    private func sendOverFlow(_ bytes: [UInt8], _ connectionID: UInt64, _ destination: SocketAddress, _ transport: TransportProtocol) {
+        if let c = connections[connectionID], c.usable, c.transport == transport, c.remote == destination {
+            c.send(bytes)
+        } else {
+            logger.debug("flow gone", metadata: ["conn": "\(connectionID)", "remote": "\(destination)"])
+            onUndelivered?(bytes)
+        }
     }
 
     private func sendStream(_ bytes: [UInt8], to destination: SocketAddress, transport: TransportProtocol, connectionID: UInt64?,
