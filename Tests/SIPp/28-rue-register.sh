@@ -234,4 +234,10 @@ r=$(timeout 20 python3 "$TOOLS/stir_call.py" --bind 127.0.0.1 --host 127.0.0.1 -
 check "call to the RUE after its flow closed: 430 Flow Failed through Kamailio ($r)" grep -q '^430 ' <<< "$r"
 check "stird_rue_flow_failures_total: 1" test "$(rmetric stird_rue_flow_failures_total)" = 1
 check "stird still runs" kill -0 "$STIRD_PID"
+
+# 7. No cleartext credential: the generated sip-password and the login
+# appear nowhere in stird's logs or its store (debug logging on).
+pw=$(member "$WORK/rue.json" sip-password)
+check "the sip-password and the login are in no log and not in the store" \
+    test -n "$pw" -a "$(cat "$WORK"/stird.log "$WORK"/stird.out "$WORK"/*.sqlite* 2>/dev/null | grep -caF -e "$pw" -e "$LOGIN")" -eq 0
 finish
