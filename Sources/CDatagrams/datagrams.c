@@ -2,6 +2,7 @@
 #include "CDatagrams.h"
 #include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/uio.h>
 
 int stird_receive_datagrams(int fd, struct stird_datagram *slots, unsigned int count, int wait) {
@@ -30,4 +31,35 @@ int stird_receive_datagrams(int fd, struct stird_datagram *slots, unsigned int c
         slots[i].truncated = (headers[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
     }
     return received;
+}
+
+int stird_poll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int stird_poll_add(int epfd, int fd) {
+    struct epoll_event e;
+    memset(&e, 0, sizeof e);
+    e.events = EPOLLIN;
+    e.data.fd = fd;
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e);
+}
+
+int stird_poll_remove(int epfd, int fd) {
+    struct epoll_event e;
+    memset(&e, 0, sizeof e);
+    return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &e);
+}
+
+int stird_poll_wait(int epfd, int *fds, int max, int timeout_ms) {
+    enum { max_events = 128 };
+    struct epoll_event events[max_events];
+    if (max <= 0 || max > max_events) {
+        errno = EINVAL;
+        return -1;
+    }
+    int n;
+    do {
+        n = epoll_wait(epfd, events, max, timeout_ms);
+    } while (n < 0 && errno == EINTR);
+    for (int i = 0; i < n; i++) fds[i] = events[i].data.fd;
+    return n;
 }

@@ -24,4 +24,17 @@ struct stird_datagram {
    Glibc module does not define; hence this C file. */
 int stird_receive_datagrams(int fd, struct stird_datagram *slots, unsigned int count, int wait);
 
+/* epoll(7) for the stream poller, with descriptors as the only payload:
+   Swift imports the packed struct epoll_event awkwardly, so these keep it
+   on the C side. stird_poll_create returns an epoll descriptor or -1;
+   stird_poll_add watches fd for input (level-triggered: a descriptor not
+   drained is reported again) and stird_poll_remove stops that, both 0 or
+   -1 with errno. stird_poll_wait fills up to `max` descriptors that are
+   readable, hung up or in error, waiting at most timeout_ms; returns how
+   many, 0 on timeout, -1 with errno. */
+int stird_poll_create(void);
+int stird_poll_add(int epfd, int fd);
+int stird_poll_remove(int epfd, int fd);
+int stird_poll_wait(int epfd, int *fds, int max, int timeout_ms);
+
 #endif

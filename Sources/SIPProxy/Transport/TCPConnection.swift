@@ -16,6 +16,9 @@ final class TCPConnection {
     private(set) var local: SocketAddress
     private let fd: Int32
     private let queue: DispatchQueue
+    /// Input is watched by the transport queue's poller when there is one
+    /// (see `StreamPoller`), else by a Dispatch read source.
+    private var poller: StreamPoller?
     private var readSource: DispatchSourceRead?
     private var writeSource: DispatchSourceWrite?
     private var framer: SIPStreamFramer
@@ -43,6 +46,8 @@ final class TCPConnection {
     /// TLS over this connection: the socket carries its records and the
     /// framer sees its plaintext. nil for plain TCP.
     private let tls: TLSSession?
+    /// Shared with the other connections of `queue` (see `StreamReadBuffers`).
+    private let buffers: StreamReadBuffers
     /// Messages sent before the TLS handshake completed (and, for a next
     /// hop, its certificate was checked).
     private var plaintextPending: [UInt8] = []
@@ -72,9 +77,11 @@ final class TCPConnection {
     var onFramingError: ((TCPConnection, SIPParseError, [UInt8]?) -> Void)?
 
     init(id: UInt64, fd: Int32, remote: SocketAddress, inbound: Bool, connecting: Bool, queue: DispatchQueue,
-         maxMessageSize: Int, tls: TLSSession? = nil, onMessage: @escaping (TCPConnection, [UInt8]) -> Void,
+         maxMessageSize: Int, tls: TLSSession? = nil, buffers: StreamReadBuffers = StreamReadBuffers(),
+         poller: StreamPoller? = nil, onMessage: @escaping (TCPConnection, [UInt8]) -> Void,
          onClose: @escaping (TCPConnection, String) -> Void) {
         self.id = id
+        self.buffers = buffers
         self.tls = tls
         if tls != nil { handshakeStarted = .now() }
         self.fd = fd
@@ -90,13 +97,17 @@ final class TCPConnection {
         self.sources = DescriptorOwner(fd: fd)
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        let rs = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        rs.setEventHandler { [weak self] in self?.readable() }
         sources.retain()
-        let sources = self.sources
-        rs.setCancelHandler { sources.release() }
-        readSource = rs
-        rs.resume()
+        if let poller, poller.add(fd, onReadable: { [weak self] in self?.readable() }) {
+            self.poller = poller
+        } else {
+            let rs = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+            rs.setEventHandler { [weak self] in self?.readable() }
+            let sources = self.sources
+            rs.setCancelHandler { sources.release() }
+            readSource = rs
+            rs.resume()
+        }
         if connecting { armWrite() }
         if let tls, case .client = tls.role {
             // The ClientHello is queued now and goes out once connected.
@@ -111,7 +122,8 @@ final class TCPConnection {
 
     /// Opens a non-blocking connection; messages written before it is up are queued.
     static func connect(id: UInt64, to remote: SocketAddress, queue: DispatchQueue, maxMessageSize: Int,
-                        tls: TLSSession? = nil, onMessage: @escaping (TCPConnection, [UInt8]) -> Void,
+                        tls: TLSSession? = nil, buffers: StreamReadBuffers = StreamReadBuffers(),
+                        poller: StreamPoller? = nil, onMessage: @escaping (TCPConnection, [UInt8]) -> Void,
                         onClose: @escaping (TCPConnection, String) -> Void) -> TCPConnection? {
         let domain = remote.family == .inet ? AF_INET : AF_INET6
         let fd = socket(domain, Int32(SOCK_STREAM.rawValue), 0)
@@ -123,7 +135,7 @@ final class TCPConnection {
             return nil
         }
         return TCPConnection(id: id, fd: fd, remote: remote, inbound: false, connecting: rc != 0, queue: queue,
-                             maxMessageSize: maxMessageSize, tls: tls, onMessage: onMessage, onClose: onClose)
+                             maxMessageSize: maxMessageSize, tls: tls, buffers: buffers, poller: poller, onMessage: onMessage, onClose: onClose)
     }
 
     /// Open and not finishing: can carry another message.
@@ -222,6 +234,11 @@ final class TCPConnection {
         readSource?.cancel()
         readSource = nil
         writeSource = nil
+        if let poller {
+            poller.remove(fd)
+            self.poller = nil
+            sources.release()
+        }
         if !inbound, let undelivered = onUndelivered {
             // Over TLS, messages wait as plaintext until the handshake is
             // done; over TCP, in `pending` until the connect completes.
@@ -232,9 +249,9 @@ final class TCPConnection {
     }
 
     private func readable() {
-        var buf = [UInt8](repeating: 0, count: 65_536)
+        let buf = buffers.socket
         for _ in 0..<16 {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let n = Glibc.read(fd, buf.baseAddress, buf.count)
             if n == 0 {
                 if handshakeStarted != nil {
                     handshakeFailed(TLSHandshakeFailure(.closed, "closed by peer during the handshake"))
@@ -250,15 +267,18 @@ final class TCPConnection {
             }
             if finishing { continue }  // discarded: waiting for the peer's FIN
             lastActivity = .now()
-            var plain = Array(buf[0..<n])
+            let read = UnsafeRawBufferPointer(rebasing: buf[0..<n])
+            var plain: [UInt8]
             if let tls {
-                guard let opened = decrypt(buf[0..<n], tls) else { return }
+                guard let opened = decrypt(read, tls) else { return }
                 plain = opened
                 if plain.isEmpty {
                     if tls.peerClosed { close(reason: "closed by peer (close_notify)"); return }
                     if n < buf.count { break }
                     continue
                 }
+            } else {
+                plain = Array(read)
             }
             framer.append(plain)
             var delivered = false
@@ -294,11 +314,11 @@ final class TCPConnection {
     /// Feeds records to the TLS session, sends what it answers, and
     /// returns the plaintext; nil when the connection was closed (a failed
     /// handshake or record, or a next hop with the wrong name).
-    private func decrypt(_ bytes: ArraySlice<UInt8>, _ tls: TLSSession) -> [UInt8]? {
+    private func decrypt(_ bytes: UnsafeRawBufferPointer, _ tls: TLSSession) -> [UInt8]? {
         let wasEstablished = tls.established
         let plain: [UInt8]
         do {
-            plain = try tls.receive(bytes)
+            plain = try tls.receive(bytes, scratch: buffers.plaintext)
         } catch {
             // An alert may be waiting for the peer; it goes out before the close.
             writeRaw(tls.takeOutput())

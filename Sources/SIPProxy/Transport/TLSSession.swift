@@ -74,24 +74,31 @@ final class TLSSession {
     /// messages, alerts) wait in `takeOutput`. Throws when the handshake
     /// or the record layer fails.
     func receive(_ bytes: ArraySlice<UInt8>) throws -> [UInt8] {
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16_384, alignment: 16)
+        defer { scratch.deallocate() }
+        return try bytes.withUnsafeBytes { try receive($0, scratch: scratch) }
+    }
+
+    /// As `receive(_:)`, decrypting into `scratch` (the transport queue's
+    /// shared plaintext buffer) instead of a buffer of its own.
+    func receive(_ bytes: UnsafeRawBufferPointer, scratch: UnsafeMutableRawBufferPointer) throws -> [UInt8] {
         if !sawFirstByte, let first = bytes.first {
             sawFirstByte = true
             // RFC 8446 §5.1: a ClientHello (or ServerHello) travels in a
             // handshake record, content type 22.
             if first != 22 { throw TLSHandshakeFailure(.notTLS, String(format: "first byte 0x%02x", first)) }
         }
-        let written = bytes.withUnsafeBytes { BIO_write(input, $0.baseAddress, Int32($0.count)) }
+        let written = BIO_write(input, bytes.baseAddress, Int32(bytes.count))
         guard written == bytes.count else { throw TLSHandshakeFailure(.error, "memory BIO write failed") }
         if !established {
             guard try advanceHandshake() else { return [] }
         }
         var plain: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 16_384)
         while true {
             ERR_clear_error()
-            let n = buf.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+            let n = SSL_read(ssl, scratch.baseAddress, Int32(scratch.count))
             if n > 0 {
-                plain.append(contentsOf: buf[0..<Int(n)])
+                plain.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<Int(n)]))
                 continue
             }
             let e = SSL_get_error(ssl, n)

@@ -64,6 +64,10 @@ public final class TransportLayer: MessageSender {
     /// Fixed at `start()`, read from any thread afterwards.
     private var localAddresses: [LocalKey: SocketAddress] = [:]
     private var udpByFamily: [SocketAddress.Family: UDPSocket] = [:]
+    /// The stream connections' read buffers; they all run on `queue`.
+    private let readBuffers = StreamReadBuffers()
+    /// Watches the stream connections' input (see `StreamPoller`); made at `start()`.
+    private var poller: StreamPoller?
     static let queueKey = DispatchSpecificKey<ObjectIdentifier>()
     /// Messages handed to `send` for a stream transport that never left:
     /// no connection could be opened, or the one opened for them failed
@@ -108,6 +112,8 @@ public final class TransportLayer: MessageSender {
             udpSockets.append(sock)
             logger.info("listening", metadata: ["transport": "udp", "address": "\(sock.local)"])
         }
+        poller = StreamPoller(queue: queue, name: "stird-streams")
+        if poller == nil { logger.warning("epoll unavailable: stream connections use Dispatch read sources") }
         for address in config.tcp {
             let listener = try TCPListener(bind: address, queue: queue) { [weak self] fd, remote in
                 self?.accepted(fd: fd, remote: remote, tls: false)
@@ -171,6 +177,7 @@ public final class TransportLayer: MessageSender {
         udpSockets.forEach { $0.close() }
         udpSockets.removeAll()
         for c in connections.values { c.close(reason: "shutdown") }
+        poller?.close()
         sweepTimer?.cancel()
     }
 
@@ -288,7 +295,7 @@ public final class TransportLayer: MessageSender {
             session = s
         }
         let c = TCPConnection(id: allocateID(), fd: fd, remote: remote, inbound: true, connecting: false, queue: queue,
-                              maxMessageSize: config.maxMessageSize, tls: session,
+                              maxMessageSize: config.maxMessageSize, tls: session, buffers: readBuffers, poller: poller,
                               onMessage: { [weak self] conn, bytes in self?.receivedStream(bytes, on: conn) },
                               onClose: { [weak self] conn, why in self?.closed(conn, why) })
         inboundBySource[source, default: 0] += 1
@@ -325,7 +332,7 @@ public final class TransportLayer: MessageSender {
             session = s
         }
         guard let c = TCPConnection.connect(id: allocateID(), to: remote, queue: queue, maxMessageSize: config.maxMessageSize,
-                                            tls: session, onMessage: { [weak self] conn, bytes in self?.receivedStream(bytes, on: conn) },
+                                            tls: session, buffers: readBuffers, poller: poller, onMessage: { [weak self] conn, bytes in self?.receivedStream(bytes, on: conn) },
                                             onClose: { [weak self] conn, why in self?.closed(conn, why) }) else { return nil }
         register(c)
         return c
