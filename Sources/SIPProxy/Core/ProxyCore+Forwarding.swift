@@ -156,30 +156,22 @@ extension ProxyCore {
             startB2BUA(ctx, route: b2bua)
             return
         }
-        if config.registrar != nil {
-            if let hop = registrarHop(for: ctx, request) {
-                if let address = SocketAddress(host: hop.host, port: hop.port) {
-                    forward(ctx, to: address, hop: hop)
-                    return
-                }
-                resolve(hop) { [weak self, ctx] address in
-                    guard let self, servers[ctx.key] === ctx, !ctx.cancelled else { return }
-                    guard let address else {
-                        self.respond(ctx, SIPStatus(503).detailed("registrar unresolvable"))
-                        return
-                    }
-                    self.forward(ctx, to: address, hop: hop)
-                }
-                return
-            }
+        if config.registrar != nil, let hop = registrarHop(for: ctx, request) {
+            forward(ctx, toResolved: hop, unresolvable: "registrar unresolvable")
+            return
         }
         guard let hop = nextHop(for: request) else {
             decision(ctx.callID, ctx.method, "404 no route")
             respond(ctx, SIPStatus(404))
             return
         }
-        // A numeric next hop (the common case) is forwarded at once, without
-        // a closure and the references it would take.
+        forward(ctx, toResolved: hop, unresolvable: "next hop unresolvable")
+    }
+
+    /// Forwards to `hop` once its host is an address: a numeric host (the
+    /// common case) at once, without a closure and the references it would
+    /// take; a name after `resolve`, or 503 with `unresolvable` as detail.
+    private func forward(_ ctx: ServerContext, toResolved hop: NextHop, unresolvable: String) {
         if let address = SocketAddress(host: hop.host, port: hop.port) {
             forward(ctx, to: address, hop: hop)
             return
@@ -188,7 +180,7 @@ extension ProxyCore {
             guard let self, servers[ctx.key] === ctx, !ctx.cancelled else { return }
             guard let address else {
                 self.decision(ctx.callID, ctx.method, "503 cannot resolve \(hop.host)")
-                self.respond(ctx, SIPStatus(503).detailed("next hop unresolvable"))
+                self.respond(ctx, SIPStatus(503).detailed(unresolvable))
                 return
             }
             self.forward(ctx, to: address, hop: hop)
