@@ -66,41 +66,13 @@ certificate = $PKI/$cert.pem
 private_key = $PKI/$cert.key
 ca_list = $PKI/sip-ca.pem
 EOF
-    cat > "$WORK/$name/kamailio.cfg" <<EOF
-#!KAMAILIO
-debug=2
-log_stderror=yes
-children=2
-tcp_children=2
-auto_aliases=no
-enable_tls=yes
-listen=udp:127.0.0.1:$udp
-listen=tls:127.0.0.1:$tls
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-loadmodule "tls.so"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "maxfwd.so"
-loadmodule "pv.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-modparam("tls", "config", "$WORK/$name/tls.cfg")
-request_route {
-    if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
-    if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
-    if (has_totag()) {
-        if (loose_route()) { t_relay(); exit; }
-        if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
-        sl_send_reply("404", "Not here");
-        exit;
-    }
-    t_check_trans();
+    { kamailio_tls_cfg "$WORK/$name" "$udp" "$tls"; cat <<EOF
     record_route();
     $route
     if (!t_relay()) { sl_reply_error(); }
 }
 EOF
+    } > "$WORK/$name/kamailio.cfg"
     kamailio -f "$WORK/$name/kamailio.cfg" -DD -E -m 64 -M 8 -w "$WORK/$name" > "$WORK/$name.log" 2>&1 &
     PIDS+=("$!")
 }

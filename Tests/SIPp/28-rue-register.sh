@@ -85,41 +85,9 @@ verify_certificate = yes
 require_certificate = yes
 ca_list = $PKI/sip-ca.pem
 EOT
-cat > "$WORK/kam/kamailio.cfg" <<EOT
-#!KAMAILIO
-debug=2
-log_stderror=yes
-children=2
-tcp_children=2
-auto_aliases=no
-enable_tls=yes
-listen=udp:127.0.0.1:$K_PORT
-listen=tls:127.0.0.1:$K_TLS_PORT
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
-loadmodule "tls.so"
-loadmodule "tm.so"
-loadmodule "sl.so"
-loadmodule "rr.so"
-loadmodule "maxfwd.so"
-loadmodule "pv.so"
-loadmodule "siputils.so"
-loadmodule "textops.so"
-loadmodule "usrloc.so"
-loadmodule "registrar.so"
-modparam("tls", "config", "$WORK/kam/tls.cfg")
-modparam("usrloc", "db_mode", 0)
+{ kamailio_tls_cfg "$WORK/kam" $K_PORT $K_TLS_PORT "usrloc registrar" 'modparam("usrloc", "db_mode", 0)
 modparam("registrar", "use_path", 1)
-modparam("registrar", "path_mode", 2)
-request_route {
-    if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
-    if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
-    if (has_totag()) {
-        if (loose_route()) { t_relay(); exit; }
-        if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
-        sl_send_reply("404", "Not here");
-        exit;
-    }
-    t_check_trans();
+modparam("registrar", "path_mode", 2)'; cat <<EOT
     if (is_method("REGISTER")) {
         if (!save("location")) { sl_reply_error(); }
         exit;
@@ -129,6 +97,7 @@ request_route {
     if (!t_relay()) { sl_reply_error(); }
 }
 EOT
+} > "$WORK/kam/kamailio.cfg"
 timeout 120 kamailio -f "$WORK/kam/kamailio.cfg" -DD -E -m 64 -M 8 -Y "$WORK/kam" -w "$WORK/kam" > "$WORK/kamailio.log" 2>&1 &
 KAM_PID=$!; PIDS+=("$KAM_PID")
 

@@ -109,3 +109,41 @@ expect_outcome() {
 
 # sign ARGS...: stirctl sign with the test PKI.
 sign() { "$STIRCTL_BIN" sign "$@"; }
+
+# kamailio_tls_cfg DIR UDP_PORT TLS_PORT ["MODULE..."] ["PARAMETER LINES"]:
+# the head of a Kamailio configuration with UDP and TLS listeners (TLS
+# settings in DIR/tls.cfg), the modules every suite's peer needs plus
+# MODULE..., their modparam lines, and the start of a request_route that
+# relays CANCEL and in-dialog requests statefully. The caller appends its
+# own initial-request handling and the closing brace.
+kamailio_tls_cfg() {
+    local dir=$1 udp=$2 tls=$3 modules=${4:-} params=${5:-}
+    cat <<EOT
+#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+tcp_children=2
+auto_aliases=no
+enable_tls=yes
+listen=udp:127.0.0.1:$udp
+listen=tls:127.0.0.1:$tls
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+EOT
+    local m
+    for m in tls tm sl rr maxfwd pv siputils textops $modules; do echo "loadmodule \"$m.so\""; done
+    echo "modparam(\"tls\", \"config\", \"$dir/tls.cfg\")"
+    [ -n "$params" ] && echo "$params"
+    cat <<EOT
+request_route {
+    if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+    if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
+    if (has_totag()) {
+        if (loose_route()) { t_relay(); exit; }
+        if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
+        sl_send_reply("404", "Not here");
+        exit;
+    }
+    t_check_trans();
+EOT
+}
