@@ -77,7 +77,7 @@ final class TCPConnection {
     var onFramingError: ((TCPConnection, SIPParseError, [UInt8]?) -> Void)?
 
     init(id: UInt64, fd: Int32, remote: SocketAddress, inbound: Bool, connecting: Bool, queue: DispatchQueue,
-         maxMessageSize: Int, tls: TLSSession? = nil, buffers: StreamReadBuffers = StreamReadBuffers(),
+         maxMessageSize: Int, tls: TLSSession? = nil, buffers: StreamReadBuffers,
          poller: StreamPoller? = nil, onMessage: @escaping (TCPConnection, [UInt8]) -> Void,
          onClose: @escaping (TCPConnection, String) -> Void) {
         self.id = id
@@ -122,7 +122,7 @@ final class TCPConnection {
 
     /// Opens a non-blocking connection; messages written before it is up are queued.
     static func connect(id: UInt64, to remote: SocketAddress, queue: DispatchQueue, maxMessageSize: Int,
-                        tls: TLSSession? = nil, buffers: StreamReadBuffers = StreamReadBuffers(),
+                        tls: TLSSession? = nil, buffers: StreamReadBuffers,
                         poller: StreamPoller? = nil, onMessage: @escaping (TCPConnection, [UInt8]) -> Void,
                         onClose: @escaping (TCPConnection, String) -> Void) -> TCPConnection? {
         let domain = remote.family == .inet ? AF_INET : AF_INET6

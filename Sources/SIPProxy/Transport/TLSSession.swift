@@ -73,14 +73,8 @@ final class TLSSession {
     /// (empty during the handshake). Records to send back (handshake
     /// messages, alerts) wait in `takeOutput`. Throws when the handshake
     /// or the record layer fails.
-    func receive(_ bytes: ArraySlice<UInt8>) throws -> [UInt8] {
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16_384, alignment: 16)
-        defer { scratch.deallocate() }
-        return try bytes.withUnsafeBytes { try receive($0, scratch: scratch) }
-    }
-
-    /// As `receive(_:)`, decrypting into `scratch` (the transport queue's
-    /// shared plaintext buffer) instead of a buffer of its own.
+    /// Decrypts into `scratch`, the transport queue's shared plaintext
+    /// buffer (`StreamReadBuffers`).
     func receive(_ bytes: UnsafeRawBufferPointer, scratch: UnsafeMutableRawBufferPointer) throws -> [UInt8] {
         if !sawFirstByte, let first = bytes.first {
             sawFirstByte = true
